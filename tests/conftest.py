@@ -1,0 +1,56 @@
+"""Shared test setup: a wide colourless console, isolated caches, real openssl, fake-openssl
+factory (scripts first on PATH, only for what this machine cannot have)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+# Rich reads these when the console is created: wide and plain so assertions never break
+# on wrapping or colour codes.
+os.environ.setdefault("COLUMNS", "200")
+os.environ["NO_COLOR"] = "1"
+os.environ["TERM"] = "dumb"
+
+REAL_OPENSSL = shutil.which("openssl")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test reads the developer's cache, config or sync folders."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("VNCSSL_CACHE_DIR", str(cache))
+    for var in ("VNCSSL_OPENSSL", "VNCSSL_TIMEOUT", "OPENSSL_CONF", "OneDrive",
+                "OneDriveConsumer", "OneDriveCommercial"):
+        monkeypatch.delenv(var, raising=False)
+    yield
+
+
+@pytest.fixture
+def openssl_bin() -> str:
+    if REAL_OPENSSL is None:
+        pytest.fail("the real openssl binary is required for the test suite")
+    return REAL_OPENSSL
+
+
+@pytest.fixture
+def fake_openssl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Install a fake `openssl` (a sh script body) first on PATH; `$REAL` is the real one."""
+
+    def make(body: str, name: str = "openssl") -> Path:
+        bindir = tmp_path / "fakebin"
+        bindir.mkdir(exist_ok=True)
+        script = bindir / name
+        script.write_text("#!/bin/sh\nREAL=" + (REAL_OPENSSL or "/usr/bin/openssl") + "\n"
+                          + textwrap.dedent(body))
+        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+        return script
+
+    return make

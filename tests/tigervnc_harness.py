@@ -1,0 +1,972 @@
+"""End-to-end harness: real TigerVNC ``Xvnc`` + ``vncviewer`` on loopback.
+
+PLACEHOLDER-OBSERVATIONS
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ipaddress
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Literal
+
+# --------------------------------------------------------------------------
+# Binaries / skipping
+# --------------------------------------------------------------------------
+
+REQUIRED_BINARIES = ("Xvnc", "vncviewer", "Xvfb", "xdotool", "openssl")
+
+
+def missing_binaries(names: Sequence[str] = REQUIRED_BINARIES) -> list[str]:
+    return [name for name in names if shutil.which(name) is None]
+
+
+def ci_mode() -> bool:
+    """True when the CI env var is set to something truthy (CI=true, CI=1...)."""
+    value = os.environ.get("CI")
+    return value is not None and value.strip().lower() not in ("", "0", "false", "no")
+
+
+def require_tigervnc(names: Sequence[str] = REQUIRED_BINARIES) -> None:
+    """Skip the calling test if a binary is missing; fail loudly under CI.
+
+    Locally a missing TigerVNC is an environment gap, not a bug; on CI it means
+    the image is broken and silently skipping would hide every e2e test.
+    """
+    import pytest  # local import: the harness stays importable without pytest
+
+    missing = missing_binaries(names)
+    if not missing:
+        return
+    reason = f"TigerVNC e2e tools not installed: {', '.join(missing)}"
+    if ci_mode():
+        pytest.fail(f"{reason} (CI is set, so this is an error)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------
+# Small process helpers
+# --------------------------------------------------------------------------
+
+
+def _run(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, input: bytes | None = None,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a short helper command (argv list, never a shell), capturing output."""
+    return subprocess.run(  # noqa: S603 - argv built by this module, no shell
+        list(argv), env=env, input=input, capture_output=True, timeout=timeout, check=False
+    )
+
+
+def _spawn(
+    argv: Sequence[str], *, env: dict[str, str] | None, output: IO[bytes] | int,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start a long-running X/VNC process in its own session (so killpg gets it all)."""
+    return subprocess.Popen(  # noqa: S603 - argv built by this module, no shell
+        list(argv), env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+        pass_fds=tuple(pass_fds), start_new_session=True,
+    )
+
+
+def _check_loopback(address: str) -> str:
+    """Refuse anything but an IPv4 loopback literal: tests must never leave lo."""
+    ip = ipaddress.ip_address(address)
+    if ip.version != 4 or not ip.is_loopback:
+        raise ValueError(f"harness only binds/connects to 127.0.0.0/8, got {address!r}")
+    return address
+
+
+def _kill_group(proc: subprocess.Popen[bytes], *, grace: float) -> None:
+    """Kill a process started with start_new_session=True, and its children.
+
+    SIGTERM first (Xvnc/Xvfb then remove their /tmp/.X*-lock and socket), SIGKILL
+    after ``grace`` seconds. ``grace=0`` goes straight to SIGKILL (the viewer: a
+    modal FLTK dialog delays its SIGTERM handling by up to ~1 s).
+    """
+    if proc.poll() is None:
+        sig = signal.SIGTERM if grace > 0 else signal.SIGKILL
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=grace if grace > 0 else 5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+    else:
+        # The leader is gone but a stray child could still hold the group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _read_displayfd(fd: int, proc: subprocess.Popen[bytes], timeout: float) -> int:
+    """Read the display number an X server writes to -displayfd once ready."""
+    deadline = time.monotonic() + timeout
+    buf = b""
+    os.set_blocking(fd, False)
+    while time.monotonic() < deadline:
+        with contextlib.suppress(BlockingIOError):
+            chunk = os.read(fd, 64)
+            if not chunk and proc.poll() is not None:
+                break
+            buf += chunk
+            if buf.endswith(b"\n"):
+                return int(buf.strip())
+        if proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    raise RuntimeError(f"X server did not report a display (got {buf!r}, rc={proc.poll()})")
+
+
+def _normalise_log(text: str) -> list[str]:
+    """Turn TigerVNC's log into one string per message.
+
+    TigerVNC wraps long messages at ~80 columns and indents the continuation to
+    the text column, e.g. ``" TLS:         TLS handshake completed with\\n
+    (TLS1.3)-..."``; matching must not depend on where the wrap fell.
+    """
+    messages: list[str] = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        # A continuation line is indented far beyond the 1-space message indent.
+        if messages and raw.startswith("   "):
+            messages[-1] += " " + raw.strip()
+        else:
+            messages.append(" ".join(raw.split()))
+    return messages
+
+
+# --------------------------------------------------------------------------
+# Xvfb for the viewer
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def xvfb(size: str = "1024x768x24") -> Iterator[str]:
+    """Start a private Xvfb (free display chosen by the server), yield ``":N"``."""
+    read_fd, write_fd = os.pipe()
+    with tempfile.TemporaryFile() as log:
+        proc = _spawn(
+            # -noreset: otherwise the server resets each time its last client
+            # (xdotool, a viewer) disconnects, and a viewer starting during the
+            # reset fails with "Can't open display".
+            ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset",
+             "-screen", "0", size],
+            env=None, output=log, pass_fds=(write_fd,),
+        )
+        os.close(write_fd)
+        try:
+            try:
+                display = _read_displayfd(read_fd, proc, timeout=10)
+            finally:
+                os.close(read_fd)
+            yield f":{display}"
+        finally:
+            _kill_group(proc, grace=2)
+
+
+_shared_xvfb: contextlib.ExitStack | None = None
+_shared_display: str | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_xvfb() -> str:
+    """One Xvfb per test process, started on first use, stopped at exit.
+
+    A module singleton rather than a fixture so that every test module (and a
+    conftest fixture, if the lead adds one) shares the same server. Viewers are
+    told apart by _NET_WM_PID, so sharing the X display is safe.
+    """
+    global _shared_xvfb, _shared_display
+    with _shared_lock:
+        if _shared_display is None:
+            stack = contextlib.ExitStack()
+            _shared_display = stack.enter_context(xvfb())
+            _shared_xvfb = stack
+            atexit.register(_stop_shared_xvfb)
+        return _shared_display
+
+
+def _stop_shared_xvfb() -> None:
+    global _shared_xvfb, _shared_display
+    with _shared_lock:
+        if _shared_xvfb is not None:
+            _shared_xvfb.close()
+        _shared_xvfb = None
+        _shared_display = None
+
+
+# --------------------------------------------------------------------------
+# Xvnc server
+# --------------------------------------------------------------------------
+
+DESKTOP_NAME = "vncssl-test"
+
+
+def find_free_port(addresses: Sequence[str] = ("127.0.0.1",)) -> int:
+    """A TCP port currently free on every given loopback address.
+
+    The kernel picks one on the first address; the others are checked. There is
+    a small race until Xvnc binds it, which xvnc_server() covers by retrying.
+    """
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((_check_loopback(addresses[0]), 0))
+            port = int(s.getsockname()[1])
+        if all(_port_free(addr, port) for addr in addresses):
+            return port
+    raise RuntimeError("no free port found")
+
+
+def _port_free(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((_check_loopback(address), port))
+        except OSError:
+            return False
+    return True
+
+
+def find_free_display(start: int = 20, stop: int = 200) -> int:
+    """First X display number with no lock file and no socket.
+
+    xvnc_server() itself lets Xvnc choose via -displayfd (race-free); this is for
+    callers that need a number up front.
+    """
+    for n in range(start, stop):
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+class _Relay:
+    """Forward ``address:port`` to ``target:port``, all on loopback.
+
+    Xvnc's -interface takes exactly one address and the only wider choice ("all"
+    or -localhost) would include non-loopback or ::1. To make the same server
+    (same log, same cert) reachable as 127.0.0.2 we relay raw bytes: TLS and the
+    viewer's name check are end-to-end, so the relay is invisible to them. Only
+    the server log shows the peer as 127.0.0.1.
+    """
+
+    def __init__(self, address: str, port: int, target: str) -> None:
+        self._target = (target, port)
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((_check_loopback(address), port))
+        self._listener.listen(8)
+        self._sockets: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self._target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            self._sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            # Propagate EOF so each side sees the other hang up.
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        for s in self._sockets:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+@dataclass
+class Server:
+    """A running Xvnc. ``addresses[0]`` is Xvnc itself, the rest are relays."""
+
+    display: int
+    port: int
+    addresses: tuple[str, ...]
+    log_path: Path
+    pid: int
+    security_types: str
+
+    @property
+    def host(self) -> str:
+        return self.addresses[0]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_mark(self) -> int:
+        """Current log size; pass to log_since() to see one connection's lines."""
+        return self.log_path.stat().st_size
+
+    def log_since(self, mark: int) -> str:
+        with self.log_path.open("rb") as f:
+            f.seek(mark)
+            return f.read().decode(errors="replace")
+
+
+def _wait_rfb_banner(
+    address: str, port: int, proc: subprocess.Popen[bytes], timeout: float
+) -> None:
+    """Wait until ``address:port`` answers with an RFB banner.
+
+    Reading the banner (not just connect()) proves Xvnc is serving; the probe
+    shows in the server log as one short-lived connection.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Xvnc exited with {proc.returncode} during startup")
+        try:
+            with socket.create_connection((address, port), timeout=1) as s:
+                banner = s.recv(12)
+            if banner.startswith(b"RFB "):
+                return
+            last_error = RuntimeError(f"unexpected banner {banner!r}")
+        except OSError as exc:
+            last_error = exc
+        time.sleep(0.02)
+    raise RuntimeError(f"Xvnc not accepting on {address}:{port}: {last_error}")
+
+
+@contextlib.contextmanager
+def xvnc_server(
+    cert: os.PathLike[str] | str,
+    key: os.PathLike[str] | str,
+    *,
+    security_types: str = "X509None",
+    listen: str | Sequence[str] = "127.0.0.1",
+    extra_args: Sequence[str] = (),
+    passwd_file: os.PathLike[str] | str | None = None,
+    log_dir: os.PathLike[str] | str | None = None,
+    startup_timeout: float = 10.0,
+) -> Iterator[Server]:
+    """Run a real Xvnc presenting ``cert``/``key`` on loopback only.
+
+    ``listen`` is one loopback address or several; Xvnc binds the first with
+    ``-interface`` and the others are relayed to it on the same port.
+    ``passwd_file`` (from make_vnc_password_file()) is needed for *Vnc types.
+    The log (stderr, every facility at level 100) goes to ``log_dir`` or a temp
+    dir kept until exit.
+    """
+    addresses = (listen,) if isinstance(listen, str) else tuple(listen)
+    if not addresses:
+        raise ValueError("listen needs at least one address")
+    for addr in addresses:
+        _check_loopback(addr)
+    if "vnc" in security_types.lower() and passwd_file is None:
+        raise ValueError(f"{security_types} needs passwd_file")
+
+    with contextlib.ExitStack() as stack:
+        if log_dir is None:
+            log_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="xvnc-"))
+        log_dir = Path(log_dir)
+        # Xvnc reads no config file itself, but give it an empty HOME anyway so
+        # nothing from the real user's ~/.vnc can matter.
+        home = log_dir / "server-home"
+        home.mkdir(exist_ok=True)
+
+        last_error: Exception | None = None
+        for _attempt in range(3):  # retry covers the free-port race
+            attempt = contextlib.ExitStack()
+            port = find_free_port(addresses)
+            log_path = log_dir / f"xvnc-{port}.log"
+            read_fd, write_fd = os.pipe()
+            args = [
+                "Xvnc",
+                "-displayfd", str(write_fd),  # Xvnc picks a free display: no lock race
+                "-interface", addresses[0],
+                "-rfbport", str(port),
+                "-SecurityTypes", security_types,
+                "-X509Cert", str(Path(cert).resolve()),
+                "-X509Key", str(Path(key).resolve()),
+                "-nolisten", "tcp",  # X11 itself: unix socket only
+                "-desktop", DESKTOP_NAME,  # viewer window title "vncssl-test - TigerVNC"
+                "-geometry", "640x480",
+                "-depth", "24",
+                "-Log", "*:stderr:100",
+            ]
+            if passwd_file is not None:
+                args += ["-PasswordFile", str(Path(passwd_file).resolve())]
+            args += list(extra_args)
+            with log_path.open("wb") as log:
+                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+                       "LC_ALL": "C"}
+                proc = _spawn(args, env=env, output=log, pass_fds=(write_fd,))
+            os.close(write_fd)
+            attempt.callback(_kill_group, proc, grace=3)
+            try:
+                try:
+                    display = _read_displayfd(read_fd, proc, timeout=startup_timeout)
+                finally:
+                    os.close(read_fd)
+                _wait_rfb_banner(addresses[0], port, proc, timeout=startup_timeout)
+                for extra in addresses[1:]:
+                    attempt.callback(_Relay(extra, port, addresses[0]).close)
+            except (OSError, RuntimeError) as exc:
+                attempt.close()
+                last_error = RuntimeError(
+                    f"{exc}\n--- Xvnc log ---\n{log_path.read_text(errors='replace')}"
+                )
+                continue
+            stack.enter_context(attempt)
+            yield Server(display, port, addresses, log_path, proc.pid, security_types)
+            return
+        raise RuntimeError(f"could not start Xvnc: {last_error}")
+
+
+def make_vnc_password_file(path: os.PathLike[str] | str, password: str = "vncssl-test") -> Path:
+    """Write a VncAuth password file with ``vncpasswd -f`` (for X509Vnc)."""
+    if shutil.which("vncpasswd") is None:
+        raise RuntimeError("vncpasswd not installed (package tigervnc-tools)")
+    res = _run(["vncpasswd", "-f"], input=f"{password}\n".encode())
+    if res.returncode != 0:
+        raise RuntimeError(f"vncpasswd -f failed: {res.stderr.decode(errors='replace')}")
+    path = Path(path)
+    path.write_bytes(res.stdout)
+    path.chmod(0o600)
+    return path
+
+
+# --------------------------------------------------------------------------
+# Viewer
+# --------------------------------------------------------------------------
+
+OutcomeKind = Literal["connected", "prompt", "refused", "error"]
+
+# Window titles of the viewer's certificate questions (CSecurityTLS.cxx, 1.12;
+# 1.13+ add expired/not-yet-valid/insecure-algorithm questions).
+PROMPT_TITLES = (
+    "Unknown certificate issuer",
+    "Certificate hostname mismatch",
+    "Unexpected server certificate",
+    "Certificate has expired",
+    "Certificate is not yet valid",
+    "Insecure certificate algorithm",
+)
+
+# Messages that mean "the viewer rejected the certificate" (refused) as opposed
+# to other failures (error).
+_REFUSAL_RE = re.compile(
+    r"certificate|signer|insecure algorithm|revoked|hostname|known hosts", re.IGNORECASE
+)
+
+# Dialog bodies are drawn text (not readable via X), so prompt_text is rebuilt
+# from the templates in the 1.12 binary plus the details the viewer logs.
+_UNKNOWN_ISSUER_TEXT = (
+    "This certificate has been signed by an unknown authority:\n\n{info}\n\n"
+    "Someone could be trying to impersonate the site and you should not continue.\n\n"
+    "Do you want to make an exception for this server?"
+)
+_UNEXPECTED_TEXT = (
+    "This host is previously known with a different certificate, and the new "
+    "certificate has been signed by an unknown authority:\n\n{info}\n\n"
+    "Someone could be trying to impersonate the site and you should not continue.\n\n"
+    "Do you want to make an exception for this server?"
+)
+_HOSTNAME_TEXT = "Hostname ({host}) does not match the server certificate, do you want to continue?"
+
+
+@dataclass
+class ViewerOutcome:
+    kind: OutcomeKind
+    # prompt: the dialog title; refused/error: the viewer's final error message;
+    # connected: "".
+    reason: str
+    elapsed: float
+    stderr: str
+    prompt_title: str | None = None
+    # Reconstructed dialog body (see _UNKNOWN_ISSUER_TEXT); None if unknown.
+    prompt_text: str | None = None
+    # Titles of every window the viewer opened (in order seen).
+    windows: list[str] = field(default_factory=list)
+    # "GNUTLS status of certificate verification: N" (gnutls_certificate_status_t
+    # bits, e.g. 1026 = INVALID|EXPIRED), if logged.
+    gnutls_status: int | None = None
+    returncode: int | None = None
+    server_log: str | None = None
+
+    @property
+    def messages(self) -> list[str]:
+        """stderr as unwrapped, whitespace-normalised log messages."""
+        return _normalise_log(self.stderr)
+
+    @property
+    def tls_messages(self) -> list[str]:
+        return [m[len("TLS: "):] for m in self.messages if m.startswith("TLS: ")]
+
+    def __str__(self) -> str:  # pytest shows this on assertion failure
+        tail = "\n".join(self.messages[-25:])
+        return f"{self.kind}: {self.reason!r} ({self.elapsed:.2f}s)\n{tail}"
+
+
+def _viewer_windows(pid: int, env: dict[str, str]) -> list[tuple[str, str]]:
+    """(window id, title) of windows owned by ``pid`` (FLTK sets _NET_WM_PID)."""
+    res = _run(["xdotool", "search", "--pid", str(pid)], env=env, timeout=5)
+    found = []
+    for wid in res.stdout.decode().split():
+        name = _run(["xdotool", "getwindowname", wid], env=env, timeout=5)
+        title = name.stdout.decode(errors="replace").rstrip("\n")
+        if name.returncode == 0 and title:
+            found.append((wid, title))
+    return found
+
+
+def _prompt_text(title: str, host: str, messages: list[str]) -> str | None:
+    if title == "Certificate hostname mismatch":
+        return _HOSTNAME_TEXT.format(host=host)
+    if title in ("Unknown certificate issuer", "Unexpected server certificate"):
+        # The viewer logs the certificate summary (gnutls_x509_crt_print
+        # ONELINE, split at ", ") as "TLS: subject `...'", "TLS:  issuer ...".
+        try:
+            start = messages.index(next(m for m in messages if m.startswith("TLS: subject ")))
+        except StopIteration:
+            return None
+        info = [m[len("TLS: "):] for m in messages[start:] if m.startswith("TLS: ")]
+        template = _UNKNOWN_ISSUER_TEXT if title.startswith("Unknown") else _UNEXPECTED_TEXT
+        return template.format(info=", ".join(info))
+    return None
+
+
+def run_viewer(
+    host: str,
+    port: int,
+    *,
+    x509ca: os.PathLike[str] | str | None,
+    display: str | None = None,
+    home: os.PathLike[str] | str | None = None,
+    security_types: str = "X509None",
+    passwd_file: os.PathLike[str] | str | None = None,
+    x509crl: os.PathLike[str] | str | None = None,
+    extra_args: Sequence[str] = (),
+    server: Server | None = None,
+    timeout: float = 10.0,
+    poll_interval: float = 0.03,
+) -> ViewerOutcome:
+    """Run the real vncviewer against ``host::port`` and classify what happened.
+
+    * connected - the viewer logged "CConnection: initialisation done" (RFB
+      ServerInit read after TLS and auth) without any dialog.
+    * prompt - a certificate question window (title in PROMPT_TITLES) opened;
+      it is modal and would block forever, so the viewer is killed.
+    * refused - the viewer gave up with a certificate error ("Authentication
+      failure: Invalid status of server certificate verification", ...).
+    * error - anything else (connection refused, timeout, other dialogs).
+
+    ``host`` is what the user would type (the name checked against the cert)
+    and must be a 127.x.x.x literal or "localhost". ``home`` defaults to a fresh
+    temp dir per call so no ~/.vnc/x509_known_hosts state leaks between runs;
+    pass one to pre-seed or inspect that state. ``x509ca=None`` leaves the
+    default (~/.vnc/x509_ca.pem under ``home``).
+    """
+    if host != "localhost":
+        _check_loopback(host)
+    display = display or shared_xvfb()
+    with contextlib.ExitStack() as stack:
+        if home is None:
+            home = stack.enter_context(tempfile.TemporaryDirectory(prefix="vncviewer-home-"))
+        home = Path(home)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            # 1.14+ moved state to the XDG dirs; keep those inside home too.
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+            "DISPLAY": display,
+            # Untranslated messages: classification matches English strings.
+            "LC_ALL": "C",
+        }
+        args = [
+            "vncviewer",
+            "-SecurityTypes", security_types,
+            # Without these two a failure opens an alert/reconnect dialog
+            # instead of exiting.
+            "-ReconnectOnError=0",
+            "-AlertOnFatalError=0",
+            "-Log", "*:stderr:100",
+        ]
+        if x509ca is not None:
+            args += ["-X509CA", str(Path(x509ca).resolve())]
+        if x509crl is not None:
+            args += ["-X509CRL", str(Path(x509crl).resolve())]
+        if passwd_file is not None:
+            args += ["-passwd", str(Path(passwd_file).resolve())]
+        args += list(extra_args)
+        args.append(f"{host}::{port}")
+
+        err_file = stack.enter_context(tempfile.TemporaryFile())
+        mark = server.log_mark() if server is not None else 0
+        start = time.monotonic()
+        proc = _spawn(args, env=env, output=err_file)
+        stack.callback(_kill_group, proc, grace=0)
+
+        def stderr_now() -> str:
+            err_file.seek(0)
+            return err_file.read().decode(errors="replace")
+
+        kind: OutcomeKind | None = None
+        reason = ""
+        titles: list[str] = []
+        prompt_title: str | None = None
+        while kind is None:
+            exited = proc.poll() is not None
+            text = stderr_now()
+            messages = _normalise_log(text)
+            for _, title in _viewer_windows(proc.pid, env):
+                if title not in titles:
+                    titles.append(title)
+                if title in PROMPT_TITLES:
+                    kind, reason, prompt_title = "prompt", title, title
+            if kind is not None:
+                break
+            if any(m == "CConnection: initialisation done" for m in messages):
+                kind = "connected"
+                break
+            if exited:
+                proc.wait()
+                text = stderr_now()
+                kind, reason = _classify_exit(_normalise_log(text))
+                break
+            # A window that is neither a known question nor the desktop is some
+            # other dialog (password, alert) that would block: report it.
+            others = [t for t in titles if t not in PROMPT_TITLES and not t.endswith(" - TigerVNC")]
+            if others:
+                kind, reason = "error", f"unexpected viewer window: {others[0]!r}"
+                break
+            if time.monotonic() - start > timeout:
+                kind, reason = "error", f"timeout after {timeout}s"
+                break
+            time.sleep(poll_interval)
+        elapsed = time.monotonic() - start
+        _kill_group(proc, grace=0)
+        stderr = stderr_now()
+        messages = _normalise_log(stderr)
+        status = None
+        for m in messages:
+            if match := re.search(r"GNUTLS status of certificate verification: (\d+)", m):
+                status = int(match.group(1))
+        server_log = None
+        if server is not None:
+            # Let Xvnc log the disconnect of the killed viewer.
+            time.sleep(0.05)
+            server_log = server.log_since(mark)
+        return ViewerOutcome(
+            kind=kind,
+            reason=reason,
+            elapsed=elapsed,
+            stderr=stderr,
+            prompt_title=prompt_title,
+            prompt_text=_prompt_text(prompt_title, host, messages) if prompt_title else None,
+            windows=titles,
+            gnutls_status=status,
+            returncode=proc.returncode,
+            server_log=server_log,
+        )
+
+
+def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
+    """Classify a viewer that exited on its own (it exits 0 even on failure)."""
+    for m in reversed(messages):
+        if m.startswith("CConn: Authentication failure: "):
+            detail = m[len("CConn: Authentication failure: "):]
+            return ("refused" if _REFUSAL_RE.search(detail) else "error"), detail
+    for m in reversed(messages):
+        # Other fatal errors are logged by CConn/main just before exiting.
+        if m.startswith(("CConn: ", "main: ")) and "Connected to host" not in m:
+            return "error", m.split(": ", 1)[1]
+    return "error", messages[-1] if messages else "viewer exited without output"
+
+
+# --------------------------------------------------------------------------
+# Test certificates with the bare openssl binary
+# --------------------------------------------------------------------------
+
+KeyType = Literal["rsa", "ec", "ed25519"]
+
+
+@dataclass(frozen=True)
+class CertFiles:
+    cert: Path
+    key: Path
+    # Leaf plus any intermediates (not the root): what a server should send.
+    fullchain: Path
+    self_signed: bool
+
+    def pem(self) -> str:
+        return self.cert.read_text()
+
+
+def _openssl(*args: str) -> str:
+    res = _run(["openssl", *args], env={**os.environ, "LC_ALL": "C"})
+    if res.returncode != 0:
+        raise RuntimeError(
+            f"openssl {' '.join(args)} failed:\n{res.stdout.decode()}{res.stderr.decode()}"
+        )
+    return res.stdout.decode()
+
+
+def _safe_name(cn: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", cn).strip("_") or "cert"
+
+
+def _san_value(san: str | Sequence[str] | None) -> str | None:
+    if san is None:
+        return None
+    return san if isinstance(san, str) else ",".join(san)
+
+
+def _asn1_time(when: datetime) -> str:
+    """GeneralizedTime for `openssl ca -startdate/-enddate` (3.0 takes both forms)."""
+    if when.tzinfo is None:
+        raise ValueError("use timezone-aware datetimes")
+    return when.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
+
+
+def _sign(
+    directory: Path,
+    name: str,
+    cn: str,
+    *,
+    extensions: Sequence[str],
+    key_type: KeyType,
+    issuer: CertFiles | None,
+    not_before: datetime,
+    not_after: datetime,
+    digest: str | None,
+) -> CertFiles:
+    """New key + CSR with `openssl req`, then sign with `openssl ca`.
+
+    `openssl ca` is used for everything (self-signed via -selfsign) because it
+    is the only OpenSSL 3.0 tool that sets arbitrary notBefore/notAfter, which
+    expired and not-yet-valid cases need; no faketime required.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key, csr = directory / f"{name}.pem", directory / f"{name}.key", directory / f"{name}.csr"
+    newkey = {
+        "rsa": ["-newkey", "rsa:2048"],
+        "ec": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+        "ed25519": ["-newkey", "ed25519"],
+    }[key_type]
+    subj = "/CN=" + cn.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+")
+    _openssl("req", "-new", *newkey, "-nodes", "-keyout", str(key), "-out", str(csr),
+             "-subj", subj, "-config", os.devnull)
+    key.chmod(0o600)
+
+    with tempfile.TemporaryDirectory(prefix="openssl-ca-", dir=directory) as tmp:
+        db = Path(tmp)
+        (db / "index.txt").write_text("")
+        # Random serial so two certs with one subject (renewal) still differ.
+        (db / "serial").write_text(f"{secrets.randbits(120) | 1 << 112:x}\n")
+        config = db / "ca.cnf"
+        config.write_text(
+            "[ca]\ndefault_ca = tca\n"
+            "[tca]\n"
+            f"database = {db / 'index.txt'}\n"
+            f"new_certs_dir = {db}\n"
+            f"serial = {db / 'serial'}\n"
+            "unique_subject = no\n"  # renewals reuse subjects
+            "policy = pol\n"
+            "copy_extensions = none\n"
+            "[pol]\ncommonName = supplied\n"
+            "[ext]\n" + "".join(f"{line}\n" for line in extensions)
+        )
+        args = ["ca", "-batch", "-config", str(config), "-in", str(csr), "-out", str(cert),
+                "-notext", "-extensions", "ext",
+                "-startdate", _asn1_time(not_before), "-enddate", _asn1_time(not_after),
+                # Ed25519 has no separate digest; "default" lets OpenSSL decide.
+                "-md", digest or ("default" if key_type == "ed25519" else "sha256")]
+        if issuer is None:
+            args += ["-selfsign", "-keyfile", str(key)]
+        else:
+            args += ["-cert", str(issuer.cert), "-keyfile", str(issuer.key)]
+        _openssl(*args)
+    csr.unlink()
+
+    fullchain = directory / f"{name}.fullchain.pem"
+    chain = cert.read_text()
+    if issuer is not None and not issuer.self_signed:
+        chain += issuer.fullchain.read_text()
+    fullchain.write_text(chain)
+    return CertFiles(cert=cert, key=key, fullchain=fullchain, self_signed=issuer is None)
+
+
+def _window(
+    days: int, not_before: datetime | None, not_after: datetime | None
+) -> tuple[datetime, datetime]:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = not_before or now - timedelta(minutes=5)  # tolerate small clock skew
+    end = not_after or start + timedelta(days=days)
+    return start, end
+
+
+def make_selfsigned(
+    directory: os.PathLike[str] | str,
+    cn: str,
+    san: str | Sequence[str] | None = None,
+    days: int = 365,
+    key_type: KeyType = "rsa",
+    *,
+    name: str | None = None,
+    ca_flag: bool = True,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    digest: str | None = None,
+    extensions: Sequence[str] | None = None,
+) -> CertFiles:
+    """Self-signed cert like the guide's (CA:TRUE, SKID/AKID) unless told otherwise.
+
+    ``san`` is OpenSSL syntax: "IP:127.0.0.1" or ["IP:127.0.0.1", "DNS:localhost"].
+    ``extensions`` replaces the default extension lines entirely.
+    """
+    start, end = _window(days, not_before, not_after)
+    if extensions is None:
+        extensions = [
+            f"basicConstraints = critical,CA:{'true' if ca_flag else 'false'}",
+            "subjectKeyIdentifier = hash",
+            "authorityKeyIdentifier = keyid:always",
+        ]
+        if (value := _san_value(san)) is not None:
+            extensions.append(f"subjectAltName = {value}")
+    return _sign(Path(directory), name or _safe_name(cn), cn, extensions=extensions,
+                 key_type=key_type, issuer=None, not_before=start, not_after=end, digest=digest)
+
+
+def make_cert_with_dates(
+    directory: os.PathLike[str] | str,
+    cn: str,
+    *,
+    not_before: datetime,
+    not_after: datetime,
+    san: str | Sequence[str] | None = None,
+    key_type: KeyType = "rsa",
+    issuer: CertFiles | None = None,
+    name: str | None = None,
+) -> CertFiles:
+    """Cert with an explicit validity window, self-signed or issued by ``issuer``.
+
+    E.g. expired: not_before=now-2d, not_after=now-1d; not yet valid:
+    not_before=now+1d, not_after=now+2d.
+    """
+    if issuer is None:
+        return make_selfsigned(directory, cn, san, key_type=key_type, name=name,
+                               not_before=not_before, not_after=not_after)
+    return issue_leaf(issuer, directory, cn, san=san, key_type=key_type, name=name,
+                      not_before=not_before, not_after=not_after)
+
+
+def expired_window(ago_days: int = 1) -> tuple[datetime, datetime]:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return now - timedelta(days=ago_days + 30), now - timedelta(days=ago_days)
+
+
+def not_yet_valid_window(in_days: int = 1) -> tuple[datetime, datetime]:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return now + timedelta(days=in_days), now + timedelta(days=in_days + 30)
+
+
+def make_ca(
+    directory: os.PathLike[str] | str,
+    cn: str = "vncssl test CA",
+    *,
+    issuer: CertFiles | None = None,
+    days: int = 3650,
+    key_type: KeyType = "rsa",
+    name: str | None = None,
+    digest: str | None = None,
+) -> CertFiles:
+    """A root CA (issuer=None) or an intermediate CA signed by ``issuer``."""
+    start, end = _window(days, None, None)
+    extensions = [
+        "basicConstraints = critical,CA:true",
+        "keyUsage = critical,keyCertSign,cRLSign",
+        "subjectKeyIdentifier = hash",
+        "authorityKeyIdentifier = keyid:always",
+    ]
+    return _sign(Path(directory), name or _safe_name(cn), cn, extensions=extensions,
+                 key_type=key_type, issuer=issuer, not_before=start, not_after=end,
+                 digest=digest)
+
+
+def issue_leaf(
+    ca: CertFiles,
+    directory: os.PathLike[str] | str,
+    cn: str = "vnc.test",
+    *,
+    san: str | Sequence[str] | None = "IP:127.0.0.1",
+    days: int = 365,
+    key_type: KeyType = "rsa",
+    name: str | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    digest: str | None = None,
+    extensions: Sequence[str] | None = None,
+) -> CertFiles:
+    """A CA:FALSE server cert signed by ``ca``; serve ``.fullchain`` for chains.
+
+    ``digest="sha1"`` makes the "insecure algorithm" case.
+    """
+    start, end = _window(days, not_before, not_after)
+    if extensions is None:
+        usage = "digitalSignature,keyEncipherment" if key_type == "rsa" else "digitalSignature"
+        extensions = [
+            "basicConstraints = critical,CA:false",
+            f"keyUsage = critical,{usage}",
+            "extendedKeyUsage = serverAuth",
+            "subjectKeyIdentifier = hash",
+            "authorityKeyIdentifier = keyid:always",
+        ]
+        if (value := _san_value(san)) is not None:
+            extensions.append(f"subjectAltName = {value}")
+    return _sign(Path(directory), name or _safe_name(cn), cn, extensions=extensions,
+                 key_type=key_type, issuer=ca, not_before=start, not_after=end, digest=digest)
+
+
+def same_subject_renewal(
+    directory: os.PathLike[str] | str,
+    cn: str = "vnc.test",
+    san: str | Sequence[str] | None = "IP:127.0.0.1",
+    key_type: KeyType = "rsa",
+) -> tuple[CertFiles, CertFiles]:
+    """(old, new): two self-signed certs, same subject, different keys/serials."""
+    old = make_selfsigned(directory, cn, san, key_type=key_type, name="old")
+    new = make_selfsigned(directory, cn, san, key_type=key_type, name="new")
+    return old, new

@@ -1,0 +1,58 @@
+"""The command line: each command parses, calls one domain function, renders the result.
+
+Command modules register themselves on `app`; they import domain code inside the command
+functions so that `vncssl --version` and `--help` stay cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from vncssl import __version__
+
+app = typer.Typer(
+    name="vncssl",
+    help="Secure TigerVNC with X.509 certificates made by your system's openssl, the way the "
+    "TigerVNC wiki ('Secure your connection') teaches.\n\n"
+    "Examples:\n\n"
+    "  $ vncssl create                      # certificate + key for this machine's LAN IP\n\n"
+    "  $ vncssl create --ip 192.168.1.5 --dry-run --explain\n\n"
+    "  $ vncssl check vnc-server.pem --host 192.168.1.5\n\n"
+    "Exit codes: 0 done/yes, 1 negative verdict, 2 bad input, 3 operational failure.",
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vncssl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """vncssl: X.509 certificates for TigerVNC."""
+
+
+# Registration: importing a module adds its commands to `app`.
+from vncssl.cli import create as _create  # noqa: E402,F401
+from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
+from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401
+from vncssl.cli import ca as _ca  # noqa: E402,F401
+from vncssl.cli import guide as _guide  # noqa: E402,F401
+
+
+def main() -> None:
+    app(prog_name="vncssl")

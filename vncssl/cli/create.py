@@ -1,0 +1,229 @@
+"""`vncssl create` and `vncssl ips`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, List, Optional
+
+import typer
+
+from vncssl import ui
+from vncssl.cli import app
+
+if TYPE_CHECKING:
+    from vncssl.create import CreateResult, Plan
+    from vncssl.interfaces import Address
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+
+
+@app.command()
+@ui.boundary
+def create(
+    ip: Annotated[Optional[List[str]], typer.Option(
+        "--ip", help="IP address viewers type to reach the server (repeatable). "
+        "Default: this machine's best LAN address.", show_default=False)] = None,
+    dns: Annotated[Optional[List[str]], typer.Option(
+        "--dns", help="DNS name viewers type (repeatable).", show_default=False)] = None,
+    days: Annotated[int, typer.Option(help="Days the certificate is valid (the guide: 365).")
+                    ] = 365,
+    key_type: Annotated[str, typer.Option(
+        "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")
+    ] = "rsa",
+    cert: Annotated[str, typer.Option(help="Where to write the certificate.")
+                    ] = "vnc-server.pem",
+    key: Annotated[str, typer.Option(help="Where to write the private key (kept 0600).")
+                   ] = "vnc-server-private.pem",
+    openssl_path: Annotated[Optional[str], typer.Option(
+        "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
+        show_default=False)] = None,
+    config: Annotated[Optional[str], typer.Option(
+        "--config", help="openssl.cnf to use. Default: found automatically.",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing cert/key.")
+                     ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the openssl command; "
+                                          "write nothing.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Explain every part of the "
+                                          "command.")] = False,
+    shell: Annotated[Optional[str], typer.Option(
+        "--shell", help="Render the command for posix, cmd, powershell or openssl-prompt. "
+        "Default: this platform's shell.", show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Accept the defaults without "
+                                      "asking (never implies --force).")] = False,
+    timeout: Annotated[Optional[float], typer.Option(
+        help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
+        show_default=False)] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Create the wiki's self-signed certificate and private key for a TigerVNC server.
+
+    Example:
+
+      $ vncssl create --ip 192.168.1.5
+
+      $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
+    """
+    from vncssl import names as names_mod
+    from vncssl.create import execute, plan
+
+    if timeout is not None and not timeout > 0:
+        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
+    names = names_mod.collect(ip or [], dns or [])
+    if not names:
+        names = [names_mod.Name("IP", _pick_address(interactive=not yes and ui.stdin_is_tty(),
+                                                    quiet=json_output))]
+    interactive = not yes and ui.stdin_is_tty()
+    if not force and interactive:
+        force = _ask_overwrite(cert, key)
+    p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
+             openssl_path=openssl_path, config=config, force=force, timeout=timeout,
+             ask_openssl=_ask_openssl if interactive else None)
+    if dry_run or explain or shell:
+        _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
+        if dry_run:
+            return
+    result = execute(p)
+    if json_output:
+        ui.print_json(result)
+    else:
+        _render_result(result)
+
+
+def _usage(message: str, fix: str = "") -> Exception:
+    from vncssl.errors import UsageError
+
+    return UsageError(message, fix)
+
+
+def _pick_address(*, interactive: bool, quiet: bool) -> str:
+    from vncssl import interfaces
+
+    addresses = interfaces.ranked()
+    best = interfaces.best(addresses)
+    if best is None:
+        raise _usage("Found no LAN address on this machine to put in the certificate.",
+                     "Pass the address viewers use with --ip (or a name with --dns).")
+    if interactive:
+        _render_addresses(addresses, to_err=True)
+        usable = [a for a in addresses if a.usable]
+        choice = ui.ask("Address for the certificate", default=best.ip).strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(usable):
+            return usable[int(choice) - 1].ip
+        return choice
+    if not quiet:
+        ui.err_console.print(f"Using {best.ip} ({best.interface}, {best.kind}), this machine's "
+                             "best LAN address. Choose another with --ip; `vncssl ips` lists "
+                             "them.", soft_wrap=True)
+    return best.ip
+
+
+def _ask_overwrite(cert: str, key: str) -> bool:
+    from pathlib import Path
+
+    existing = [p for p in (cert, key) if Path(p).exists() and not Path(p).is_symlink()]
+    if not existing:
+        return False
+    return ui.confirm(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
+                      ". Replace?", default=False)
+
+
+def _ask_openssl(rejected: list) -> Optional[str]:
+    ui.err_console.print("No openssl binary was found. Looked at:")
+    for candidate, reason in rejected:
+        ui.err_console.print(f"  {candidate}: {reason}", soft_wrap=True)
+    answer = ui.ask("Path to openssl (empty to give up)", default="")
+    return answer.strip() or None
+
+
+def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
+                 dry_run: bool) -> None:
+    from vncssl import shells
+
+    rendered = shells.render(p.argv, shell, p.openssl)
+    if as_json:
+        if dry_run:
+            ui.print_json({"command": rendered.command, "argv": p.argv, "shell": rendered.shell,
+                           "notes": rendered.notes,
+                           "openssl": {"path": p.openssl.path,
+                                       "version": p.openssl.version_text},
+                           "config": {"path": p.config.path, "reason": p.config.reason},
+                           "notices": [n.__dict__ for n in p.notices]})
+        return
+    ui.print_command(rendered.command)
+    for note in rendered.notes:
+        ui.err_console.print(f"[dim]Note:[/] {note}", soft_wrap=True)
+    if explain:
+        from vncssl.explain import explain_argv
+
+        ui.console.print()
+        for part, meaning in explain_argv(p.argv, p.openssl):
+            ui.console.print(f"[bold]{part}[/]", soft_wrap=True)
+            ui.console.print(f"    {meaning}", soft_wrap=True)
+    if dry_run:
+        ui.err_console.print(f"[dim]openssl: {p.openssl.version_text} ({p.located.source}); "
+                             f"config: {p.config.path or 'built-in'} ({p.config.reason}). "
+                             "Dry run: nothing was written.[/]", soft_wrap=True)
+        for n in p.notices:
+            ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
+
+
+def _render_result(r: "CreateResult") -> None:
+    c = ui.console
+    c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
+            f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
+    c.print(f"  certificate  {r.cert}" + (f"  (mode {r.cert_mode})" if r.cert_mode else ""),
+            soft_wrap=True)
+    c.print(f"  private key  {r.key}" + (f"  (mode {r.key_mode}, keep it private)"
+                                         if r.key_mode else "  (keep it private)"),
+            soft_wrap=True)
+    c.print(f"  SHA-256      {r.fingerprint_sha256}", soft_wrap=True)
+    c.print(f"  subject      {r.subject}; key {r.key_type}", soft_wrap=True)
+    c.print(f"  made by      {r.openssl['version']} ({r.openssl['path']}), "
+            f"config {r.config['path'] or 'built-in'} ({r.config['reason']})", soft_wrap=True)
+    if r.replaced:
+        c.print(f"  replaced     {', '.join(r.replaced)}", soft_wrap=True)
+    for n in r.notices:
+        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
+                             (f" {n.fix}" if n.fix else ""), soft_wrap=True)
+    c.print("\nNext steps:")
+    for i, step in enumerate(r.next_steps, 1):
+        c.print(f"  {i}. {step}", soft_wrap=True)
+
+
+@app.command()
+@ui.boundary
+def ips(json_output: JsonOpt = False) -> None:
+    """List this machine's addresses, best first, for `create --ip`.
+
+    Example:
+
+      $ vncssl ips
+    """
+    import dataclasses
+
+    from vncssl import interfaces
+
+    addresses = interfaces.ranked()
+    if json_output:
+        ui.print_json([dict(dataclasses.asdict(a), recommended=a is interfaces.best(addresses))
+                       for a in addresses])
+        return
+    _render_addresses(addresses, to_err=False)
+
+
+def _render_addresses(addresses: "List[Address]", *, to_err: bool) -> None:
+    from rich.table import Table
+
+    from vncssl import interfaces
+
+    best = interfaces.best(addresses)
+    table = Table("#", "address", "interface", "kind", "")
+    n = 0
+    for a in addresses:
+        if a.usable:
+            n += 1
+        table.add_row(str(n) if a.usable else "-", a.ip, a.interface, a.kind,
+                      "recommended" if a is best else ("" if a.usable else "skipped"))
+    (ui.err_console if to_err else ui.console).print(table)
+    if not addresses:
+        (ui.err_console if to_err else ui.console).print("No addresses found (besides loopback).")

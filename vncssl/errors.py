@@ -1,0 +1,80 @@
+"""The one exception family. Each error carries the user's message, a fix, and its exit code.
+
+Exit codes (documented in README "Exit codes"):
+  0  done / yes
+  1  a negative verdict (certificate refused, renewal due, probe found problems)
+  2  bad input or usage
+  3  operational failure (openssl missing or failed, network, file system)
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+EXIT_OK = 0
+EXIT_VERDICT = 1
+EXIT_USAGE = 2
+EXIT_FAILURE = 3
+
+
+class VncsslError(Exception):
+    """Base class: `message` says what went wrong, `fix` what to do about it."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, fix: str = "", *, details: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(VncsslError):
+    """Bad input: a value, an option combination, a path. Nothing was run or written."""
+
+    exit_code = EXIT_USAGE
+
+
+class InvalidNameError(UsageError):
+    """An IP address or DNS name that cannot go into a certificate."""
+
+
+class FileProblem(UsageError):
+    """A path that cannot be used as asked (exists, is a symlink, not writable...)."""
+
+
+class OpensslNotFound(VncsslError):
+    """No usable openssl binary."""
+
+
+class OpensslFailed(VncsslError):
+    """openssl ran and failed; keeps the command, exit status and stderr for the user."""
+
+    def __init__(
+        self,
+        message: str,
+        fix: str = "",
+        *,
+        argv: Sequence[str] = (),
+        returncode: Optional[int] = None,
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, fix, details=stderr)
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+class OpensslTimeout(OpensslFailed):
+    """openssl did not finish in time and was killed."""
+
+
+class WriteFailed(VncsslError):
+    """The file system refused: read-only, full, permissions."""
+
+
+class ConnectFailed(VncsslError):
+    """Network or protocol failure while talking to a VNC server."""

@@ -1,0 +1,265 @@
+"""Every file vncssl writes goes through here: private temp dirs, keys born 0600, checks
+before any work, atomic rename into place under a lock, backups, synced-folder detection."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from vncssl.errors import FileProblem, WriteFailed
+
+KEY_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path  # absolute
+    kind: str  # "certificate", "private key", ...
+    exists: bool
+
+
+def check_target(path: Path, kind: str, *, force: bool) -> Target:
+    """Refuse, before anything runs, a target that cannot or must not be written."""
+    p = Path(os.path.abspath(os.path.expanduser(str(path))))
+    if p.is_symlink():
+        raise FileProblem(
+            f"The {kind} path {p} is a symbolic link; vncssl does not write through links.",
+            f"Give the real file's path ({os.path.realpath(p)}), or remove the link.",
+        )
+    if p.is_dir():
+        raise FileProblem(f"The {kind} path {p} is a directory.",
+                          f"Give a file name, e.g. {p / 'vnc-server.pem'}.")
+    parent = p.parent
+    if not parent.exists():
+        raise FileProblem(f"The folder {parent} (for the {kind}) does not exist.",
+                          f"Create it first: mkdir -p {parent}")
+    if not parent.is_dir():
+        raise FileProblem(f"{parent} (for the {kind}) is not a folder.", "")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise FileProblem(f"The folder {parent} is not writable (for the {kind}).",
+                          "Choose another folder, or fix its permissions.")
+    exists = p.exists()
+    if exists and not force:
+        raise FileProblem(
+            f"The {kind} {p} already exists; vncssl never overwrites it unless asked.",
+            "Pass --force to replace it, or choose another path.",
+        )
+    return Target(p, kind, exists)
+
+
+def check_distinct(*targets: Target) -> None:
+    seen = {}
+    for t in targets:
+        real = os.path.normcase(os.path.realpath(t.path))
+        if real in seen:
+            raise FileProblem(f"The {seen[real]} and the {t.kind} are the same file ({t.path}).",
+                              "Give them different paths.")
+        seen[real] = t.kind
+
+
+@contextlib.contextmanager
+def private_workdir(near: Path) -> Iterator[Path]:
+    """A 0700 directory beside the targets, so the final rename stays on one file system;
+    removed on every exit path, Ctrl-C included."""
+    try:
+        work = Path(tempfile.mkdtemp(prefix=".vncssl-", dir=str(near)))
+    except OSError as exc:
+        raise WriteFailed(f"Cannot create a temporary folder in {near}: {exc.strerror}.",
+                          "Check that the folder is writable and the disk is not full.") from None
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def precreate_private(path: Path) -> None:
+    """Create an empty 0600 file so openssl writes the key into a file that was private from
+    its first byte (openssl keeps an existing file's mode; older ones create 0644)."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 KEY_MODE)
+    os.close(fd)
+
+
+def precreate_public(path: Path) -> None:
+    """Create an empty file with the user's usual mode (0666 less their umask): a
+    certificate is public, and openssl itself runs under umask 077."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
+    os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 KEY_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 mode)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def mode_of(path: Path) -> Optional[int]:
+    if os.name != "posix":
+        return None
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _lock_dir(folder: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Serialise installs into one folder: two runs at once must leave a matching pair."""
+    lock_path = folder / ".vncssl.lock"
+    fd = os.open(str(lock_path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        if os.name == "posix":
+            import fcntl
+
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WriteFailed(f"Another vncssl is writing in {folder}.",
+                                          "Wait for it to finish, then try again.") from None
+                    time.sleep(0.05)
+        else:  # pragma: no cover - Windows
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise WriteFailed(f"Another vncssl is writing in {folder}.",
+                                          "Wait for it to finish, then try again.") from None
+                    time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases flock/msvcrt locks
+        with contextlib.suppress(OSError):
+            lock_path.unlink()
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C until the renames are done: a new key beside an old cert is worse."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda *_: received.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
+
+def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
+            backup_suffix: Optional[str] = None) -> List[Path]:
+    """Rename finished temp files onto their targets. Re-checks existence under the lock
+    (another run may have written meanwhile). Returns the backups made."""
+    if not moves:
+        return []
+    folder = moves[0][1].path.parent
+    backups: List[Path] = []
+    with _lock_dir(folder), _no_interrupt():
+        for _, target in moves:
+            if target.path.is_symlink() or target.path.is_dir():
+                raise FileProblem(f"The {target.kind} path {target.path} changed into a link "
+                                  f"or folder while vncssl was working.", "Try again.")
+            if target.path.exists() and not force:
+                raise FileProblem(
+                    f"The {target.kind} {target.path} appeared while vncssl was working.",
+                    "Pass --force to replace it, or choose another path.")
+        if backup_suffix:
+            for _, target in moves:
+                if target.path.exists():
+                    backup = target.path.with_name(target.path.name + backup_suffix)
+                    shutil.copy2(target.path, backup)
+                    backups.append(backup)
+        try:
+            for tmp, target in moves:
+                os.replace(tmp, target.path)
+        except OSError as exc:
+            raise WriteFailed(f"Could not move the new {target.kind} into place: "
+                              f"{exc.strerror}.", "Check permissions and free space.") from None
+    return backups
+
+
+def timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+# --- synced folders: the guide asks to keep the private key out of them -----------------
+
+_SYNC_NAMES = {
+    "onedrive": "OneDrive", "dropbox": "Dropbox", "google drive": "Google Drive",
+    "googledrive": "Google Drive", "my drive": "Google Drive", "icloud drive": "iCloud Drive",
+    "mobile documents": "iCloud Drive", "com~apple~clouddocs": "iCloud Drive",
+    "nextcloud": "Nextcloud", "owncloud": "ownCloud", "mega": "MEGA", "megasync": "MEGA",
+    "box": "Box", "box sync": "Box",
+}
+_SYNC_MARKERS = {
+    ".stfolder": "Syncthing", ".dropbox": "Dropbox", ".dropbox.cache": "Dropbox",
+    ".owncloudsync.log": "ownCloud", ".megaignore": "MEGA", ".debris": "MEGA",
+}
+
+
+def synced_folder(path: Path) -> Optional[str]:
+    """The sync service whose folder holds `path`, or None. Heuristic: folder names the
+    clients use by default, their marker files, and the OneDrive environment variables."""
+    p = Path(os.path.abspath(str(path)))
+    folders = [p.parent, *p.parent.parents]
+    env_roots = [os.environ.get(v) for v in ("OneDrive", "OneDriveConsumer",
+                                             "OneDriveCommercial")]
+    for root in filter(None, env_roots):
+        try:
+            p.relative_to(root)
+            return "OneDrive"
+        except ValueError:
+            pass
+    for folder in folders:
+        name = folder.name.lower()
+        if name.startswith("onedrive"):
+            return "OneDrive"
+        if name.startswith("googledrive-") or name.startswith("dropbox ("):
+            return "Google Drive" if name.startswith("google") else "Dropbox"
+        service = _SYNC_NAMES.get(name)
+        if service:
+            return service
+        if folder.parent.name == "CloudStorage" and folder.parent.parent.name == "Library":
+            return folder.name.split("-")[0] or "a cloud storage provider"
+        for marker, service in _SYNC_MARKERS.items():
+            if (folder / marker).exists():
+                return service
+        if any(folder.glob("._sync_*.db")) or any(folder.glob(".sync_*.db")):
+            return "Nextcloud/ownCloud"
+        if folder == folder.parent:
+            break
+    return None
+
+
+def is_posix() -> bool:
+    return os.name == "posix" and not sys.platform.startswith("win")

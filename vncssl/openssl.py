@@ -1,0 +1,424 @@
+"""The only place that starts a process: find the openssl binary, learn what it is, run it.
+
+Every call is an argv list (never a shell), with stdin closed, a timeout, its own process
+group (so a hung openssl and anything it started can be killed together, and so it has no
+controlling terminal from which to ask for a passphrase), and stderr kept for the user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
+
+from vncssl.errors import OpensslFailed, OpensslNotFound, OpensslTimeout, UsageError
+
+DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
+_CACHE_FORMAT = 1
+
+_VERSION_RE = re.compile(r"^(OpenSSL|LibreSSL)\s+(\d+)\.(\d+)\.(\d+)([a-z]*)", re.MULTILINE)
+_DIR_RE = re.compile(r'^OPENSSLDIR:\s*"?(.*?)"?\s*$', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class OpensslInfo:
+    """What one `openssl version -a` says about a binary."""
+
+    path: str  # absolute path that is executed
+    display: str  # how commands show it: "openssl" when found on PATH, else the path
+    flavour: str  # "OpenSSL" or "LibreSSL"
+    version: Tuple[int, int, int]
+    letter: str  # "k" in 1.0.2k
+    banner: str  # first line of `openssl version -a`
+    openssldir: Optional[str]  # None when the build says N/A
+    fips: bool
+
+    @property
+    def version_text(self) -> str:
+        return "{} {}.{}.{}{}".format(self.flavour, *self.version, self.letter)
+
+    @property
+    def supports_addext(self) -> bool:
+        # req -addext arrived in OpenSSL 1.1.1 and LibreSSL 3.1.
+        if self.flavour == "LibreSSL":
+            return self.version >= (3, 1, 0)
+        return self.version >= (1, 1, 1)
+
+    @property
+    def supports_ed25519(self) -> bool:
+        if self.flavour == "LibreSSL":
+            return self.version >= (3, 7, 0)
+        return self.version >= (1, 1, 1)
+
+    @property
+    def has_interactive_prompt(self) -> bool:
+        # A double-clicked openssl.exe gave an `OpenSSL>` prompt up to 1.1.1; 3.x prints help.
+        return self.flavour == "OpenSSL" and self.version < (3, 0, 0)
+
+    @property
+    def needs_distinguished_name(self) -> bool:
+        # Before 3.0, req refuses a config whose [req] lacks distinguished_name, even with -subj.
+        return self.flavour == "LibreSSL" or self.version < (3, 0, 0)
+
+
+@dataclass
+class Located:
+    """Which binary was chosen, why, and which candidates were passed over and why."""
+
+    path: str
+    display: str
+    source: str  # "--openssl", "VNCSSL_OPENSSL", "PATH", "well-known location", "prompt"
+    rejected: List[Tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    argv: List[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def default_timeout(env: Mapping[str, str] = os.environ) -> float:
+    raw = env.get("VNCSSL_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(
+            f"VNCSSL_TIMEOUT={raw!r} is not a number of seconds.",
+            "Set it to a positive number, e.g. VNCSSL_TIMEOUT=120, or unset it.",
+        ) from None
+    if not value > 0:
+        raise UsageError(f"VNCSSL_TIMEOUT={raw!r} must be more than 0 seconds.", "")
+    return value
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: Optional[float] = None,
+    cwd: Optional[str] = None,
+    umask: int = 0o077,
+    check: bool = True,
+    what: str = "openssl",
+) -> Result:
+    """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept."""
+    timeout = default_timeout() if timeout is None else timeout
+    kwargs: dict = {}
+    if os.name == "posix":
+        # New session: no controlling tty (openssl reads passphrases from /dev/tty, not
+        # stdin) and one process group to kill. umask: anything openssl creates is private.
+        kwargs.update(start_new_session=True, umask=umask)
+    else:
+        kwargs.update(creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            **kwargs,
+        )
+    except FileNotFoundError:
+        raise OpensslNotFound(
+            f"{argv[0]} could not be started: no such file.", install_hint()
+        ) from None
+    except PermissionError:
+        raise OpensslNotFound(
+            f"{argv[0]} could not be started: permission denied.",
+            "Check that the file is an executable openssl binary (chmod +x) or pass --openssl.",
+        ) from None
+    except OSError as exc:
+        raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
+                              "Pass a working openssl with --openssl.") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        raise OpensslTimeout(
+            f"{what} did not finish within {timeout:g} seconds and was stopped.",
+            "A slow machine making a large RSA key may need more time: raise --timeout "
+            "(or VNCSSL_TIMEOUT). If it always hangs, the openssl binary may be waiting for "
+            "something: try running the command shown yourself.",
+            argv=argv,
+        ) from None
+    except BaseException:
+        # Ctrl-C or anything else: never leave openssl running behind us.
+        _kill(proc)
+        raise
+    result = Result(
+        list(argv),
+        proc.returncode,
+        out.decode("utf-8", "backslashreplace"),
+        err.decode("utf-8", "backslashreplace"),
+    )
+    if check and result.returncode != 0:
+        from vncssl.diagnose import explain_failure  # only needed on the failure path
+
+        message, fix = explain_failure(result)
+        raise OpensslFailed(
+            message, fix, argv=argv, returncode=result.returncode, stderr=result.stderr
+        )
+    return result
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    try:
+        proc.communicate(timeout=5)
+    except Exception:  # noqa: BLE001 - best effort: the process is already being killed
+        pass
+
+
+# --- locating the binary ---------------------------------------------------------------
+
+def _exe_name() -> str:
+    return "openssl.exe" if os.name == "nt" else "openssl"
+
+
+def well_known_locations(platform: str = sys.platform, env: Mapping[str, str] = os.environ
+                         ) -> List[str]:
+    """Places installers put openssl, per OS, most likely first."""
+    if platform.startswith("win"):
+        pf = env.get("ProgramFiles", r"C:\Program Files")
+        pf86 = env.get("ProgramFiles(x86)", r"C:\Program Files (x86)")
+        return [
+            rf"{pf}\OpenSSL-Win64\bin\openssl.exe",  # Shining Light
+            rf"{pf86}\OpenSSL-Win32\bin\openssl.exe",
+            r"C:\OpenSSL-Win64\bin\openssl.exe",
+            rf"{pf}\Git\usr\bin\openssl.exe",  # Git for Windows
+            rf"{pf}\Git\mingw64\bin\openssl.exe",
+        ]
+    if platform == "darwin":
+        return [
+            "/opt/homebrew/opt/openssl@3/bin/openssl",  # Homebrew, Apple silicon
+            "/usr/local/opt/openssl@3/bin/openssl",  # Homebrew, Intel
+            "/opt/homebrew/bin/openssl",
+            "/usr/local/bin/openssl",
+            "/opt/local/bin/openssl",  # MacPorts
+            "/usr/bin/openssl",  # LibreSSL, shipped with macOS
+        ]
+    return ["/usr/bin/openssl", "/usr/local/bin/openssl", "/usr/local/ssl/bin/openssl",
+            "/bin/openssl", "/opt/openssl/bin/openssl"]
+
+
+def _why_unusable(path: str) -> Optional[str]:
+    p = Path(path)
+    if not p.exists():
+        return "not found"
+    if p.is_dir():
+        return "is a directory"
+    if not os.access(path, os.X_OK):
+        return "not executable"
+    return None
+
+
+def _from_explicit(value: str, source: str) -> Located:
+    """An explicit choice must work: it is never silently replaced by another binary."""
+    candidate = value
+    if os.sep not in value and "/" not in value:
+        found = shutil.which(value)
+        if found:
+            return Located(found, value, source)
+    p = Path(candidate).expanduser()
+    if p.is_dir():
+        # The guide has Windows users unzip openssl and run it from that folder: accept the
+        # folder itself, and its bin/ subfolder.
+        for sub in (p / _exe_name(), p / "bin" / _exe_name()):
+            if sub.is_file() and os.access(sub, os.X_OK):
+                return Located(str(sub.resolve()), str(sub.resolve()), source)
+        raise UsageError(
+            f"{source} {value}: is a directory with no {_exe_name()} in it.",
+            f"Point {source} at the openssl binary itself (or the folder that holds it).",
+        )
+    reason = _why_unusable(str(p))
+    if reason:
+        raise UsageError(
+            f"{source} {value}: {reason}.",
+            f"Point {source} at a working openssl binary, or leave it out to let vncssl search.",
+        )
+    return Located(str(p.absolute()), str(p.absolute()), source)
+
+
+def locate(
+    explicit: Optional[str] = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+    ask: Optional[Callable[[List[Tuple[str, str]]], Optional[str]]] = None,
+) -> Located:
+    if explicit:
+        return _from_explicit(explicit, "--openssl")
+    if env.get("VNCSSL_OPENSSL"):
+        return _from_explicit(env["VNCSSL_OPENSSL"], "VNCSSL_OPENSSL")
+    rejected: List[Tuple[str, str]] = []
+    on_path = shutil.which("openssl", path=env.get("PATH"))
+    if on_path:
+        return Located(on_path, "openssl", "PATH")
+    rejected.append(("openssl on PATH", "not found"))
+    for candidate in well_known_locations(platform, env):
+        reason = _why_unusable(candidate)
+        if reason is None:
+            return Located(candidate, candidate, "well-known location", rejected)
+        rejected.append((candidate, reason))
+    if ask is not None:
+        answer = ask(rejected)
+        if answer:
+            located = _from_explicit(answer, "the path you typed")
+            located.source = "prompt"
+            located.rejected = rejected
+            return located
+    raise OpensslNotFound(
+        "No openssl binary found (looked on PATH and in "
+        f"{len(rejected) - 1} well-known places).",
+        install_hint(platform),
+        details="\n".join(f"{c}: {r}" for c, r in rejected),
+    )
+
+
+def install_hint(platform: str = sys.platform) -> str:
+    if platform.startswith("win"):
+        return ("Install OpenSSL: `winget install ShiningLight.OpenSSL.Light`, or "
+                "`choco install openssl`, or the zip the TigerVNC wiki links to; then pass "
+                "--openssl C:\\path\\to\\openssl.exe (or the unzipped folder).")
+    if platform == "darwin":
+        return "Install OpenSSL: `brew install openssl@3` (or pass --openssl /path/to/openssl)."
+    return f"Install OpenSSL: `{_linux_install_command()}` (or pass --openssl /path/to/openssl)."
+
+
+def _linux_install_command() -> str:
+    ids = ""
+    try:
+        text = Path("/etc/os-release").read_text(encoding="utf-8", errors="replace")
+        for line in text.splitlines():
+            if line.startswith(("ID=", "ID_LIKE=")):
+                ids += " " + line.split("=", 1)[1].strip().strip('"').lower()
+    except OSError:
+        pass
+    for keys, command in (
+        (("debian", "ubuntu"), "sudo apt-get install openssl"),
+        (("fedora", "rhel", "centos"), "sudo dnf install openssl  (or: sudo yum install openssl)"),
+        (("alpine",), "sudo apk add openssl"),
+        (("arch",), "sudo pacman -S openssl"),
+        (("suse", "opensuse"), "sudo zypper install openssl"),
+    ):
+        if any(k in ids.split() for k in keys):
+            return command
+    return "sudo apt-get install openssl  (Fedora/RHEL: sudo dnf install openssl)"
+
+
+# --- what the binary is ------------------------------------------------------------------
+
+def parse_version(text: str, path: str, display: str) -> OpensslInfo:
+    match = _VERSION_RE.search(text)
+    if not match:
+        first = text.strip().splitlines()[0] if text.strip() else "(nothing)"
+        raise UsageError(
+            f"{display} does not look like OpenSSL or LibreSSL: `version -a` printed {first!r}.",
+            "Point --openssl (or VNCSSL_OPENSSL) at a real openssl binary.",
+        )
+    flavour, major, minor, patch, letter = match.groups()
+    dir_match = _DIR_RE.search(text)
+    openssldir = dir_match.group(1).strip() if dir_match else None
+    if openssldir in ("N/A", "", "n/a"):
+        openssldir = None
+    banner = text[match.start():].splitlines()[0].strip()
+    return OpensslInfo(
+        path=path,
+        display=display,
+        flavour=flavour,
+        version=(int(major), int(minor), int(patch)),
+        letter=letter,
+        banner=banner,
+        openssldir=openssldir,
+        fips="fips" in banner.lower(),
+    )
+
+
+def _cache_dir(env: Mapping[str, str] = os.environ) -> Path:
+    if env.get("VNCSSL_CACHE_DIR"):
+        return Path(env["VNCSSL_CACHE_DIR"])
+    if sys.platform.startswith("win"):
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "vncssl" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "vncssl"
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vncssl"
+
+
+def _cache_key(path: str) -> Optional[str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{_CACHE_FORMAT}|{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+
+
+def identify(located: Located, *, timeout: Optional[float] = None, use_cache: bool = True
+             ) -> OpensslInfo:
+    """`openssl version -a`, cached per binary (path, size, mtime, inode): it never changes
+    while the file does not, and it costs a process start (~20-30 ms on OpenSSL 3)."""
+    key = _cache_key(located.path)
+    cache_file = _cache_dir() / "openssl-info.json"
+    if use_cache and key and os.environ.get("VNCSSL_NO_CACHE") is None:
+        try:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+            entry = data.get(key)
+            if entry:
+                entry["version"] = tuple(entry["version"])
+                entry["display"] = located.display
+                return OpensslInfo(**entry)
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    result = run([located.path, "version", "-a"], timeout=timeout, check=False,
+                 what=f"{located.display} version -a")
+    if result.returncode != 0 and not result.stdout.strip():
+        raise OpensslFailed(
+            f"{located.display} crashed or failed when asked its version "
+            f"(exit status {result.returncode}).",
+            "Reinstall openssl or point --openssl at a working binary.",
+            argv=result.argv, returncode=result.returncode, stderr=result.stderr,
+        )
+    info = parse_version(result.stdout + "\n" + result.stderr, located.path, located.display)
+    if use_cache and key and os.environ.get("VNCSSL_NO_CACHE") is None:
+        _store(cache_file, key, info)
+    return info
+
+
+def _store(cache_file: Path, key: str, info: OpensslInfo) -> None:
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or len(data) > 32:
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        data[key] = asdict(info)
+        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass  # a cache is an optimisation: a read-only home must not break anything
+
+
+def find(explicit: Optional[str] = None, *, ask=None, timeout: Optional[float] = None
+         ) -> Tuple[OpensslInfo, Located]:
+    located = locate(explicit, ask=ask)
+    return identify(located, timeout=timeout), located
