@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command (README): install what the tests need on a Debian/Ubuntu machine, then
+# lint, type-check and run pytest. Needs root (or sudo) for apt-get on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+export DEBIAN_FRONTEND=noninteractive
+need=()
+for pair in openssl:openssl Xvnc:tigervnc-standalone-server vncviewer:tigervnc-viewer \
+            Xvfb:xvfb xdotool:xdotool vncpasswd:tigervnc-tools; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+
+python3 -m ruff check vncssl tests benchmarks
+python3 -m mypy
+# The suite (tests marked tigervnc need Xvnc, vncviewer and Xvfb):
+python3 -m pytest -q

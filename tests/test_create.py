@@ -1,0 +1,226 @@
+"""`vncssl create` end to end with the real openssl: what it writes is parsed back by openssl."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vncssl import opensslcnf
+from vncssl import openssl as ossl_mod
+from vncssl.cli import app
+
+runner = CliRunner()
+GUIDE_TAIL = ("-keyout vnc-server-private.pem -out vnc-server.pem -subj '/CN=192.168.1.5' "
+              '-addext "subjectAltName=IP:192.168.1.5"')
+
+
+def invoke(args, cwd: Path):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(app, args)
+    finally:
+        os.chdir(old)
+
+
+def x509(openssl_bin: str, cert: Path, *args: str) -> str:
+    return subprocess.run([openssl_bin, "x509", "-in", str(cert), "-noout", *args],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def pubkey_of_key(openssl_bin: str, key: Path) -> str:
+    return subprocess.run([openssl_bin, "pkey", "-in", str(key), "-pubout"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_dry_run_prints_the_guides_command_and_writes_nothing(tmp_path: Path) -> None:
+    result = invoke(["create", "--ip", "192.168.1.5", "--dry-run"], tmp_path)
+    assert result.exit_code == 0, result.output
+    line = result.stdout.strip()
+    assert "\n" not in line
+    cfg = "/usr/lib/ssl/openssl.cnf"
+    if Path(cfg).exists() and ossl_mod.locate().display == "openssl":
+        # Debian/Ubuntu: exactly the wiki's command with the Ubuntu config path.
+        assert line == ("openssl req -x509 -newkey rsa -days 365 -nodes -config "
+                        f"{cfg} {GUIDE_TAIL}")
+    else:
+        assert line.endswith(GUIDE_TAIL)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_creates_the_guides_pair(tmp_path: Path, openssl_bin: str) -> None:
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes"], tmp_path)
+    assert result.exit_code == 0, result.output
+    cert, key = tmp_path / "vnc-server.pem", tmp_path / "vnc-server-private.pem"
+    text = x509(openssl_bin, cert, "-text")
+    assert "IP Address:127.0.0.1" in text
+    assert "DNS:" not in text
+    assert x509(openssl_bin, cert, "-subject").strip().replace(" ", "") == "subject=CN=127.0.0.1"
+    assert "Public-Key: (2048 bit)" in text  # -newkey rsa: openssl's default, as the guide
+    dates = x509(openssl_bin, cert, "-startdate", "-enddate")
+    assert dates.count("GMT") == 2
+    # valid for 365 days: still valid in 364 days, not in 366
+    assert subprocess.run([openssl_bin, "x509", "-in", str(cert), "-noout", "-checkend",
+                           str(364 * 86400)], capture_output=True).returncode == 0
+    assert subprocess.run([openssl_bin, "x509", "-in", str(cert), "-noout", "-checkend",
+                           str(366 * 86400)], capture_output=True).returncode == 1
+    assert x509(openssl_bin, cert, "-pubkey") == pubkey_of_key(openssl_bin, key)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".vncssl")]
+    assert "SHA-256" in result.stdout and "Next steps" in result.stdout
+
+
+def test_json_output(tmp_path: Path, openssl_bin: str) -> None:
+    result = invoke(["create", "--ip", "127.0.0.1", "--dns", "vnc.example.lan",
+                     "--key-type", "ec", "--days", "30", "--json", "--yes"], tmp_path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["names"] == [{"type": "IP", "value": "127.0.0.1"},
+                             {"type": "DNS", "value": "vnc.example.lan"}]
+    assert data["days"] == 30 and data["key_mode"] == "0600"
+    fp = x509(openssl_bin, tmp_path / "vnc-server.pem", "-fingerprint", "-sha256")
+    assert fp.strip().split("=", 1)[1].upper() == data["fingerprint_sha256"]
+    assert "-pkeyopt ec_paramgen_curve:prime256v1" in data["command"]
+
+
+@pytest.mark.parametrize("key_type,marker", [("rsa:3072", "(3072 bit)"), ("ed25519", "ED25519"),
+                                              ("ec:P-384", "(384 bit)")])
+def test_key_types_are_real(tmp_path: Path, openssl_bin: str, key_type: str, marker: str
+                            ) -> None:
+    result = invoke(["create", "--ip", "127.0.0.1", "--key-type", key_type, "--yes"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert marker in x509(openssl_bin, tmp_path / "vnc-server.pem", "-text")
+
+
+def test_never_overwrites_without_force(tmp_path: Path) -> None:
+    (tmp_path / "vnc-server.pem").write_text("old cert")
+    (tmp_path / "vnc-server-private.pem").write_text("old key")
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes"], tmp_path)
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert (tmp_path / "vnc-server.pem").read_text() == "old cert"
+    assert (tmp_path / "vnc-server-private.pem").read_text() == "old key"
+
+
+def test_force_replaces_and_a_0644_key_becomes_0600(tmp_path: Path, openssl_bin: str) -> None:
+    key = tmp_path / "vnc-server-private.pem"
+    key.write_text("old key")
+    key.chmod(0o644)
+    (tmp_path / "vnc-server.pem").write_text("old cert")
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes", "--force"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert "BEGIN PRIVATE KEY" in key.read_text()
+    assert "IP Address:127.0.0.1" in x509(openssl_bin, tmp_path / "vnc-server.pem", "-text")
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--ip", "192.168.1.300"], "not a valid IP address"),
+    (["--ip", "010.0.0.1"], "leading zero"),
+    (["--dns", "bad_name.lan"], "bad_name"),
+    (["--dns", "evil.lan,DNS:other.lan"], "only letters, digits"),
+    (["--ip", "127.0.0.1", "--ip", "127.0.0.1"], "given twice"),
+    (["--ip", "127.0.0.1", "--days", "0"], "--days 0"),
+    (["--ip", "127.0.0.1", "--key-type", "rsa:1024"], "2048"),
+    (["--ip", "127.0.0.1", "--cert", "same.pem", "--key", "same.pem"], "same file"),
+    (["--ip", "127.0.0.1", "--cert", "nowhere/vnc.pem"], "does not exist"),
+    (["--ip", "127.0.0.1", "--openssl", "/nonexistent/openssl"], "not found"),
+    (["--ip", "127.0.0.1", "--config", "/nonexistent.cnf"], "not found"),
+    (["--ip", "127.0.0.1", "--timeout", "0"], "--timeout"),
+])
+def test_bad_input_exit_2_and_writes_nothing(tmp_path: Path, args, fragment: str) -> None:
+    result = invoke(["create", "--yes", *args], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explicit_openssl_that_fails_is_never_replaced(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VNCSSL_OPENSSL", str(tmp_path))  # a directory without openssl
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes"], tmp_path)
+    assert result.exit_code == 2
+    assert "VNCSSL_OPENSSL" in result.stderr
+
+
+def test_no_openssl_anywhere_exit_3_with_install_hint(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(ossl_mod, "well_known_locations", lambda *a, **k: [])
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes"], tmp_path)
+    assert result.exit_code == 3
+    assert "No openssl binary found" in result.stderr and "Install OpenSSL" in result.stderr
+
+
+def test_builtin_config_when_none_is_usable(tmp_path: Path, monkeypatch, openssl_bin: str
+                                            ) -> None:
+    monkeypatch.setattr(opensslcnf, "well_known_paths", lambda *a, **k: [])
+    monkeypatch.setenv("OPENSSL_CONF", str(tmp_path / "missing.cnf"))
+    real_choose = opensslcnf.choose
+    monkeypatch.setattr(opensslcnf, "choose", lambda explicit, **kw: real_choose(
+        explicit, **{**kw, "openssldir": str(tmp_path / "nodir")}))
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke(["create", "--ip", "127.0.0.1", "--yes", "--json"], out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["config"]["path"] is None
+    assert any(n["code"] == "builtin-config" for n in data["notices"])
+    text = x509(openssl_bin, out / "vnc-server.pem", "-text")
+    assert "IP Address:127.0.0.1" in text and "CA:TRUE" in text
+    assert sorted(p.name for p in out.iterdir()) == ["vnc-server-private.pem", "vnc-server.pem"]
+
+
+def test_config_reported_and_openssl_conf_used(tmp_path: Path, monkeypatch) -> None:
+    cfg = tmp_path / "my.cnf"
+    cfg.write_text(opensslcnf.MINIMAL_CONFIG)
+    monkeypatch.setenv("OPENSSL_CONF", str(cfg))
+    result = invoke(["create", "--ip", "127.0.0.1", "--dry-run", "--json"], tmp_path)
+    data = json.loads(result.stdout)
+    assert data["config"] == {"path": str(cfg),
+                              "reason": "named by the OPENSSL_CONF environment variable"}
+    assert f"-config {cfg}" in data["command"]
+
+
+def test_synced_folder_and_dns_only_warnings(tmp_path: Path) -> None:
+    synced = tmp_path / "Dropbox" / "vnc"
+    synced.mkdir(parents=True)
+    result = invoke(["create", "--dns", "vnc.example.lan", "--yes", "--json"], synced)
+    assert result.exit_code == 0, result.output
+    codes = {n["code"] for n in json.loads(result.stdout)["notices"]}
+    assert {"synced-folder", "no-ip-san"} <= codes
+
+
+def test_default_address_is_the_best_lan_address(tmp_path: Path) -> None:
+    listing = json.loads(invoke(["ips", "--json"], tmp_path).stdout)
+    best = [a["ip"] for a in listing if a["recommended"]]
+    result = invoke(["create", "--yes", "--dry-run", "--json"], tmp_path)
+    if not best:
+        assert result.exit_code == 2 and "no LAN address" in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    assert f"subjectAltName=IP:{best[0]}" in json.loads(result.stdout)["command"]
+
+
+def test_python_dash_m_and_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "vncssl", "--version"], capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("vncssl ")
+    out = subprocess.run([sys.executable, "-m", "vncssl", "create", "-h"], capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 0 and "--dry-run" in out.stdout
+
+
+def test_subprocess_without_terminal_never_prompts(tmp_path: Path, openssl_bin: str) -> None:
+    (tmp_path / "vnc-server.pem").write_text("old")
+    out = subprocess.run([sys.executable, "-m", "vncssl", "create", "--ip", "127.0.0.1"],
+                         cwd=tmp_path, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 2 and "already exists" in out.stderr
+    assert (tmp_path / "vnc-server.pem").read_text() == "old"

@@ -1,0 +1,71 @@
+"""On a terminal vncssl asks (address, overwrite); these run it in a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pty = pytest.importorskip("pty")
+
+
+def run_in_pty(args, cwd: Path, answers, timeout: float = 30.0):
+    """Run vncssl on a pty; each time `prompt` shows up, type `reply`. Returns (rc, screen)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="200", TERM="dumb", NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "vncssl", *args], cwd=cwd, stdin=slave,
+                            stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    screen, pending = b"", list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            if pending and pending[0][0].encode() in screen:
+                os.write(master, pending.pop(0)[1].encode() + b"\r")
+            if proc.poll() is not None and not ready:
+                break
+        else:
+            proc.kill()
+            pytest.fail(f"vncssl did not finish on the terminal:\n{screen.decode()}")
+    finally:
+        os.close(master)
+    return proc.wait(timeout=10), screen.decode("utf-8", "replace")
+
+
+def test_asks_before_replacing_and_no_keeps_files(tmp_path: Path) -> None:
+    (tmp_path / "vnc-server.pem").write_text("old cert")
+    rc, screen = run_in_pty(["create", "--ip", "127.0.0.1"], tmp_path, [("Replace?", "n")])
+    assert "Replace?" in screen
+    assert rc == 2
+    assert (tmp_path / "vnc-server.pem").read_text() == "old cert"
+
+
+def test_asks_before_replacing_and_yes_replaces(tmp_path: Path) -> None:
+    (tmp_path / "vnc-server.pem").write_text("old cert")
+    rc, screen = run_in_pty(["create", "--ip", "127.0.0.1"], tmp_path, [("Replace?", "y")])
+    assert rc == 0, screen
+    assert "BEGIN CERTIFICATE" in (tmp_path / "vnc-server.pem").read_text()
+
+
+def test_offers_the_ranked_addresses_and_takes_the_default(tmp_path: Path) -> None:
+    rc, screen = run_in_pty(["create", "--dry-run"], tmp_path,
+                            [("Address for the certificate", "")])
+    if "no LAN address" in screen:
+        pytest.skip("this machine has no LAN address to offer")
+    assert rc == 0, screen
+    assert "recommended" in screen
+    assert "subjectAltName=IP:" in screen
