@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import opensslcnf
 from vncssl import openssl as ossl_mod
+from vncssl import opensslcnf
 from vncssl.cli import app
 
 runner = CliRunner()

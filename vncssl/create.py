@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 from vncssl import certinfo, files, openssl, opensslcnf, recipe
-from vncssl.errors import OpensslFailed, UsageError
+from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError, WriteFailed
 from vncssl.names import Name
+from vncssl.openssl import Located, OpensslInfo
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
 
@@ -32,14 +33,15 @@ class Notice:
 @dataclass
 class Plan:
     request: recipe.CertRequest  # as shown to the user (their paths, `openssl` as typed)
-    openssl: openssl.OpensslInfo
-    located: openssl.Located
+    openssl: OpensslInfo
+    located: Located
     config: opensslcnf.ConfigChoice
     cert: files.Target
     key: files.Target
     notices: List[Notice] = field(default_factory=list)
     timeout: Optional[float] = None
     force: bool = False
+    backup_suffix: Optional[str] = None  # renew: keep replaced files as NAME + suffix
 
     @property
     def argv(self) -> List[str]:
@@ -157,8 +159,10 @@ def execute(p: Plan) -> CreateResult:
                     what="openssl req")
         facts = verify(p, cert_tmp, key_tmp)
         replaced = [str(t.path) for t in (p.key, p.cert) if t.path.exists()]
-        files.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=p.force)
-    return _result(p, facts, replaced)
+        backups = files.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=p.force,
+                                backup_suffix=p.backup_suffix)
+    return dataclasses.replace(_result(p, facts, replaced),
+                               backups=[str(b) for b in backups])
 
 
 def _config_for_run(p: Plan, work: Path) -> str:
@@ -178,12 +182,12 @@ def _config_for_run(p: Plan, work: Path) -> str:
 
 def verify(p: Plan, cert_tmp: Path, key_tmp: Path) -> certinfo.CertFacts:
     """Prove, with openssl, that what was written is what was asked for."""
-    argv_text = p.command
     if cert_tmp.stat().st_size == 0 or key_tmp.stat().st_size == 0:
+        _raise_if_disk_full(p, cert_tmp, key_tmp)
         raise OpensslFailed("openssl reported success but wrote no certificate or no key.",
                             "The openssl binary is misbehaving: try another with --openssl.",
                             argv=p.argv)
-    facts = certinfo.read_cert(p.openssl, cert_tmp, timeout=p.timeout)
+    facts = _read_back(p, certinfo.read_cert, cert_tmp, "certificate")
     want = sorted((n.kind, n.value) for n in p.request.names)
     got = sorted((s.type, s.value) for s in facts.san)
     problems = []
@@ -192,7 +196,7 @@ def verify(p: Plan, cert_tmp: Path, key_tmp: Path) -> certinfo.CertFacts:
     lifetime = (facts.not_after_dt - facts.not_before_dt).total_seconds()
     if abs(lifetime - p.request.days * 86400) > 120:
         problems.append(f"it is valid for {lifetime / 86400:.2f} days, not {p.request.days}")
-    key = certinfo.read_key(p.openssl, key_tmp, timeout=p.timeout)
+    key = _read_back(p, certinfo.read_key, key_tmp, "private key")
     if not certinfo.same_public_key(facts.public_key_pem, key.public_key_pem):
         problems.append("the private key does not match the certificate")
     if files.is_posix() and files.mode_of(key_tmp) != files.KEY_MODE:
@@ -203,6 +207,32 @@ def verify(p: Plan, cert_tmp: Path, key_tmp: Path) -> certinfo.CertFacts:
                             "Report this with `openssl version -a`; try --openssl with "
                             "another build.", argv=p.argv)
     return facts
+
+
+def _read_back(p: Plan, reader: Callable, path: Path, what: str):
+    """Read what `openssl req` wrote; a misbehaving binary (garbage written or printed)
+    becomes one clear error, never a traceback."""
+    try:
+        return reader(p.openssl, path, timeout=p.timeout)
+    except OpensslTimeout:
+        raise
+    except (OpensslFailed, ValueError, IndexError) as exc:
+        _raise_if_disk_full(p, path)
+        raise OpensslFailed(
+            f"openssl reported success, but the {what} it wrote cannot be read back "
+            f"({str(exc).rstrip('.')}). Nothing was written.",
+            "The openssl binary is misbehaving: try another with --openssl.",
+            argv=getattr(exc, "argv", p.argv), stderr=getattr(exc, "stderr", "")) from None
+
+
+def _raise_if_disk_full(p: Plan, *written: Path) -> None:
+    # openssl 3.0 exits 0 when its writes fail: an empty or cut-off file on a full disk.
+    for path in written:
+        if files.disk_full(path.parent):
+            raise WriteFailed(f"The disk holding {path.parent.parent} is full: openssl could "
+                              "not write the certificate and key. Nothing was written; "
+                              "existing files are unchanged.",
+                              "Free some space, or write elsewhere with --cert/--key.")
 
 
 def _mode(path: Path) -> Optional[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from typing import TYPE_CHECKING, Tuple
 
 if TYPE_CHECKING:
@@ -39,19 +40,32 @@ _RULES = [
      r"Could not find certificate|no certificate)",
      "openssl could not read the certificate (not PEM, damaged, or not a certificate).",
      "Check the file: it should start with -----BEGIN CERTIFICATE-----."),
-    (r"(No such file or directory|Permission denied|Read-only file system|"
-     r"No space left on device)",
+    (r"(No space left on device|Disk quota exceeded|File too large)",
+     "openssl could not write its output: the disk (or your quota) is full.",
+     "Free some space, or write the files to another disk with --cert/--key. "
+     "Nothing was written; existing files are unchanged."),
+    (r"(No such file or directory|Permission denied|Read-only file system)",
      "openssl could not read or write a file.",
      "Check the paths, permissions and free space, then try again."),
     (r"(invalid (curve|algorithm)|unknown curve|Error setting .*pkeyopt|"
-     r"parameter error|Algorithm .* not found|unsupported algorithm)",
+     r"parameter error|Algorithm .* not found|unsupported algorithm|"
+     r"Error setting up keygen context|generic_fetch:unsupported)",
      "openssl does not support the requested key type.",
-     "Try --key-type rsa (the guide's choice) or ec."),
+     "Try --key-type rsa (the guide's choice) or ec; builds in FIPS mode refuse some "
+     "algorithms."),
 ]
 
 
-def explain_failure(result: "Result") -> Tuple[str, str]:
+def explain_failure(result: Result) -> Tuple[str, str]:
     stderr = result.stderr or ""
+    if result.returncode < 0:
+        # Killed by a signal: a crash, whatever it managed to print before.
+        try:
+            name = signal.Signals(-result.returncode).name
+        except ValueError:
+            name = f"signal {-result.returncode}"
+        return (f"openssl crashed ({name}).",
+                "The openssl binary is broken: reinstall it, or point --openssl at another.")
     for pattern, message, fix in _RULES:
         if re.search(pattern, stderr, re.IGNORECASE):
             return message, fix

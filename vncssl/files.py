@@ -57,7 +57,7 @@ def check_target(path: Path, kind: str, *, force: bool) -> Target:
 
 
 def check_distinct(*targets: Target) -> None:
-    seen = {}
+    seen: dict = {}
     for t in targets:
         real = os.path.normcase(os.path.realpath(t.path))
         if real in seen:
@@ -69,48 +69,91 @@ def check_distinct(*targets: Target) -> None:
 @contextlib.contextmanager
 def private_workdir(near: Path) -> Iterator[Path]:
     """A 0700 directory beside the targets, so the final rename stays on one file system;
-    removed on every exit path, Ctrl-C included."""
+    removed on every exit path: Ctrl-C, and also SIGTERM/SIGHUP (a closed terminal, `kill`,
+    `timeout`), which would otherwise end Python without running this cleanup."""
     try:
         work = Path(tempfile.mkdtemp(prefix=".vncssl-", dir=str(near)))
     except OSError as exc:
         raise WriteFailed(f"Cannot create a temporary folder in {near}: {exc.strerror}.",
-                          "Check that the folder is writable and the disk is not full.") from None
+                          _fix_for(exc)) from None
     try:
-        yield work
+        with _signals_interrupt():
+            yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        yield
+        return
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:  # leave handlers others installed
+            previous[sig] = signal.signal(sig, interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _fix_for(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "The disk (or your quota) is full: free some space, or write elsewhere."
+    if exc.errno in (errno.EROFS,):
+        return "The file system is read-only: choose a folder on a writable disk."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "Choose a folder you can write to, or fix its permissions."
+    return "Check the folder's permissions and free space, then try again."
+
+
+def _create(path: Path, mode: int, what: str) -> int:
+    try:
+        return os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                       | getattr(os, "O_BINARY", 0), mode)
+    except OSError as exc:
+        raise WriteFailed(f"Cannot create the {what} {path}: {exc.strerror}.",
+                          _fix_for(exc)) from None
+
+
+def _write_all(fd: int, path: Path, data: bytes, what: str) -> None:
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise WriteFailed(f"Cannot write the {what} {path}: {exc.strerror}.",
+                          _fix_for(exc)) from None
 
 
 def precreate_private(path: Path) -> None:
     """Create an empty 0600 file so openssl writes the key into a file that was private from
     its first byte (openssl keeps an existing file's mode; older ones create 0644)."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 KEY_MODE)
-    os.close(fd)
+    os.close(_create(path, KEY_MODE, "private file"))
 
 
 def precreate_public(path: Path) -> None:
     """Create an empty file with the user's usual mode (0666 less their umask): a
     certificate is public, and openssl itself runs under umask 077."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o666)
-    os.close(fd)
+    os.close(_create(path, 0o666, "file"))
 
 
 def write_private(path: Path, data: bytes) -> None:
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 KEY_MODE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    _write_all(_create(path, KEY_MODE, "private file"), path, data, "private file")
 
 
 def write_text(path: Path, text: str, mode: int = 0o644) -> None:
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 mode)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    # newline="\n" semantics: the text is written byte for byte, on Windows too.
+    _write_all(_create(path, mode, "file"), path, text.encode("utf-8"), "file")
 
 
 def mode_of(path: Path) -> Optional[int]:
@@ -124,40 +167,60 @@ def mode_of(path: Path) -> Optional[int]:
 
 @contextlib.contextmanager
 def _lock_dir(folder: Path, timeout: float = 60.0) -> Iterator[None]:
-    """Serialise installs into one folder: two runs at once must leave a matching pair."""
+    """Serialise installs into one folder: two runs at once must leave a matching pair.
+    The lock file is removed by its holder while still locked; a waiter that then gets the
+    lock on the removed file sees that the path no longer names it and starts over (else a
+    third run could lock a fresh file and run beside it)."""
     lock_path = folder / ".vncssl.lock"
-    fd = os.open(str(lock_path), os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(str(lock_path), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
+                              _fix_for(exc)) from None
+        try:
+            _acquire(fd, folder, deadline)
+            if os.name == "posix" and not _same_file(fd, lock_path):
+                continue  # the finally closes fd; try again on the current file
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    lock_path.unlink()
+            return
+        finally:
+            os.close(fd)  # closing releases flock/msvcrt locks
+
+
+def _same_file(fd: int, path: Path) -> bool:
     try:
-        deadline = time.monotonic() + timeout
-        if os.name == "posix":
-            import fcntl
+        a, b = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WriteFailed(f"Another vncssl is writing in {folder}.",
-                                          "Wait for it to finish, then try again.") from None
-                    time.sleep(0.05)
-        else:  # pragma: no cover - Windows
-            import msvcrt
 
-            while True:
-                try:
-                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise WriteFailed(f"Another vncssl is writing in {folder}.",
-                                          "Wait for it to finish, then try again.") from None
-                    time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing releases flock/msvcrt locks
-        with contextlib.suppress(OSError):
-            lock_path.unlink()
+def _acquire(fd: int, folder: Path, deadline: float) -> None:
+    if os.name == "posix":
+        import fcntl
+
+        def attempt() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        import msvcrt
+
+        def attempt() -> None:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    while True:
+        try:
+            attempt()
+            return
+        except OSError:  # BlockingIOError on POSIX, PermissionError from msvcrt
+            if time.monotonic() > deadline:
+                raise WriteFailed(f"Another vncssl is writing in {folder}.",
+                                  "Wait for it to finish, then try again.") from None
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -197,15 +260,52 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
             for _, target in moves:
                 if target.path.exists():
                     backup = target.path.with_name(target.path.name + backup_suffix)
-                    shutil.copy2(target.path, backup)
+                    try:
+                        shutil.copy2(target.path, backup)
+                    except OSError as exc:
+                        raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
+                                          _fix_for(exc)) from None
                     backups.append(backup)
-        try:
-            for tmp, target in moves:
-                os.replace(tmp, target.path)
-        except OSError as exc:
-            raise WriteFailed(f"Could not move the new {target.kind} into place: "
-                              f"{exc.strerror}.", "Check permissions and free space.") from None
+        _replace_all(moves)
     return backups
+
+
+def _replace_all(moves: Sequence[Tuple[Path, Target]]) -> None:
+    """Rename each temp file onto its target; if one rename fails, put the earlier targets
+    back, so a new key never ends up beside an old certificate."""
+    saved: List[Tuple[Optional[Path], Path]] = []  # (hard link to the old file or None, target)
+    try:
+        for tmp, target in moves:
+            old: Optional[Path] = tmp.with_name(tmp.name + ".old")
+            try:
+                os.link(target.path, str(old))
+            except OSError:
+                old = None  # no old file (or no hard links here): nothing to restore
+            saved.append((old, target.path))
+            os.replace(tmp, target.path)
+    except OSError as exc:
+        for kept, path in reversed(saved[:-1]):
+            with contextlib.suppress(OSError):
+                if kept is not None:
+                    os.replace(kept, path)
+                else:
+                    path.unlink()
+        kind = moves[len(saved) - 1][1].kind if saved else "file"
+        raise WriteFailed(f"Could not move the new {kind} into place: {exc.strerror}. "
+                          "The previous files were left as they were.", _fix_for(exc)) from None
+
+
+def disk_full(folder: Path, reserve: int = 64 * 1024) -> bool:
+    """True when the file system holding `folder` has (almost) no space left for us. openssl
+    3.0 exits 0 even when writing its output failed, so an empty or cut-off file plus this
+    is how vncssl tells a full disk from a broken binary."""
+    if not hasattr(os, "statvfs"):
+        return False
+    try:
+        st = os.statvfs(str(folder))
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < reserve or (st.f_files > 0 and st.f_favail == 0)
 
 
 def timestamp() -> str:

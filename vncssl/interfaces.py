@@ -54,17 +54,17 @@ def ranked() -> List[Address]:
     found = {}
     for adapter in ifaddr.get_adapters():
         label = adapter.nice_name or adapter.name
-        for a in adapter.ips:
-            text = a.ip if isinstance(a.ip, str) else a.ip[0]
+        for ip in adapter.ips:
+            text = ip.ip if isinstance(ip.ip, str) else ip.ip[0]
             addr = classify(text, label)
             if addr and addr.ip not in found:
                 found[addr.ip] = addr
     result = sorted(found.values(), key=lambda a: (a.rank, a.version, a.interface, a.ip))
     # rank 0 marks the recommendation; renumber so the first usable entry is it.
     out: List[Address] = []
-    for i, a in enumerate(result):
-        out.append(Address(a.ip, a.interface, a.version, i if a.usable else 100 + i, a.kind,
-                           a.usable))
+    for i, entry in enumerate(result):
+        out.append(Address(entry.ip, entry.interface, entry.version,
+                           i if entry.usable else 100 + i, entry.kind, entry.usable))
     return out
 
 

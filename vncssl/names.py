@@ -15,6 +15,7 @@ from vncssl.errors import InvalidNameError, UsageError
 
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _IPV4ISH_RE = re.compile(r"[0-9.]+")
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")  # ß, final sigma, ZWNJ, ZWJ
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,15 @@ def parse_dns(text: str) -> str:
         raise InvalidNameError(
             f"DNS name {text!r}: a wildcard is allowed only as the whole first label (*.lan).",
             "Write it as *.example.lan, or list each name with --dns.",
+        )
+    deviations = sorted(set(body) & _IDNA_DEVIATIONS)
+    if deviations:
+        # Python's codec is IDNA 2003 (faß -> fass); browsers and resolvers now use IDNA 2008
+        # (faß -> xn--fa-hia): the certificate would name a different host than the user's.
+        raise InvalidNameError(
+            f"DNS name {text!r} contains {', '.join(repr(c) for c in deviations)}, which the "
+            "two IDNA standards encode differently.",
+            "Give the name in its punycode (xn--...) form, as your DNS server has it.",
         )
     try:
         ascii_name = body.encode("idna").decode("ascii") if not body.isascii() else body

@@ -7,7 +7,9 @@ controlling terminal from which to ask for a passphrase), and stderr kept for th
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -21,7 +23,8 @@ from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 from vncssl.errors import OpensslFailed, OpensslNotFound, OpensslTimeout, UsageError
 
 DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+_HASH_LIMIT = 256 * 1024  # scripts and wrappers are small: hash them (they get rewritten)
 
 _VERSION_RE = re.compile(r"^(OpenSSL|LibreSSL)\s+(\d+)\.(\d+)\.(\d+)([a-z]*)", re.MULTILINE)
 _DIR_RE = re.compile(r'^OPENSSLDIR:\s*"?(.*?)"?\s*$', re.MULTILINE)
@@ -86,6 +89,14 @@ class Result:
     stderr: str
 
 
+def check_timeout(value: float, source: str = "--timeout") -> float:
+    """A usable number of seconds: more than 0 and finite (inf/nan would break waiting)."""
+    if not (value > 0) or not math.isfinite(value):
+        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.",
+                         "Give e.g. 120 (the default), or more for RSA-4096 on a slow machine.")
+    return float(value)
+
+
 def default_timeout(env: Mapping[str, str] = os.environ) -> float:
     raw = env.get("VNCSSL_TIMEOUT", "").strip()
     if not raw:
@@ -97,9 +108,7 @@ def default_timeout(env: Mapping[str, str] = os.environ) -> float:
             f"VNCSSL_TIMEOUT={raw!r} is not a number of seconds.",
             "Set it to a positive number, e.g. VNCSSL_TIMEOUT=120, or unset it.",
         ) from None
-    if not value > 0:
-        raise UsageError(f"VNCSSL_TIMEOUT={raw!r} must be more than 0 seconds.", "")
-    return value
+    return check_timeout(value, "VNCSSL_TIMEOUT=")
 
 
 def run(
@@ -110,10 +119,14 @@ def run(
     umask: int = 0o077,
     check: bool = True,
     what: str = "openssl",
+    env: Optional[Mapping[str, str]] = None,
 ) -> Result:
-    """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept."""
-    timeout = default_timeout() if timeout is None else timeout
+    """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept.
+    env: variables to set for this process only, on top of ours."""
+    timeout = default_timeout() if timeout is None else check_timeout(timeout)
     kwargs: dict = {}
+    if env:
+        kwargs["env"] = {**os.environ, **env}
     if os.name == "posix":
         # New session: no controlling tty (openssl reads passphrases from /dev/tty, not
         # stdin) and one process group to kill. umask: anything openssl creates is private.
@@ -173,9 +186,15 @@ def run(
 
 
 def _kill(proc: subprocess.Popen) -> None:
+    """Kill openssl, everything in its process group, and (Linux) any descendant that left
+    the group with setsid: a hung child holding our pipes would otherwise keep us waiting."""
     try:
         if os.name == "posix":
+            strays = _descendants(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
+            for pid in strays:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         else:
             proc.kill()
     except (ProcessLookupError, PermissionError, OSError):
@@ -184,6 +203,35 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.communicate(timeout=5)
     except Exception:  # noqa: BLE001 - best effort: the process is already being killed
         pass
+
+
+def _descendants(root: int) -> List[int]:
+    """All live descendants of `root`, from /proc (empty where there is no /proc)."""
+    parents: dict = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    found: List[int] = []
+    todo = [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
 
 
 # --- locating the binary ---------------------------------------------------------------
@@ -363,11 +411,24 @@ def _cache_dir(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def _cache_key(path: str) -> Optional[str]:
+    """Identity of the binary's file. ctime changes on any rewrite or chmod; small files
+    (wrapper scripts, test fakes) are also hashed, since two rewrites within one clock
+    tick can leave size, mtime and ctime all equal."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return f"{_CACHE_FORMAT}|{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+    key = (f"{_CACHE_FORMAT}|{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
+           f"{st.st_ino}")
+    if st.st_size <= _HASH_LIMIT:
+        import hashlib  # only small files are hashed; a real binary never needs it
+
+        try:
+            with open(path, "rb") as fh:
+                key += "|" + hashlib.sha256(fh.read(_HASH_LIMIT + 1)).hexdigest()
+        except OSError:
+            return None
+    return key
 
 
 def identify(located: Located, *, timeout: Optional[float] = None, use_cache: bool = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import sys
 from typing import Any, Callable, Optional, TypeVar
 
@@ -13,8 +12,10 @@ from rich.console import Console
 
 from vncssl.errors import VncsslError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# emoji=False: no `:name:` codes in our text are meant as emoji (a path or an address could
+# hold one), and it spares loading Rich's emoji table (~3 ms) at every printing start-up.
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,8 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def print_json(obj: Any) -> None:
+    import json  # only the --json path needs it (start-up speed)
+
     # console.out: no wrapping, no markup, no highlighting - exactly the JSON text.
     console.out(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False), highlight=False)
 
@@ -78,7 +81,25 @@ def boundary(func: F) -> F:
                               "left as they were.")
             raise typer.Exit(130) from None
 
+    _resolve_annotations(func)
     return wrapper  # type: ignore[return-value]
+
+
+def _resolve_annotations(func: Callable[..., Any]) -> None:
+    """Evaluate a command's string annotations (`from __future__ import annotations`) once.
+
+    Typer reads every command's signature at every start-up, even for `--version`, twice,
+    and each read compiles each annotation string anew: ~15 ms per run for vncssl's
+    commands, against ~1 ms evaluated once here. The dict is shared with the wrapper
+    (functools.wraps), so Typer sees the evaluated objects. A name that cannot be evaluated
+    yet stays a string, for Typer to resolve as before."""
+    annotations = func.__annotations__
+    for name, value in list(annotations.items()):
+        if isinstance(value, str):
+            try:
+                annotations[name] = eval(value, func.__globals__)  # our own source text
+            except Exception:  # noqa: BLE001 - leave it to Typer, which reports it properly
+                pass
 
 
 def confirm(question: str, default: bool = False) -> bool:

@@ -47,11 +47,11 @@ def _root(
 
 
 # Registration: importing a module adds its commands to `app`.
+from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import create as _create  # noqa: E402,F401
+from vncssl.cli import guide as _guide  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
 from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401
-from vncssl.cli import ca as _ca  # noqa: E402,F401
-from vncssl.cli import guide as _guide  # noqa: E402,F401
 
 
 def main() -> None:

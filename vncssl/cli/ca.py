@@ -1,3 +1,309 @@
-"""Commands for this group register on `vncssl.cli.app` here."""
+"""`vncssl ca init|issue|bundle` (a private CA for many servers) and `vncssl csr` (public CA)."""
 
-from vncssl.cli import app  # noqa: F401
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, List, Optional
+
+import typer
+
+from vncssl import ui
+from vncssl.cli import app
+
+if TYPE_CHECKING:
+    from vncssl.ca import BatchResult, HostOutcome
+
+ca_app = typer.Typer(
+    name="ca",
+    help="A private certificate authority: every viewer trusts one CA certificate, once, "
+    "instead of a copy of every server's certificate.\n\n"
+    "Example:\n\n"
+    "  $ vncssl ca init\n\n"
+    "  $ vncssl ca issue --ip 192.168.1.5\n\n"
+    "  $ vncssl ca issue --from hosts.txt --out-dir certs/\n\n"
+    "  $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem",
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+)
+app.add_typer(ca_app, name="ca")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+OpensslOpt = Annotated[Optional[str], typer.Option(
+    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
+    show_default=False)]
+KeyTypeOpt = Annotated[str, typer.Option(
+    "--key-type", help="rsa (2048), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
+TimeoutOpt = Annotated[Optional[float], typer.Option(
+    help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
+    show_default=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
+                                        "are kept as .bak).")]
+
+
+@ca_app.command("init")
+@ui.boundary
+def ca_init(
+    dir: Annotated[Optional[str], typer.Option(
+        "--dir", envvar="VNCSSL_CA_DIR", show_default=False,
+        help="Folder for the CA (made 0700). Default: your per-user data folder, e.g. "
+        "~/.local/share/vncssl/ca.")] = None,
+    name: Annotated[Optional[str], typer.Option(
+        help="The CA's name (its CN), shown by viewers. Default: vncssl private CA (HOST).",
+        show_default=False)] = None,
+    days: Annotated[int, typer.Option(help="Days the CA certificate is valid.")] = 3650,
+    key_type: KeyTypeOpt = "rsa",
+    force: ForceOpt = False,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Create a private CA: ca.pem (for viewers) and ca-key.pem (0600, never copy it).
+
+    Example:
+
+      $ vncssl ca init
+
+      $ vncssl ca init --dir ~/vnc-ca --name "Example Ltd VNC CA"
+    """
+    from vncssl import ca
+
+    r = ca.init(dir, name=name, days=days, key_type=key_type, openssl_path=openssl_path,
+                force=force, timeout=timeout)
+    if json_output:
+        ui.print_json(r)
+        return
+    c = ui.console
+    c.print(f"[green]Created[/] a private CA in {r.dir} (mode {r.dir_mode or '?'}).",
+            soft_wrap=True)
+    c.print(f"  CA certificate  {r.cert}   (give this to every viewer as X509CA)", soft_wrap=True)
+    c.print(f"  CA private key  {r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)",
+            soft_wrap=True)
+    c.print(f"  subject         {r.subject}; key {r.key_type}; valid until {r.not_after}",
+            soft_wrap=True)
+    c.print(f"  SHA-256         {r.fingerprint_sha256}", soft_wrap=True)
+    if r.backups:
+        c.print(f"  backups         {', '.join(r.backups)}", soft_wrap=True)
+    c.print("\nNext steps:")
+    for i, step in enumerate(r.next_steps, 1):
+        c.print(f"  {i}. {step}", soft_wrap=True)
+
+
+@ca_app.command("issue")
+@ui.boundary
+def ca_issue(
+    ip: Annotated[Optional[List[str]], typer.Option(
+        "--ip", help="IP address viewers type (repeatable).", show_default=False)] = None,
+    dns: Annotated[Optional[List[str]], typer.Option(
+        "--dns", help="DNS name viewers type (repeatable).", show_default=False)] = None,
+    from_file: Annotated[Optional[str], typer.Option(
+        "--from", help="Hosts file: one server per line, `NAME IP-or-DNS ...` (# comments). "
+        "Writes NAME.pem and NAME-private.pem into --out-dir.", show_default=False)] = None,
+    cert: Annotated[str, typer.Option(help="Where to write the certificate.")
+                    ] = "vnc-server.pem",
+    key: Annotated[str, typer.Option(help="Where to write the private key (0600).")
+                   ] = "vnc-server-private.pem",
+    out_dir: Annotated[str, typer.Option("--out-dir", help="Folder for --from's files.")
+                       ] = ".",
+    ca_dir: Annotated[Optional[str], typer.Option(
+        "--ca-dir", envvar="VNCSSL_CA_DIR", show_default=False,
+        help="The CA folder (from `vncssl ca init`). Default: the per-user one.")] = None,
+    days: Annotated[int, typer.Option(help="Days the certificate is valid.")] = 365,
+    key_type: KeyTypeOpt = "rsa",
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", help="openssl jobs at once for --from. Default: one per CPU.",
+        show_default=False)] = None,
+    force: ForceOpt = False,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Issue a server certificate signed by the private CA (or one per line of --from).
+
+    Each certificate is CA:FALSE with serverAuth, the SANs asked for, a random serial and a
+    subject unique across renewals. Viewers need only ca.pem as their X509CA.
+
+    Example:
+
+      $ vncssl ca issue --ip 192.168.1.5 --dns vnc1.lan
+
+      $ vncssl ca issue --from hosts.txt --out-dir certs/
+    """
+    from vncssl import ca
+    from vncssl import names as names_mod
+    from vncssl.errors import UsageError
+
+    if from_file and (ip or dns):
+        raise UsageError("--from and --ip/--dns do not mix.",
+                         "Put every server in the hosts file, or issue one with --ip/--dns.")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: must be at least 1.", "")
+    if from_file:
+        from pathlib import Path
+
+        from vncssl.certinfo import read_pem_file
+
+        hosts = ca.parse_hosts(read_pem_file(Path(from_file)), from_file)
+        iss = ca.load(ca_dir, days=days, key_type=key_type, openssl_path=openssl_path,
+                      timeout=timeout)
+        result = _run_batch(iss, hosts, out_dir, force, jobs, quiet=json_output)
+        if json_output:
+            ui.print_json(result)
+            if result.failed:
+                raise typer.Exit(3)
+            return
+        _render_batch(result)
+        if result.failed:
+            from vncssl.errors import VncsslError
+
+            raise VncsslError(
+                f"{len(result.failed)} of {len(result.outcomes)} servers failed: "
+                + ", ".join(o.host for o in result.failed) + " (the others were issued).",
+                "Fix what the table says, then rerun with only those lines (or --force to "
+                "redo all).")
+        return
+    names = names_mod.collect(ip or [], dns or [])
+    if not names:
+        raise UsageError("No names for the certificate.",
+                         "Pass --ip and/or --dns, or --from HOSTS_FILE for many servers.")
+    iss = ca.load(ca_dir, days=days, key_type=key_type, openssl_path=openssl_path,
+                  timeout=timeout)
+    r = ca.issue(iss, names, cert, key, force=force)
+    if json_output:
+        ui.print_json(r)
+        return
+    c = ui.console
+    c.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
+            f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
+    c.print(f"  certificate  {r.cert}", soft_wrap=True)
+    c.print(f"  private key  {r.key}  (mode {r.key_mode or '?'}, keep it private)",
+            soft_wrap=True)
+    c.print(f"  subject      {r.subject}; serial {r.serial}", soft_wrap=True)
+    c.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA certificate, "
+            "once, for every server it signs).", soft_wrap=True)
+
+
+def _run_batch(iss, hosts, out_dir: str, force: bool, jobs: Optional[int], *, quiet: bool
+               ) -> BatchResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from vncssl import ca
+
+    if quiet:
+        return ca.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
+    with Progress(TextColumn("Issuing"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=ui.err_console,
+                  transient=True) as progress:
+        task = progress.add_task("", total=len(hosts))
+
+        def done(o: HostOutcome) -> None:
+            progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
+
+        return ca.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
+
+
+def _render_batch(r: BatchResult) -> None:
+    from rich.table import Table
+
+    table = Table("server", "result", "names", "certificate / problem")
+    for o in r.outcomes:
+        if o.ok and o.issued:
+            table.add_row(o.host, "[green]issued[/]", ", ".join(o.issued.names), o.issued.cert)
+        else:
+            table.add_row(o.host, "[red]failed[/]", "", o.error + (f" {o.fix}" if o.fix else ""))
+    ui.console.print(table)
+    ok = len(r.outcomes) - len(r.failed)
+    rate = ok / r.seconds if r.seconds > 0 else 0.0
+    ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
+                     f"({rate:.1f} certificates/s, {r.workers} jobs at once). "
+                     f"Viewers need only {r.ca} as X509CA.", soft_wrap=True)
+
+
+@ca_app.command("bundle")
+@ui.boundary
+def ca_bundle(
+    certs: Annotated[List[str], typer.Argument(help="Server certificates (PEM).",
+                                               show_default=False)],
+    out: Annotated[str, typer.Option("--out", help="The X509CA bundle to write.")],
+    keep_newest: Annotated[bool, typer.Option(
+        "--keep-newest", help="Of certificates sharing a subject, keep only the newest.")
+    ] = False,
+    force: ForceOpt = False,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """One X509CA file for the viewer from many self-signed server certificates.
+
+    Duplicates and expired certificates are dropped (and listed).
+
+    Example:
+
+      $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem
+    """
+    from vncssl.cabundle import bundle
+
+    r = bundle(certs, out, keep_newest=keep_newest, force=force, openssl_path=openssl_path,
+               timeout=timeout)
+    if json_output:
+        ui.print_json(r)
+        return
+    c = ui.console
+    c.print(f"[green]Wrote[/] {r.out} with {len(r.kept)} certificate(s).", soft_wrap=True)
+    for e in r.kept:
+        c.print(f"  kept     {e.source}: {e.subject} (until {e.not_after})", soft_wrap=True)
+    for label, group in (("expired", r.expired), ("duplicate", r.duplicates),
+                         ("older", r.replaced_older)):
+        for e in group:
+            c.print(f"  dropped  {e.source}: {e.subject} ({label}, until {e.not_after})",
+                    soft_wrap=True)
+    for subject in r.shared_subjects:
+        ui.err_console.print(f"[yellow]Note:[/] two different certificates share the subject "
+                             f"{subject} (an old one and its renewal?); both are kept. Pass "
+                             "--keep-newest to keep only the newest.", soft_wrap=True)
+    c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)
+
+
+@app.command()
+@ui.boundary
+def csr(
+    dns: Annotated[Optional[List[str]], typer.Option(
+        "--dns", help="DNS name for the certificate (repeatable), e.g. "
+        "computer1.local.example.com.", show_default=False)] = None,
+    ip: Annotated[Optional[List[str]], typer.Option(
+        "--ip", help="IP address (public CAs refuse these).", show_default=False)] = None,
+    key: Annotated[Optional[str], typer.Option(
+        help="Where to write the private key (0600). Default: NAME-private.pem.",
+        show_default=False)] = None,
+    out: Annotated[Optional[str], typer.Option(
+        help="Where to write the CSR. Default: NAME.csr.", show_default=False)] = None,
+    key_type: KeyTypeOpt = "rsa",
+    force: ForceOpt = False,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """A private key and a CSR for a public CA (Let's Encrypt and others, DNS-01 challenge).
+
+    Example:
+
+      $ vncssl csr --dns computer1.local.example.com
+    """
+    from vncssl.csr import make
+
+    r = make(dns or [], ip or [], key=key, out=out, key_type=key_type,
+             openssl_path=openssl_path, force=force, timeout=timeout)
+    if json_output:
+        ui.print_json(r)
+        return
+    c = ui.console
+    c.print(f"[green]Created[/] a CSR for {', '.join(r.names)} ({r.key_type}).", soft_wrap=True)
+    c.print(f"  CSR          {r.csr}", soft_wrap=True)
+    c.print(f"  private key  {r.key}  (mode {r.key_mode or '?'}; stays here, never sent)",
+            soft_wrap=True)
+    for a in r.advice:
+        style = "yellow" if a.code in ("ct-logs", "ip-san", "wildcard") else "bold"
+        label = "Warning" if style == "yellow" else "Note"
+        ui.err_console.print(f"[{style}]{label}:[/] {a.message}", soft_wrap=True)
+    c.print("\nThen ask an ACME client to sign it with a DNS-01 challenge (one of):")
+    for command in r.acme_commands:
+        ui.print_command(command)

@@ -135,7 +135,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
-def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
+def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl import shells
 
@@ -153,12 +153,14 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
     for note in rendered.notes:
         ui.err_console.print(f"[dim]Note:[/] {note}", soft_wrap=True)
     if explain:
+        from rich.markup import escape
+
         from vncssl.explain import explain_argv
 
         ui.console.print()
         for part, meaning in explain_argv(p.argv, p.openssl):
-            ui.console.print(f"[bold]{part}[/]", soft_wrap=True)
-            ui.console.print(f"    {meaning}", soft_wrap=True)
+            ui.console.print(f"[bold]{escape(part)}[/]", soft_wrap=True)
+            ui.console.print(f"    {meaning}", soft_wrap=True, markup=False)
     if dry_run:
         ui.err_console.print(f"[dim]openssl: {p.openssl.version_text} ({p.located.source}); "
                              f"config: {p.config.path or 'built-in'} ({p.config.reason}). "
@@ -167,7 +169,7 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
 
-def _render_result(r: "CreateResult") -> None:
+def _render_result(r: CreateResult) -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
@@ -211,7 +213,7 @@ def ips(json_output: JsonOpt = False) -> None:
     _render_addresses(addresses, to_err=False)
 
 
-def _render_addresses(addresses: "List[Address]", *, to_err: bool) -> None:
+def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
     from rich.table import Table
 
     from vncssl import interfaces

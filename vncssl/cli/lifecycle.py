@@ -1,3 +1,260 @@
-"""Commands for this group register on `vncssl.cli.app` here."""
+"""`vncssl inspect`, `check`, `expiry`, `renew`: a certificate's life after `create`."""
 
-from vncssl.cli import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from vncssl import ui
+from vncssl.cli import app
+
+if TYPE_CHECKING:
+    from vncssl.certinfo import Inspection
+    from vncssl.openssl import OpensslInfo
+    from vncssl.renew import RenewPlan, RenewResult
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+OpensslOpt = Annotated[Optional[str], typer.Option(
+    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
+    show_default=False)]
+TimeoutOpt = Annotated[Optional[float], typer.Option(
+    help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
+    show_default=False)]
+
+
+def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
+    from vncssl import openssl
+    from vncssl.errors import UsageError
+
+    if timeout is not None and not timeout > 0:
+        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds.", "")
+    return openssl.find(path, timeout=timeout)[0]
+
+
+@app.command()
+@ui.boundary
+def inspect(
+    cert: Annotated[Path, typer.Argument(help="Certificate file (PEM or DER).")],
+    key: Annotated[Optional[Path], typer.Option(help="Private key: does it match? Is it "
+                                                "kept private?", show_default=False)] = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Show what a certificate says: names, dates, fingerprint, key, chain, key-file problems.
+
+    Example:
+
+      $ vncssl inspect vnc-server.pem
+
+      $ vncssl inspect vnc-server.pem --key vnc-server-private.pem --json
+    """
+    from vncssl import certinfo
+
+    r = certinfo.inspect(_openssl(openssl_path, timeout), cert, key, timeout=timeout)
+    if json_output:
+        data = ui.to_jsonable(r)
+        if key is None:
+            data.pop("key_matches")
+            data.pop("key_file")
+        ui.print_json(data)
+        return
+    _render_inspection(r)
+
+
+def _render_inspection(r: Inspection) -> None:
+    # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
+    names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
+    left = f"{r.days_left} days left" if r.days_left >= 0 else f"EXPIRED {-r.days_left} days ago"
+    key = f"{r.key.type}" + (f" {r.key.bits} bits" if r.key.bits else "") + \
+        (f" ({r.key.curve})" if r.key.curve else "")
+    rows = [
+        ("file", r.path), ("subject", r.subject), ("issuer", r.issuer),
+        ("self-signed", "yes" if r.self_signed else "no"), ("CA", "yes" if r.is_ca else "no"),
+        ("names (SAN)", names), ("valid from", r.not_before),
+        ("valid until", f"{r.not_after} ({left})"), ("SHA-256", r.fingerprint_sha256),
+        ("signature", r.signature_algorithm), ("key", key),
+    ]
+    if r.key_matches is not None:
+        rows.append(("key file", f"{r.key_file}: " + ("[green]matches[/]" if r.key_matches
+                                                       else "[red]does NOT match[/]")))
+    for label, value in rows:
+        ui.console.print(f"[bold]{label:<12}[/] {value}", soft_wrap=True)
+    if r.chain:
+        ui.console.print(f"\nThe file holds a chain of {len(r.chain)} certificates:")
+        for i, c in enumerate(r.chain):
+            ui.console.print(f"  {i}. {c.subject} (issuer {c.issuer}; until {c.not_after}; "
+                             f"{'CA' if c.is_ca else 'not a CA'}) {c.fingerprint_sha256}",
+                             soft_wrap=True)
+    for w in r.warnings:
+        ui.err_console.print(f"[yellow]Warning:[/] {w.message} {w.fix}", soft_wrap=True)
+
+
+@app.command()
+@ui.boundary
+def check(
+    cert: Annotated[Path, typer.Argument(help="The server's certificate (a chain file too).")],
+    host: Annotated[str, typer.Option(help="The name or address viewers type.")],
+    ca: Annotated[Optional[Path], typer.Option(
+        help="The viewer's X509CA file. Default: CERT itself (the guide's setup).",
+        show_default=False)] = None,
+    key: Annotated[Optional[Path], typer.Option(help="The server's private key: check it "
+                                                "too.", show_default=False)] = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Will the TigerVNC viewer accept this certificate for HOST, without any prompt?
+
+    Exit 0: it connects silently; 1: it would ask or refuse (the problems say why and how to
+    fix them); 2: bad input; 3: openssl failed.
+
+    Example:
+
+      $ vncssl check vnc-server.pem --host 192.168.1.5
+
+      $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
+    """
+    from vncssl.verdict import check_files
+
+    v = check_files(_openssl(openssl_path, timeout), cert, host, ca, key, timeout=timeout)
+    if json_output:
+        ui.print_json(v)
+    elif v.accepted:
+        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
+                         f"this certificate, no questions asked.", soft_wrap=True)
+    else:
+        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
+                         f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
+                         soft_wrap=True)
+        for p in v.problems:
+            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
+            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+    if not v.accepted:
+        raise typer.Exit(1)
+
+
+@app.command()
+@ui.boundary
+def expiry(
+    cert: Annotated[Path, typer.Argument(help="Certificate file.")],
+    within: Annotated[int, typer.Option(help="Renewal is due when it expires within this "
+                                        "many days.")] = 30,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Is renewal due? Exit 0: valid for more than --within days; 1: due or expired.
+
+    Made for cron and systemd timers (see examples/ in the source).
+
+    Example:
+
+      $ vncssl expiry vnc-server.pem
+
+      $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
+    """
+    from vncssl.renew import expiry as check_expiry
+
+    r = check_expiry(_openssl(openssl_path, timeout), cert, within, timeout=timeout)
+    if json_output:
+        ui.print_json(r)
+    elif r.expired:
+        ui.console.print(f"[red]EXPIRED[/] {r.cert} expired on {r.not_after} "
+                         f"({-r.days_left} days ago). Renew it: `vncssl renew`.", soft_wrap=True)
+    elif r.due:
+        ui.console.print(f"[yellow]Renewal due:[/] {r.cert} expires on {r.not_after} "
+                         f"(in {r.days_left} days, within {r.within}). Run `vncssl renew`.",
+                         soft_wrap=True)
+    else:
+        ui.console.print(f"[green]OK:[/] {r.cert} expires on {r.not_after} (in {r.days_left} "
+                         "days).", soft_wrap=True)
+    if r.due:
+        raise typer.Exit(1)
+
+
+@app.command()
+@ui.boundary
+def renew(
+    cert: Annotated[str, typer.Option(help="The certificate to renew.")] = "vnc-server.pem",
+    key: Annotated[str, typer.Option(help="Its private key.")] = "vnc-server-private.pem",
+    days: Annotated[Optional[int], typer.Option(
+        help="Days the new certificate is valid (the guide: 365).", show_default=False)
+    ] = None,
+    reuse_key: Annotated[bool, typer.Option("--reuse-key", help="Keep the private key "
+                                            "(default: make a new one).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be done; write "
+                                          "nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before replacing.")
+                   ] = False,
+    openssl_path: OpensslOpt = None,
+    config: Annotated[Optional[str], typer.Option("--config", help="openssl.cnf to use.",
+                                                  show_default=False)] = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Re-issue the certificate with the same names, subject and key type, a new validity
+    and (unless --reuse-key) a new key. The old pair is kept as a timestamped backup.
+
+    Every viewer must then REPLACE its copy of the old certificate (X509CA).
+
+    Example:
+
+      $ vncssl renew --dry-run
+
+      $ vncssl renew --cert vnc-server.pem --key vnc-server-private.pem --yes
+    """
+    from vncssl import renew as renew_mod
+    from vncssl.errors import UsageError
+
+    p = renew_mod.plan(cert, key, days=days, reuse_key=reuse_key, openssl_path=openssl_path,
+                       config=config, timeout=timeout)
+    if dry_run:
+        if json_output:
+            ui.print_json(renew_mod.describe(p))
+        else:
+            _render_renew_plan(p)
+            ui.err_console.print("[dim]Dry run: nothing was written.[/]")
+        return
+    if not yes:
+        if not ui.stdin_is_tty():
+            raise UsageError("renew replaces the certificate (and key) in place.",
+                             "Pass --yes to confirm (the old pair is kept as a backup), or "
+                             "--dry-run to see what it would do.")
+        _render_renew_plan(p)
+        if not ui.confirm("Renew now?", default=False):
+            raise typer.Exit(1)
+    r = renew_mod.execute(p)
+    if json_output:
+        ui.print_json(r)
+        return
+    _render_renew_result(r)
+
+
+def _render_renew_plan(p: RenewPlan) -> None:
+    from vncssl.renew import describe
+
+    d = describe(p)
+    c = ui.err_console
+    c.print(f"Renew {d['cert']} ({'same key' if d['reuse_key'] else 'new key'}, "
+            f"{d['key_type']}, {d['days']} days)", soft_wrap=True)
+    c.print(f"  subject  {d['subject']}", soft_wrap=True)
+    c.print(f"  names    {', '.join(n['type'] + ':' + n['value'] for n in d['names'])}",
+            soft_wrap=True)
+    ui.print_command(d["command"])
+
+
+def _render_renew_result(r: RenewResult) -> None:
+    from rich.panel import Panel
+
+    c = ui.console
+    c.print(f"[green]Renewed[/] {r.cert}: valid until {r.not_after} ({r.days} days), "
+            f"{'same key' if r.reused_key else 'new key'} ({r.key_type}).", soft_wrap=True)
+    for b in r.backups:
+        c.print(f"  backup       {b}", soft_wrap=True)
+    c.print(f"  old SHA-256  {r.old_fingerprint_sha256}", soft_wrap=True)
+    c.print(f"  new SHA-256  {r.fingerprint_sha256}", soft_wrap=True)
+    c.print(Panel(r.viewer_notice, title="Every viewer must REPLACE its certificate",
+                  border_style="yellow"))

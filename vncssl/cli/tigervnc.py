@@ -1,3 +1,256 @@
-"""Commands for this group register on `vncssl.cli.app` here."""
+"""`vncssl tigervnc server|viewer` (settings for the certificate) and `vncssl probe`."""
 
-from vncssl.cli import app  # noqa: F401
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, List, Optional
+
+import typer
+
+from vncssl import ui
+from vncssl.cli import app
+
+if TYPE_CHECKING:
+    from vncssl.probe import ProbeReport
+    from vncssl.tigervnc import Notice, ServerSettings, ViewerSettings
+
+tigervnc_app = typer.Typer(
+    help="Load the certificate into the TigerVNC server and viewer (the guide's last step).\n\n"
+    "Examples:\n\n"
+    "  $ vncssl tigervnc server --write\n\n"
+    "  $ vncssl tigervnc viewer --cert vnc-server.pem --host 192.168.1.5 --install",
+    no_args_is_help=True, rich_markup_mode="rich")
+app.add_typer(tigervnc_app, name="tigervnc")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+OpensslOpt = Annotated[Optional[str], typer.Option(
+    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
+    show_default=False)]
+VersionOpt = Annotated[Optional[str], typer.Option(
+    "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
+    "1.14) or ~/.config/tigervnc/. Default: guessed from the folders that exist.",
+    show_default=False)]
+
+
+def _notices(notices: List[Notice]) -> None:
+    for n in notices:
+        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" + (f" {n.fix}" if n.fix else ""),
+                             soft_wrap=True)
+
+
+@tigervnc_app.command()
+@ui.boundary
+def server(
+    cert: Annotated[str, typer.Option(help="The server's certificate.")] = "vnc-server.pem",
+    key: Annotated[str, typer.Option(help="The server's private key (unencrypted).")
+                   ] = "vnc-server-private.pem",
+    security_types: Annotated[str, typer.Option(
+        "--security-types", help="What the server offers; must include an X509 type.")
+    ] = "X509Vnc",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="config (key=value), xvnc (command-line arguments), config-pl "
+        "(Debian/Ubuntu wrapper) or windows (WinVNC steps + .reg).")] = "config",
+    write: Annotated[bool, typer.Option(
+        "--write", help="Merge into the config file (other lines kept, old file backed "
+        "up) instead of printing.")] = False,
+    version: VersionOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Server settings that make TigerVNC present the certificate (absolute paths).
+
+    Example:
+
+      $ vncssl tigervnc server                         # lines for ~/.config/tigervnc/config
+
+      $ vncssl tigervnc server --format xvnc           # arguments for Xvnc / x0vncserver
+
+      $ vncssl tigervnc server --format config-pl --write   # Debian/Ubuntu tigervncserver
+
+      $ vncssl tigervnc server --format windows        # WinVNC steps and a .reg file
+    """
+    from vncssl import tigervnc
+
+    s = tigervnc.server_settings(cert, key, security_types=security_types, fmt=fmt,
+                                 version=version)
+    if write:
+        s = tigervnc.write_server_config(s)
+    if json_output:
+        ui.print_json(s)
+        return
+    _render_server(s)
+
+
+def _render_server(s: ServerSettings) -> None:
+    err = ui.err_console
+    if s.written:
+        ui.console.print(f"[green]Wrote[/] {s.written} (TigerVNC {s.generation})",
+                         soft_wrap=True)
+        if s.backup:
+            ui.console.print(f"  previous version kept as {s.backup}", soft_wrap=True)
+    elif s.format == "xvnc":
+        ui.print_command(s.text)
+    else:
+        if s.target and s.format != "windows":
+            err.print(f"Put these lines in {s.target} (TigerVNC {s.generation}); "
+                      "`--write` does it for you:", soft_wrap=True)
+        ui.console.out(s.text.rstrip("\n"), highlight=False)
+        if s.reg:
+            ui.console.out("\nSave as vncssl-winvnc.reg and import it (as administrator):",
+                           highlight=False)
+            ui.console.out(s.reg.replace("\r\n", "\n").rstrip("\n"), highlight=False)
+    for other in s.other_targets:
+        err.print(f"[dim]Also read:[/] {other}", soft_wrap=True)
+    for step in s.steps:
+        err.print(f"[dim]Note:[/] {step}", soft_wrap=True)
+    _notices(s.notices)
+
+
+@tigervnc_app.command()
+@ui.boundary
+def viewer(
+    cert: Annotated[str, typer.Option(help="The server's certificate (copied to the "
+                                      "viewer machine).")] = "vnc-server.pem",
+    host: Annotated[Optional[str], typer.Option(
+        help="Name or address you type in the viewer. Default: the certificate's first "
+        "name.", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="cli (vncviewer command), config (default.tigervnc) or windows.")
+    ] = "cli",
+    install: Annotated[bool, typer.Option(
+        "--install", help="Copy the certificate into the viewer's default X509CA file, "
+        "replacing an older one with the same subject (after a backup).")] = False,
+    version: VersionOpt = None,
+    openssl_path: OpensslOpt = None,
+    timeout: Annotated[Optional[float], typer.Option(
+        help="Seconds each openssl call may take.", show_default=False)] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """How the viewer uses the certificate as its X509CA, so it connects with no prompt.
+
+    Example:
+
+      $ vncssl tigervnc viewer --cert vnc-server.pem --host 192.168.1.5
+
+      $ vncssl tigervnc viewer --install               # into ~/.config/tigervnc/x509_ca.pem
+
+      $ vncssl tigervnc viewer --format windows --cert "C:\\\\Users\\\\me\\\\vnc-server.pem"
+    """
+    from vncssl import openssl, tigervnc
+
+    if timeout is not None and not timeout > 0:
+        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
+    ossl = openssl.find(openssl_path, timeout=timeout)[0]
+    s = tigervnc.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
+                                 timeout=timeout)
+    if install:
+        s = tigervnc.install_ca(ossl, s, timeout=timeout)
+    if json_output:
+        ui.print_json(s)
+        return
+    _render_viewer(s)
+
+
+def _usage(message: str) -> Exception:
+    from vncssl.errors import UsageError
+
+    return UsageError(message, "")
+
+
+def _render_viewer(s: ViewerSettings) -> None:
+    out, err = ui.console, ui.err_console
+    if s.installed:
+        if s.already_present and not s.replaced:
+            out.print(f"{s.installed} already holds this certificate; nothing changed.",
+                      soft_wrap=True)
+        else:
+            out.print(f"[green]Installed[/] the certificate into {s.installed} "
+                      f"(TigerVNC {s.generation}).", soft_wrap=True)
+        if s.replaced:
+            out.print(f"  replaced {len(s.replaced)} older certificate(s) with the same "
+                      f"subject: {', '.join(s.replaced)}", soft_wrap=True)
+        if s.backup:
+            out.print(f"  previous file kept as {s.backup}", soft_wrap=True)
+        out.print(f"  SHA-256 {s.fingerprint_sha256}", soft_wrap=True)
+        out.print("Compare this fingerprint with the one `vncssl inspect` shows on the "
+                  f"server. Then connect with: vncviewer {s.host}", soft_wrap=True)
+        _notices(s.notices)
+        return
+    if s.format == "config" and s.target:
+        err.print(f"Save as {s.target} (or any .tigervnc file, opened with vncviewer FILE):",
+                  soft_wrap=True)
+    ui.console.out(s.text.rstrip("\n"), highlight=False)
+    for i, step in enumerate(s.steps, 1):
+        out.print(f"{i}. {step}", soft_wrap=True)
+    where = "" if s.format == "windows" else (
+        f" Without -X509CA the viewer reads {s.x509_ca_default} (`--install` puts it there).")
+    err.print(f"[dim]Certificate SHA-256 {s.fingerprint_sha256}.{where}[/]", soft_wrap=True)
+    _notices(s.notices)
+
+
+@app.command()
+@ui.boundary
+def probe(
+    server: Annotated[str, typer.Argument(
+        help="HOST, HOST:DISPLAY (port 5900+N) or HOST::PORT; IPv6 in brackets.",
+        metavar="HOST[:DISPLAY|::PORT]")],
+    ca: Annotated[Optional[str], typer.Option(
+        help="The X509CA file the viewer uses. Default: the viewer's default X509CA file "
+        "if it exists, else the system trust store only.", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(
+        help="Seconds for connecting and the whole handshake.")] = 10.0,
+    openssl_path: OpensslOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Connect to a live VNC server, fetch its certificate over VeNCrypt/TLS, and judge it
+    as the TigerVNC viewer would for the name you typed. Never sends a password.
+
+    Example:
+
+      $ vncssl probe 192.168.1.5:1                 # display :1 = port 5901
+
+      $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
+
+    Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
+    2 bad input, 3 could not connect or protocol failure.
+    """
+    from vncssl import openssl
+    from vncssl import probe as probe_mod
+    from vncssl.probe import parse_target
+
+    if not timeout > 0:
+        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
+    parse_target(server)  # bad input is exit 2 before openssl is even looked for
+    ossl = openssl.find(openssl_path)[0]
+    report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
+    if json_output:
+        ui.print_json(report.to_json())
+    else:
+        _render_probe(report)
+    if not report.accepted:
+        raise typer.Exit(1)
+
+
+def _render_probe(r: ProbeReport) -> None:
+    out = ui.console
+    out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
+    out.print(f"security     {', '.join(r.security_types) or '(none)'}"
+              + (f"; VeNCrypt: {', '.join(r.vencrypt_subtypes)}" if r.vencrypt_subtypes
+                 else ""), soft_wrap=True)
+    if r.tls:
+        out.print(f"TLS          {r.tls['version']} {r.tls['cipher']} (subtype "
+                  f"{r.tls['subtype']}, SNI {r.tls['sni'] or 'not sent'})", soft_wrap=True)
+    c: Any = r.certificate
+    if c is not None:
+        names = ", ".join(f"{s.type}:{s.value}" for s in c.san) or "(no subjectAltName)"
+        out.print(f"certificate  {c.subject}; names {names}; valid until {c.not_after}",
+                  soft_wrap=True)
+        out.print(f"SHA-256      {c.fingerprint_sha256}", soft_wrap=True)
+    out.print(f"trust        {r.ca}", soft_wrap=True)
+    if r.accepted:
+        out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
+                  "question.", soft_wrap=True)
+        return
+    out.print("[red]Problems:[/]")
+    for p in r.problems:
+        out.print(f"  - {p.message}", soft_wrap=True)
+        if p.fix:
+            out.print(f"    Fix: {p.fix}", soft_wrap=True)

@@ -1,0 +1,123 @@
+"""`vncssl inspect` and certinfo's chain reading, with the real openssl binary."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vncssl.cli import app
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_check import mk  # noqa: E402
+
+runner = CliRunner()
+KEYS = {"subject", "issuer", "self_signed", "is_ca", "san", "not_before", "not_after",
+        "days_left", "fingerprint_sha256", "signature_algorithm", "key"}
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def inspect_json(*args: str) -> dict:
+    r = runner.invoke(app, ["inspect", *args, "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def openssl_out(*args: str) -> str:
+    return subprocess.run(["openssl", *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_guide_cert_facts_match_openssl(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "guide", "/CN=192.168.1.5", "IP:192.168.1.5,DNS:pc.lan", days="365")
+    data = inspect_json(str(cert))
+    assert KEYS <= set(data) and "key_matches" not in data
+    assert data["subject"] == data["issuer"] == "CN=192.168.1.5"
+    assert data["self_signed"] is True and data["is_ca"] is True  # Debian's v3_ca
+    assert data["san"] == [{"type": "IP", "value": "192.168.1.5"},
+                           {"type": "DNS", "value": "pc.lan"}]
+    assert ISO.fullmatch(data["not_before"]) and ISO.fullmatch(data["not_after"])
+    assert data["days_left"] in (364, 365)
+    want = openssl_out("x509", "-in", str(cert), "-noout", "-fingerprint", "-sha256")
+    assert data["fingerprint_sha256"] == want.split("=", 1)[1].strip()
+    assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", data["fingerprint_sha256"])
+    assert data["signature_algorithm"] == "sha256WithRSAEncryption"
+    assert data["key"]["type"] == "RSA" and data["key"]["bits"] == 2048
+    assert data["chain"] == []
+
+
+@pytest.mark.parametrize("key_type,bits", [("ec", 256)])
+def test_ec_key_and_key_matching(tmp_path: Path, key_type: str, bits: int) -> None:
+    cert = mk(tmp_path, "ec", key=key_type)
+    other = mk(tmp_path, "other")
+    data = inspect_json(str(cert), "--key", str(tmp_path / "ec.key"))
+    assert data["key"] == {"type": "EC", "bits": bits, "curve": "P-256"}
+    assert data["key_matches"] is True
+    data = inspect_json(str(cert), "--key", str(tmp_path / "other.key"))
+    assert data["key_matches"] is False
+    assert other.exists()
+
+
+def test_ed25519_and_der(tmp_path: Path) -> None:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=e",
+                    "-keyout", str(tmp_path / "e.key"), "-out", str(tmp_path / "e.pem")],
+                   check=True, capture_output=True)
+    openssl_out("x509", "-in", str(tmp_path / "e.pem"), "-outform", "DER", "-out",
+                str(tmp_path / "e.der"))
+    data = inspect_json(str(tmp_path / "e.der"))
+    assert data["key"]["type"] == "ED25519" and data["signature_algorithm"] == "ED25519"
+
+
+def test_chain_file_lists_each_certificate(tmp_path: Path) -> None:
+    a, b = mk(tmp_path, "a"), mk(tmp_path, "b", "/CN=intermediate")
+    chain = tmp_path / "chain.pem"
+    chain.write_text(a.read_text() + b.read_text())
+    data = inspect_json(str(chain))
+    assert [c["subject"] for c in data["chain"]] == ["CN=192.168.1.5", "CN=intermediate"]
+    r = runner.invoke(app, ["inspect", str(chain)])
+    assert "chain of 2 certificates" in r.stdout and "CN=intermediate" in r.stdout
+
+
+def test_key_file_problems_are_reported(tmp_path: Path) -> None:
+    synced = tmp_path / "Dropbox"
+    synced.mkdir()
+    cert = mk(synced, "s")
+    key = synced / "s.key"
+    os.chmod(key, 0o644)
+    data = inspect_json(str(cert), "--key", str(key))
+    got = {w["code"] for w in data["warnings"]}
+    assert {"key-mode", "synced-folder"} <= got
+    r = runner.invoke(app, ["inspect", str(cert), "--key", str(key)])
+    assert "chmod 600" in r.stderr and "Dropbox" in r.stderr
+
+
+def test_expired_has_negative_days(tmp_path: Path) -> None:
+    import tigervnc_harness as h
+
+    before, after = h.expired_window(ago_days=3)
+    c = h.make_cert_with_dates(tmp_path, "old", not_before=before, not_after=after,
+                               san="IP:10.0.0.1")
+    data = inspect_json(str(c.cert))
+    assert data["days_left"] in (-3, -4)
+    assert "expired" in {w["code"] for w in data["warnings"]}
+
+
+def test_human_view(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "h")
+    r = runner.invoke(app, ["inspect", str(cert), "--key", str(tmp_path / "h.key")])
+    assert r.exit_code == 0
+    for text in ("CN=192.168.1.5", "IP:192.168.1.5", "SHA-256", "matches", "RSA 2048 bits"):
+        assert text in r.stdout
+
+
+def test_bad_files_are_exit_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["inspect", str(tmp_path / "missing.pem")]).exit_code == 2
+    (tmp_path / "junk.der").write_bytes(b"\x00\x01junk")
+    r = runner.invoke(app, ["inspect", str(tmp_path / "junk.der")])
+    assert r.exit_code == 2 and "not a readable certificate" in r.stderr

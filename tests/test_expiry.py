@@ -1,0 +1,94 @@
+"""`vncssl expiry`: exit codes for cron/systemd, and the examples that use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vncssl.cli import app
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_check import mk  # noqa: E402
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_valid_cert_is_exit_0_and_says_when(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "c", days="90", key="ec")
+    r = runner.invoke(app, ["expiry", str(cert)])
+    assert r.exit_code == 0 and "expires on" in r.stdout and "in 89 days" in r.stdout
+
+
+def test_due_within_days_is_exit_1_like_checkend(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "c", days="20", key="ec")
+    r = runner.invoke(app, ["expiry", str(cert)])
+    assert r.exit_code == 1 and "Renewal due" in r.stdout
+    assert runner.invoke(app, ["expiry", str(cert), "--within", "10"]).exit_code == 0
+    for days, want in ((10, 0), (25, 1)):
+        rc = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-checkend",
+                             str(days * 86400)], capture_output=True).returncode
+        assert rc == want  # the same answers as openssl's own -checkend
+        assert runner.invoke(app, ["expiry", str(cert), "--within", str(days)]
+                             ).exit_code == want
+
+
+def test_expired_is_exit_1(tmp_path: Path) -> None:
+    import tigervnc_harness as h
+
+    before, after = h.expired_window(ago_days=2)
+    c = h.make_cert_with_dates(tmp_path, "old", not_before=before, not_after=after,
+                               san="IP:10.0.0.1")
+    r = runner.invoke(app, ["expiry", str(c.cert), "--json"])
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    assert data["expired"] is True and data["due"] is True and data["days_left"] < 0
+
+
+def test_missing_or_invalid_file_is_exit_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["expiry", str(tmp_path / "none.pem")]).exit_code == 2
+    (tmp_path / "bad.pem").write_text("hello")
+    assert runner.invoke(app, ["expiry", str(tmp_path / "bad.pem")]).exit_code == 2
+    cert = mk(tmp_path, "c", key="ec")
+    assert runner.invoke(app, ["expiry", str(cert), "--within", "-1"]).exit_code == 2
+
+
+def _vncssl_on_path() -> dict:
+    env = dict(os.environ)
+    exe = shutil.which("vncssl") or str(Path(sys.executable).parent / "vncssl")
+    env["PATH"] = f"{Path(exe).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def test_cron_example_renews_only_when_due(tmp_path: Path) -> None:
+    line = next(ln for ln in (EXAMPLES / "cron" / "vncssl-renew.cron").read_text().splitlines()
+                if ln and not ln.startswith("#"))
+    command = line.split(None, 5)[5]
+    assert "vncssl expiry" in command
+    vnc = tmp_path / ".vnc"
+    vnc.mkdir()
+    mk(vnc, "vnc-server", days="90", key="ec")
+    (vnc / "vnc-server.key").rename(vnc / "vnc-server-private.pem")
+    env = dict(_vncssl_on_path(), HOME=str(tmp_path))
+    subprocess.run(["sh", "-c", command], env=env, check=True, capture_output=True)
+    assert sorted(p.name for p in vnc.iterdir()) == ["vnc-server-private.pem", "vnc-server.pem"]
+    mk(vnc, "vnc-server", days="10", key="ec")  # now due: the line must renew it
+    (vnc / "vnc-server.key").replace(vnc / "vnc-server-private.pem")
+    out = subprocess.run(["sh", "-c", command], env=env, check=True, capture_output=True,
+                         text=True).stdout
+    assert "REPLACE" in out and len(list(vnc.glob("*.bak"))) == 2
+    assert runner.invoke(app, ["expiry", str(vnc / "vnc-server.pem")]).exit_code == 0
+
+
+def test_systemd_units_use_expiry() -> None:
+    service = (EXAMPLES / "systemd" / "vncssl-renew.service").read_text()
+    timer = (EXAMPLES / "systemd" / "vncssl-renew.timer").read_text()
+    assert "ExecCondition=/bin/sh -c '! vncssl expiry" in service
+    assert "Type=oneshot" in service and "vncssl renew" in service and "--yes" in service
+    assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer

@@ -1,0 +1,107 @@
+"""`vncssl guide`: the wiki's steps with this machine's values; --print Markdown; --os;
+never hangs without a terminal; the interactive walk runs a step's command when asked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from vncssl import guide, openssl, ui
+from vncssl.cli import app
+
+runner = CliRunner()
+STEPS = ["what", "choose", "ip", "install", "create", "check", "key", "server", "viewer"]
+
+
+def test_steps_follow_the_wiki_in_order():
+    g = guide.build(guide.Facts("linux", False, "192.168.1.5", "the guide's example"))
+    assert [s.key for s in g.steps] == STEPS
+    text = " ".join(" ".join(s.text + s.points) for s in g.steps)
+    for fact in ("Identity", "Privacy", "local.example.com", "DNS-01", "transparency",
+                 "synced", "365 days", "never the key"):
+        assert fact in text
+    create = g.steps[STEPS.index("create")]
+    assert create.commands[0].text == (
+        "openssl req -x509 -newkey rsa -days 365 -nodes -config openssl.cnf -keyout "
+        "vnc-server-private.pem -out vnc-server.pem -subj '/CN=192.168.1.5' -addext "
+        '"subjectAltName=IP:192.168.1.5"')
+    assert any(p == "-nodes" for p, _ in create.parts)
+
+
+def test_windows_version_has_the_prompt_line_and_the_openssl3_fallback():
+    g = guide.build(guide.Facts("windows", False, "10.0.0.7", "--ip"))
+    create = g.steps[STEPS.index("create")]
+    shells_used = [c.shell for c in create.commands]
+    assert shells_used == ["openssl-prompt", "cmd", "powershell"]
+    assert create.commands[0].text.startswith("req -x509 ")
+    assert "-subj '/CN=10.0.0.7'" in create.commands[0].text
+    assert '-subj "/CN=10.0.0.7"' in create.commands[1].text
+    assert create.commands[2].text.startswith(".\\openssl.exe req")
+    assert "TLS with X.509 certificates" in " ".join(g.steps[STEPS.index("server")].points)
+
+
+def test_print_fills_in_this_machines_values(openssl_bin):
+    r = runner.invoke(app, ["guide", "--print"])
+    assert r.exit_code == 0, r.output
+    info = openssl.identify(openssl.locate())
+    assert r.stdout.startswith("# Secure your TigerVNC connection (")
+    assert f"Found: {info.version_text}" in r.stdout
+    for title in ("What is an X.509 certificate?", "Install OpenSSL",
+                  "Use the certificate in the TigerVNC viewer"):
+        assert title in r.stdout
+    assert "What each part means:" in r.stdout
+    assert "```sh\nopenssl req -x509 -newkey rsa -days 365 -nodes -config " in r.stdout
+
+
+@pytest.mark.parametrize("os_name, marker", [("windows", "```text\nreq -x509"),
+                                             ("macos", "brew install openssl@3"),
+                                             ("linux", "sudo apt-get install openssl")])
+def test_print_for_each_os(os_name, marker):
+    r = runner.invoke(app, ["guide", "--print", "--os", os_name, "--ip", "192.168.1.5"])
+    assert r.exit_code == 0, r.output
+    assert marker in r.stdout
+    assert "192.168.1.5" in r.stdout
+
+
+def test_bad_os_and_bad_ip_are_usage_errors():
+    r = runner.invoke(app, ["guide", "--print", "--os", "beos"])
+    assert r.exit_code == 2 and "--os" in r.output
+    r = runner.invoke(app, ["guide", "--print", "--ip", "999.1.1.1"])
+    assert r.exit_code == 2
+
+
+def test_without_a_terminal_it_prints_instead_of_waiting():
+    proc = subprocess.run([sys.executable, "-m", "vncssl", "guide", "--os", "linux"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# Secure your TigerVNC connection (linux)")
+    assert "Not a terminal" in proc.stderr
+
+
+def test_interactive_walk_runs_create_when_asked(tmp_path, monkeypatch, openssl_bin):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ui, "stdin_is_tty", lambda: True)
+    asked = []
+    monkeypatch.setattr(ui, "confirm", lambda q, default=False: asked.append(q) or True)
+    monkeypatch.setattr(ui, "ask", lambda q, default=None: "")
+    r = runner.invoke(app, ["guide", "--ip", "127.0.0.1"])
+    assert r.exit_code == 0, r.output
+    assert "9/9" in r.stdout and "Created" in r.stdout
+    assert len(asked) >= 3  # ips, version, create, show
+    out = openssl.run([openssl_bin, "x509", "-in", str(tmp_path / "vnc-server.pem"), "-noout",
+                       "-ext", "subjectAltName"]).stdout
+    assert "IP Address:127.0.0.1" in out
+    assert (tmp_path / "vnc-server-private.pem").stat().st_mode & 0o077 == 0
+    assert "IP Address:127.0.0.1" in r.stdout  # the "show" step ran openssl x509
+
+
+def test_interactive_walk_can_quit_early(monkeypatch):
+    monkeypatch.setattr(ui, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr(ui, "confirm", lambda q, default=False: False)
+    monkeypatch.setattr(ui, "ask", lambda q, default=None: "q")
+    r = runner.invoke(app, ["guide", "--os", "macos"])
+    assert r.exit_code == 0, r.output
+    assert "1/9" in r.stdout and "2/9" not in r.stdout

@@ -1,0 +1,324 @@
+"""Every OpenSSL users actually have, simulated by fake `openssl` scripts first on PATH.
+
+Each fake answers `version` with the real banner of that build and imitates what matters
+about it (no -addext, [req] distinguished_name required, old output formats, CRLF line
+ends, config-loading warnings), and hands the real work to this machine's openssl. Each
+case must end in a working certificate, or in one clear error that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+from typer.testing import CliRunner
+
+from vncssl import openssl as ossl
+from vncssl import opensslcnf
+from vncssl.cli import app
+
+runner = CliRunner()
+
+# `version -a` texts as these builds print them (first lines; the rest does not matter).
+BANNERS = {
+    "1.0.2": ('OpenSSL 1.0.2u  20 Dec 2019', '"/usr/local/ssl"'),
+    "1.1.0": ('OpenSSL 1.1.0l  10 Sep 2019', '"/usr/lib/ssl"'),
+    "1.1.1": ('OpenSSL 1.1.1w  11 Sep 2023', '"/usr/lib/ssl"'),
+    "1.1.1-fips": ('OpenSSL 1.1.1k  FIPS 25 Mar 2021', '"/etc/pki/tls"'),
+    "3.0": ('OpenSSL 3.0.2 15 Mar 2022 (Library: OpenSSL 3.0.2 15 Mar 2022)', '"/usr/lib/ssl"'),
+    "3.0-fips": ('OpenSSL 3.0.7 1 Nov 2022 (Library: OpenSSL 3.0.7 1 Nov 2022) FIPS',
+                 '"/etc/pki/tls"'),
+    "3.3": ('OpenSSL 3.3.2 3 Sep 2024 (Library: OpenSSL 3.3.2 3 Sep 2024)',
+            '"/opt/homebrew/etc/openssl@3"'),
+    "libressl-2.8": ("LibreSSL 2.8.3", '"/private/etc/ssl"'),
+    "libressl-3.3": ("LibreSSL 3.3.6", '"/private/etc/ssl"'),
+    "win-shining-light": ('OpenSSL 3.3.1 4 Jun 2024 (Library: OpenSSL 3.3.1 4 Jun 2024)',
+                          '"C:\\Program Files\\Common Files\\SSL"'),
+    "win-git": ('OpenSSL 3.1.2 1 Aug 2023 (Library: OpenSSL 3.1.2 1 Aug 2023)', '"/usr/ssl"'),
+    "win-1.0.2": ('OpenSSL 1.0.2j  26 Sep 2016', '"/usr/local/ssl"'),
+    "openssldir-na": ('OpenSSL 3.0.13 30 Jan 2024 (Library: OpenSSL 3.0.13 30 Jan 2024)',
+                      "N/A"),
+}
+
+FAKE = r"""
+BANNER='{banner}'
+DIR='{dir}'
+ADDEXT={addext}
+NEEDS_DN={needs_dn}
+OLD_FORMAT={old_format}
+CRLF={crlf}
+WARN="{warn}"
+V3ALWAYS={v3always}
+[ -n "$WARN" ] && echo "$WARN" >&2
+if [ "$1" = version ]; then
+  out=$(printf '%s\n' "$BANNER" "built on: reproducible build, date unspecified" \
+        "platform: simulated" "OPENSSLDIR: $DIR")
+  if [ "$CRLF" = 1 ]; then printf '%s\n' "$out" | sed 's/$/\r/'; else printf '%s\n' "$out"; fi
+  exit 0
+fi
+if [ "$1" = req ]; then
+  cfg=""; prev=""
+  for a in "$@"; do
+    if [ "$a" = -addext ] && [ "$ADDEXT" = 0 ]; then
+      echo "unknown option -addext" >&2; echo "req [options] <infile >outfile" >&2; exit 1
+    fi
+    [ "$prev" = -config ] && cfg="$a"
+    prev="$a"
+  done
+  if [ "$NEEDS_DN" = 1 ]; then
+    if [ -z "$cfg" ] || ! grep -q '^[[:space:]]*distinguished_name' "$cfg"; then
+      echo "unable to find 'distinguished_name' in config" >&2
+      echo "problems making Certificate Request" >&2; exit 1
+    fi
+  fi
+fi
+if [ "$1" = x509 ] && [ "$OLD_FORMAT" = 1 ]; then
+  # 1.x and LibreSSL: "SHA256 Fingerprint=", "subject= /CN=..."-style spacing.
+  out=$("$REAL" "$@"); rc=$?
+  printf '%s\n' "$out" | sed -e 's/^sha256 Fingerprint=/SHA256 Fingerprint=/' \
+                             -e 's/^subject=/subject= /' -e 's/^issuer=/issuer= /'
+  exit $rc
+fi
+exec "$REAL" "$@"
+"""
+
+# name -> (addext, needs distinguished_name, old output format, CRLF, warning on stderr)
+VARIANTS = {
+    "1.0.2": (0, 1, 1, 0, ""),
+    "1.1.0": (0, 1, 1, 0, ""),
+    "1.1.1": (1, 1, 1, 0, ""),
+    "1.1.1-fips": (1, 1, 1, 0, ""),
+    "3.0": (1, 0, 0, 0, ""),
+    "3.0-fips": (1, 0, 0, 0, ""),
+    "3.3": (1, 0, 0, 0, ""),
+    "libressl-2.8": (0, 1, 1, 0, ""),
+    "libressl-3.3": (1, 1, 1, 0, ""),
+    "win-shining-light": (1, 0, 0, 1, ""),
+    "win-git": (1, 0, 0, 1, ""),
+    # The classic: every command warns that the compiled-in config is missing.
+    "win-1.0.2": (0, 1, 1, 1, "WARNING: can't open config file: /usr/local/ssl/openssl.cnf"),
+    "openssldir-na": (1, 0, 0, 0, ""),
+}
+
+
+def make_variant(fake_openssl: Callable[..., Path], name: str, **override: object) -> Path:
+    banner, directory = BANNERS[name]
+    addext, needs_dn, old_format, crlf, warn = VARIANTS[name]
+    values = dict(banner=banner, dir=directory, addext=addext, needs_dn=needs_dn,
+                  old_format=old_format, crlf=crlf, warn=warn, v3always=0)
+    values.update(override)
+    return fake_openssl(FAKE.format(**values))
+
+
+def real(*argv: str) -> str:
+    return subprocess.run(["openssl", *argv], capture_output=True, text=True,  # noqa: S603,S607
+                          check=True).stdout
+
+
+def assert_working_pair(cert: Path, key: Path, ip: str = "192.168.1.5",
+                        dns: Optional[str] = "vnc.example.lan") -> None:
+    text = real("x509", "-in", str(cert), "-noout", "-text")
+    assert f"IP Address:{ip}" in text
+    if dns:
+        assert f"DNS:{dns}" in text
+    assert "Version: 3" in text
+    assert real("x509", "-in", str(cert), "-noout", "-pubkey") == \
+        real("pkey", "-in", str(key), "-pubout")
+    assert key.stat().st_mode & 0o777 == 0o600
+    # The viewer's check: the cert verifies against itself for the IP it names.
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(cert),  # noqa: S603,S607
+                             "-verify_ip", ip, str(cert)], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def create(tmp_path: Path, *extra: str):
+    cert, key = tmp_path / "out" / "vnc-server.pem", tmp_path / "out" / "vnc-server-private.pem"
+    cert.parent.mkdir(exist_ok=True)
+    result = runner.invoke(app, ["create", "--ip", "192.168.1.5", "--dns", "vnc.example.lan",
+                                 "--cert", str(cert), "--key", str(key), "--yes", "--json",
+                                 *extra])
+    return result, cert, key
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_each_variant_makes_a_working_certificate(fake_openssl, tmp_path: Path,
+                                                  variant: str) -> None:
+    make_variant(fake_openssl, variant)
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    expected_version = BANNERS[variant][0].split()[1].rstrip("abcdefghijklmnopqrstuvwxyz")
+    assert expected_version in data["openssl"]["version"]
+    codes = [n["code"] for n in data["notices"]]
+    assert ("no-addext" in codes) == (VARIANTS[variant][0] == 0)
+    if VARIANTS[variant][0] == 0:
+        assert "-extensions vncssl_san" in data["command"]
+    else:
+        assert "subjectAltName=IP:192.168.1.5,DNS:vnc.example.lan" in data["command"]
+    assert_working_pair(cert, key)
+    assert sorted(p.name for p in cert.parent.iterdir()) == [
+        "vnc-server-private.pem", "vnc-server.pem"]
+
+
+@pytest.mark.parametrize("banner,flavour,version,fips,openssldir", [
+    ("OpenSSL 3.0.7 1 Nov 2022 (Library: OpenSSL 3.0.7 1 Nov 2022) FIPS\r\n"
+     'OPENSSLDIR: "/etc/pki/tls"\r\n', "OpenSSL", (3, 0, 7), True, "/etc/pki/tls"),
+    ('OpenSSL 1.1.1k  FIPS 25 Mar 2021\nOPENSSLDIR: "/etc/pki/tls"\n', "OpenSSL",
+     (1, 1, 1), True, "/etc/pki/tls"),
+    ("WARNING: can't open config file: /usr/local/ssl/openssl.cnf\r\n"
+     'OpenSSL 1.0.2j  26 Sep 2016\r\nOPENSSLDIR: "/usr/local/ssl"\r\n', "OpenSSL",
+     (1, 0, 2), False, "/usr/local/ssl"),
+    ('OpenSSL 3.3.1 4 Jun 2024 (Library: OpenSSL 3.3.1 4 Jun 2024)\r\n'
+     'OPENSSLDIR: "C:\\Program Files\\Common Files\\SSL"\r\n', "OpenSSL", (3, 3, 1), False,
+     "C:\\Program Files\\Common Files\\SSL"),
+    ("LibreSSL 2.8.3\nOPENSSLDIR: \"/private/etc/ssl\"\n", "LibreSSL", (2, 8, 3), False,
+     "/private/etc/ssl"),
+    ("OpenSSL 3.0.13 30 Jan 2024\nOPENSSLDIR: N/A\n", "OpenSSL", (3, 0, 13), False, None),
+    ("OpenSSL 3.4.0-alpha1 3 Sep 2024\n", "OpenSSL", (3, 4, 0), False, None),
+])
+def test_banners_parse(banner: str, flavour: str, version, fips: bool,
+                       openssldir: Optional[str]) -> None:
+    info = ossl.parse_version(banner, "/x/openssl", "openssl")
+    assert (info.flavour, info.version, info.fips, info.openssldir) == (
+        flavour, version, fips, openssldir)
+    assert "\r" not in info.banner
+
+
+def test_feature_table() -> None:
+    def info(text: str) -> ossl.OpensslInfo:
+        return ossl.parse_version(text, "/x", "x")
+
+    assert not info("OpenSSL 1.0.2u").supports_addext
+    assert not info("OpenSSL 1.1.0l").supports_addext
+    assert info("OpenSSL 1.1.1w").supports_addext
+    assert not info("LibreSSL 2.8.3").supports_addext
+    assert info("LibreSSL 3.3.6").supports_addext
+    assert info("OpenSSL 1.1.1w").needs_distinguished_name
+    assert not info("OpenSSL 3.0.2").needs_distinguished_name
+    assert info("LibreSSL 3.3.6").needs_distinguished_name
+    assert not info("OpenSSL 1.0.2u").supports_ed25519
+
+
+def test_old_openssl_refuses_ed25519_clearly(fake_openssl, tmp_path: Path) -> None:
+    make_variant(fake_openssl, "1.0.2")
+    result, cert, key = create(tmp_path, "--key-type", "ed25519")
+    assert result.exit_code == 2
+    assert "cannot make Ed25519 keys" in result.stderr and "--key-type rsa" in result.stderr
+    assert not cert.exists() and not key.exists()
+
+
+def test_openssldir_na_and_no_config_anywhere_uses_builtin(fake_openssl, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    make_variant(fake_openssl, "openssldir-na")
+    monkeypatch.setattr(opensslcnf, "well_known_paths", lambda *a, **k: [])
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["config"]["path"] is None
+    assert "builtin-config" in [n["code"] for n in data["notices"]]
+    assert_working_pair(cert, key)
+
+
+def test_old_openssl_with_builtin_config(fake_openssl, tmp_path: Path, monkeypatch) -> None:
+    """1.0.2 on Windows with no openssl.cnf anywhere: the minimal config + SAN section."""
+    make_variant(fake_openssl, "win-1.0.2")
+    monkeypatch.setattr(opensslcnf, "well_known_paths", lambda *a, **k: [])
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 0, result.output
+    codes = [n["code"] for n in json.loads(result.stdout)["notices"]]
+    assert "builtin-config" in codes and "no-addext" in codes
+    assert_working_pair(cert, key)
+
+
+def test_config_without_distinguished_name_is_skipped_for_old_openssl(
+        fake_openssl, tmp_path: Path, monkeypatch) -> None:
+    """OPENSSL_CONF names a 3.x-style config (no distinguished_name): fine for 3.x, fatal
+    for 1.1.1; vncssl passes it over for the old build and says why."""
+    conf = tmp_path / "three.cnf"
+    conf.write_text("[ req ]\nx509_extensions = v3\n[ v3 ]\nbasicConstraints = CA:true\n")
+    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    make_variant(fake_openssl, "1.1.1")
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["path"] != str(conf)
+    assert_working_pair(cert, key)
+
+
+def test_explicit_config_without_distinguished_name_is_one_clear_error(
+        fake_openssl, tmp_path: Path) -> None:
+    conf = tmp_path / "three.cnf"
+    conf.write_text("[ req ]\nx509_extensions = v3\n[ v3 ]\nbasicConstraints = CA:true\n")
+    make_variant(fake_openssl, "1.1.1")
+    result, cert, key = create(tmp_path, "--config", str(conf))
+    assert result.exit_code == 2
+    assert "distinguished_name" in result.stderr and "--config" in result.stderr
+    assert not cert.exists()
+
+
+def test_config_that_fails_to_load_is_one_clear_error(fake_openssl, tmp_path: Path) -> None:
+    """The classic Windows failure: openssl cannot open the config it was given."""
+    make_variant(fake_openssl, "win-1.0.2")
+    fake = Path(subprocess.run(["sh", "-c", "command -v openssl"], capture_output=True,  # noqa: S603,S607
+                               text=True).stdout.strip())
+    body = fake.read_text().replace(
+        'if [ "$1" = req ]; then',
+        'if [ "$1" = req ]; then\n  echo "Can\'t open C:/OpenSSL/openssl.cnf for reading, '
+        'No such file or directory" >&2; exit 1\nfi\nif false; then')
+    fake.write_text(body)
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 3
+    err = result.stderr
+    assert "could not load its configuration file" in err and "--config" in err
+    assert "Can't open C:/OpenSSL/openssl.cnf" in err  # openssl's own words are kept
+    assert not cert.exists() and not key.exists()
+    assert [p.name for p in cert.parent.iterdir()] == []
+
+
+def test_broken_config_named_by_openssl_conf_is_one_clear_error(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """Real openssl, a config with a [req] section but a syntax error."""
+    conf = tmp_path / "broken.cnf"
+    conf.write_text("[ req ]\ndistinguished_name = dn\nx509_extensions = $ENV::NOPE_NOT_SET\n"
+                    "[ dn ]\n")
+    monkeypatch.setenv("OPENSSL_CONF", str(conf))
+    result, cert, key = create(tmp_path)
+    assert result.exit_code == 3, result.output
+    assert "configuration file" in result.stderr
+    assert not cert.exists() and not key.exists()
+
+
+def test_fips_build_refusing_an_algorithm_is_one_clear_error(fake_openssl,
+                                                            tmp_path: Path) -> None:
+    make_variant(fake_openssl, "3.0-fips")
+    fake = Path(subprocess.run(["sh", "-c", "command -v openssl"], capture_output=True,  # noqa: S603,S607
+                               text=True).stdout.strip())
+    fake.write_text(fake.read_text().replace(
+        'if [ "$1" = req ]; then',
+        'case "$*" in *ed25519*) echo "req: Error setting up keygen context" >&2; '
+        'echo "40C7:error:0308010C:digital envelope routines:inner_evp_generic_fetch:'
+        'unsupported:crypto/evp/evp_fetch.c:349:Global default library context, '
+        'Algorithm (ED25519 : 0), Properties (<null>)" >&2; exit 1;; esac\n'
+        'if [ "$1" = req ]; then'))
+    result, cert, key = create(tmp_path, "--key-type", "ed25519")
+    assert result.exit_code == 3
+    assert "does not support the requested key type" in result.stderr
+    assert "--key-type rsa" in result.stderr
+    assert not cert.exists()
+
+
+def test_rewritten_fake_is_not_served_from_cache(fake_openssl, tmp_path: Path) -> None:
+    """Same path, same size, rewritten within one clock tick: the cache must notice."""
+    script = make_variant(fake_openssl, "1.1.1")
+    located = ossl.locate()
+    assert ossl.identify(located).version == (1, 1, 1)
+    text = script.read_text().replace("OpenSSL 1.1.1w", "OpenSSL 3.3.1w")
+    assert len(text) == len(script.read_text())
+    stat = script.stat()
+    script.write_text(text)
+    import os
+
+    os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime too
+    assert ossl.identify(ossl.locate()).version == (3, 3, 1)

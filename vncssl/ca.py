@@ -1,0 +1,394 @@
+"""A private certificate authority: `ca init`, `ca issue` (one or a parallel batch), `ca bundle`.
+
+Layout of a CA folder (0700): ca.pem (the certificate viewers use as X509CA), ca-key.pem
+(0600), issued/<serial>.pem (a copy of every certificate issued: the index, as `openssl ca`'s
+new_certs_dir). Serials are random (openssl's own, 159 bits), so parallel jobs and several
+machines never need a shared counter.
+
+openssl processes per issued certificate: OpenSSL 3.0+ makes the key and the CA-signed
+certificate in ONE `req -x509 -CA` process; older OpenSSL and LibreSSL use `req -new` then
+`x509 -req`. One more `x509` reads the result back to prove it is what was asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from vncssl import certinfo, files, openssl, recipe
+from vncssl import names as names_mod
+from vncssl.errors import FileProblem, OpensslFailed, UsageError, VncsslError
+from vncssl.names import Name
+
+CA_CERT, CA_KEY, ISSUED = "ca.pem", "ca-key.pem", "issued"
+DEFAULT_CA_DAYS = 3650
+LEAF_SECTION, CA_SECTION = "vncssl_leaf", "vncssl_ca"
+_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+# [req] distinguished_name is required before OpenSSL 3.0, even with -subj.
+_BASE_CONFIG = "[ req ]\ndistinguished_name = vncssl_dn\nstring_mask = utf8only\n\n[ vncssl_dn ]\n"
+
+
+def default_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Per-user data folder (XDG on Linux), overridable with VNCSSL_CA_DIR."""
+    if env.get("VNCSSL_CA_DIR"):
+        return Path(env["VNCSSL_CA_DIR"]).expanduser()
+    if sys.platform.startswith("win"):
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "vncssl" / "ca"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "vncssl" / "ca"
+    return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "vncssl" / "ca"
+
+
+def unique_id() -> str:
+    """A subject attribute that makes every certificate's subject unique: a renewed cert
+    must never share its subject with the old one (the viewer then refuses or asks)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(4)}"  # an identifier, not key material
+
+
+def _mode(path: Path) -> Optional[str]:
+    m = files.mode_of(path)
+    return None if m is None else f"{m:04o}"
+
+
+def _private_dir(path: Path) -> None:
+    """Create (or tighten) a 0700 folder; refuse a symlink."""
+    if path.is_symlink():
+        raise FileProblem(f"{path} is a symbolic link; vncssl does not write through links.",
+                          "Give the real folder's path.")
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if files.is_posix():
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise FileProblem(f"Cannot create the folder {path}: {exc.strerror}.",
+                          "Choose another folder with --dir.") from None
+
+
+# --- ca init ---------------------------------------------------------------------------------
+
+@dataclass
+class CaInitResult:
+    dir: str
+    cert: str
+    key: str
+    dir_mode: Optional[str]
+    key_mode: Optional[str]
+    subject: str
+    not_after: str
+    days: int
+    key_type: str
+    fingerprint_sha256: str
+    backups: List[str]
+    next_steps: List[str]
+
+
+def ca_config(leaf_names: Sequence[Name] = (), key_algorithm: str = "rsa") -> str:
+    # keyEncipherment only means something for RSA (TLS RSA key transport); EC/Ed25519 keys
+    # sign only. digitalSignature is a must: without it the server finds no cipher suite.
+    usage = "digitalSignature,keyEncipherment" if key_algorithm == "rsa" else "digitalSignature"
+    text = _BASE_CONFIG + (
+        f"\n[ {CA_SECTION} ]\nbasicConstraints = critical,CA:TRUE,pathlen:0\n"
+        "keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n"
+        "authorityKeyIdentifier = keyid:always\n"
+        f"\n[ {LEAF_SECTION} ]\nbasicConstraints = critical,CA:FALSE\n"
+        f"keyUsage = critical,{usage}\nextendedKeyUsage = serverAuth\n"
+        "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid,issuer\n")
+    if leaf_names:
+        text += f"subjectAltName = {names_mod.san_value(leaf_names)}\n"
+    return text
+
+
+def _subject_args(subj: str) -> List[str]:
+    return (["-utf8"] if names_mod.needs_utf8(subj) else []) + ["-subj", subj]
+
+
+def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
+         days: int = DEFAULT_CA_DAYS, key_type: str = "rsa", openssl_path: Optional[str] = None,
+         force: bool = False, timeout: Optional[float] = None) -> CaInitResult:
+    folder = Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
+    spec = recipe.parse_key_type(key_type)
+    recipe.check_days(days)
+    subj = names_mod.subject([("CN", name or f"vncssl private CA ({_hostname()})"),
+                              ("serialNumber", unique_id())])
+    _private_dir(folder)
+    cert_t = files.check_target(folder / CA_CERT, "CA certificate", force=force)
+    key_t = files.check_target(folder / CA_KEY, "CA private key", force=force)
+    ossl, _ = openssl.find(openssl_path, timeout=timeout)
+    with files.private_workdir(folder) as work:
+        key_tmp, cert_tmp, cfg = work / "key.pem", work / "cert.pem", work / "ca.cnf"
+        files.precreate_private(key_tmp)
+        files.precreate_public(cert_tmp)
+        files.write_text(cfg, ca_config(), 0o600)
+        openssl.run([ossl.path, "req", "-x509", *spec.newkey_args(), "-nodes",
+                     "-days", str(days), "-config", str(cfg), "-extensions", CA_SECTION,
+                     "-keyout", str(key_tmp), "-out", str(cert_tmp), *_subject_args(subj)],
+                    timeout=timeout, cwd=str(work), what="openssl req (CA)")
+        facts = certinfo.read_cert(ossl, cert_tmp, timeout=timeout)
+        if not facts.is_ca:
+            raise OpensslFailed("openssl made a CA certificate without CA:TRUE.",
+                                "Try another openssl with --openssl.")
+        backups = files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
+                                backup_suffix=f".{files.timestamp()}.bak")
+    _private_dir(folder / ISSUED)
+    ca_cert = str(cert_t.path)
+    return CaInitResult(
+        dir=str(folder), cert=ca_cert, key=str(key_t.path), dir_mode=_mode(folder),
+        key_mode=_mode(key_t.path), subject=facts.subject, not_after=facts.not_after,
+        days=days, key_type=spec.text, fingerprint_sha256=facts.fingerprint_sha256,
+        backups=[str(b) for b in backups],
+        next_steps=[
+            f"Issue a server certificate: `vncssl ca issue --ca-dir {folder} --ip 192.168.1.5`",
+            f"Many servers at once: `vncssl ca issue --ca-dir {folder} --from hosts.txt`",
+            f"Give every viewer {ca_cert} once, as its X509CA (never ca-key.pem).",
+        ])
+
+
+def _hostname() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9.-]", "", socket.gethostname())[:40] or "this machine"
+
+
+# --- ca issue ---------------------------------------------------------------------------------
+
+@dataclass
+class Issuer:
+    """A loaded, checked CA plus everything each job needs; shared read-only by threads."""
+
+    ossl: openssl.OpensslInfo
+    dir: Path
+    cert: Path
+    key: Path
+    subject: str
+    days: int
+    spec: recipe.KeySpec
+    timeout: Optional[float]
+
+    @property
+    def one_process(self) -> bool:
+        # `req -x509 -CA/-CAkey` arrived in OpenSSL 3.0; LibreSSL has no such option.
+        return self.ossl.flavour == "OpenSSL" and self.ossl.version >= (3, 0, 0)
+
+
+def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
+         key_type: str = "rsa", openssl_path: Optional[str] = None,
+         timeout: Optional[float] = None) -> Issuer:
+    folder = Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
+    spec = recipe.parse_key_type(key_type)
+    recipe.check_days(days)
+    cert, key = folder / CA_CERT, folder / CA_KEY
+    if not cert.is_file() or not key.is_file():
+        raise UsageError(f"No CA in {folder} ({CA_CERT} and {CA_KEY} are needed).",
+                         f"Create one first: vncssl ca init --dir {folder}")
+    timeout = openssl.default_timeout() if timeout is None else timeout
+    ossl, _ = openssl.find(openssl_path, timeout=timeout)
+    facts = certinfo.read_cert(ossl, cert, timeout=timeout)
+    if not facts.is_ca:
+        raise UsageError(f"{cert} is not a CA certificate (no CA:TRUE).",
+                         "Point --ca-dir at a folder made by `vncssl ca init`.")
+    if facts.days_left < 0:
+        raise UsageError(f"The CA certificate {cert} expired on {facts.not_after}.",
+                         "Make a new CA with `vncssl ca init --force` and give viewers the new "
+                         "ca.pem.")
+    if not certinfo.same_public_key(facts.public_key_pem,
+                                    certinfo.read_key(ossl, key, timeout=timeout).public_key_pem):
+        raise UsageError(f"{key} does not belong to {cert}.", "Restore the matching CA key.")
+    return Issuer(ossl, folder, cert, key, facts.subject, days, spec, timeout)
+
+
+@dataclass
+class Issued:
+    name: str
+    cert: str
+    key: str
+    key_mode: Optional[str]
+    names: List[str]
+    subject: str
+    serial: str
+    not_after: str
+    fingerprint_sha256: str
+
+
+def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: bool = False,
+          label: Optional[str] = None) -> Issued:
+    """One server certificate signed by the CA. Safe to call from several threads."""
+    if not names:
+        raise UsageError("No names for the certificate.", "Pass --ip and/or --dns.")
+    cert_t = files.check_target(Path(cert), "certificate", force=force)
+    key_t = files.check_target(Path(key), "private key", force=force)
+    files.check_distinct(cert_t, key_t)
+    subj = names_mod.subject([("CN", names[0].value), ("serialNumber", unique_id())])
+    with files.private_workdir(key_t.path.parent) as work:
+        key_tmp, cert_tmp, cfg = work / "key.pem", work / "cert.pem", work / "leaf.cnf"
+        files.precreate_private(key_tmp)
+        files.precreate_public(cert_tmp)
+        files.write_text(cfg, ca_config(names, iss.spec.algorithm), 0o600)
+        common = ["-config", str(cfg), *iss.spec.newkey_args(), "-nodes",
+                  "-keyout", str(key_tmp), *_subject_args(subj)]
+        if iss.one_process:
+            openssl.run([iss.ossl.path, "req", "-x509", *common, "-extensions", LEAF_SECTION,
+                         "-CA", str(iss.cert), "-CAkey", str(iss.key), "-days", str(iss.days),
+                         "-out", str(cert_tmp)], timeout=iss.timeout, cwd=str(work),
+                        what="openssl req -x509 -CA")
+        else:
+            csr = work / "req.csr"
+            openssl.run([iss.ossl.path, "req", "-new", *common, "-out", str(csr)],
+                        timeout=iss.timeout, cwd=str(work), what="openssl req -new")
+            # A serial file of our own in the work dir: -CAcreateserial starts it at a random
+            # number, and no two jobs share it.
+            openssl.run([iss.ossl.path, "x509", "-req", "-in", str(csr), "-CA", str(iss.cert),
+                         "-CAkey", str(iss.key), "-CAserial", str(work / "serial"),
+                         "-CAcreateserial", "-days", str(iss.days), "-extfile", str(cfg),
+                         "-extensions", LEAF_SECTION, "-sha256", "-out", str(cert_tmp)],
+                        timeout=iss.timeout, cwd=str(work), what="openssl x509 -req")
+        facts = _verify(iss, cert_tmp, names)
+        files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
+                      backup_suffix=f".{files.timestamp()}.bak" if force else None)
+    _record(iss, facts)
+    return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
+                  key_mode=_mode(key_t.path), names=[n.san for n in names],
+                  subject=facts.subject, serial=facts.serial, not_after=facts.not_after,
+                  fingerprint_sha256=facts.fingerprint_sha256)
+
+
+def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certinfo.CertFacts:
+    facts = certinfo.read_cert(iss.ossl, cert, timeout=iss.timeout)
+    problems = []
+    if sorted((s.type, s.value) for s in facts.san) != sorted((n.kind, n.value) for n in names):
+        problems.append(f"its names are {[s.value for s in facts.san]}")
+    if facts.issuer != iss.subject:
+        problems.append(f"its issuer is {facts.issuer}, not the CA {iss.subject}")
+    if facts.is_ca:
+        problems.append("it says CA:TRUE")
+    if problems:
+        raise OpensslFailed("The certificate openssl made is not what was asked for: "
+                            + "; ".join(problems) + ". Nothing was written.",
+                            "Report this with `openssl version -a`; try --openssl.")
+    return facts
+
+
+def _record(iss: Issuer, facts: certinfo.CertFacts) -> None:
+    """issued/<serial>.pem: which certificates this CA has signed (for audits, revocation)."""
+    folder = iss.dir / ISSUED
+    _private_dir(folder)
+    target = files.check_target(folder / f"{facts.serial}.pem", "issued copy", force=True)
+    with files.private_workdir(folder) as work:
+        files.write_text(work / "c.pem", facts.pem)
+        files.install([(work / "c.pem", target)], force=True)
+
+
+# --- many servers: --from HOSTS_FILE ---------------------------------------------------------
+
+@dataclass
+class Host:
+    name: str
+    names: List[Name]
+    line: int
+
+
+def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
+    """One server per line: `NAME [IP-or-DNS ...]`; `#` starts a comment. Without further
+    entries NAME itself (an IP or a DNS name) is the certificate's only name."""
+    hosts: List[Host] = []
+    seen: Dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        words = raw.split("#", 1)[0].replace(",", " ").split()
+        if not words:
+            continue
+        name, entries = words[0], words[1:] or words[:1]
+        where = f"{source} line {number}"
+        if not _HOST_RE.fullmatch(name) or name in (".", ".."):
+            raise UsageError(f"{where}: {name!r} is not a usable server name (it names the "
+                             "files: letters, digits, '.', '_', '-').", "Rename it.")
+        if name in seen:
+            raise UsageError(f"{where}: server {name!r} is already on line {seen[name]}.",
+                             "List each server once.")
+        seen[name] = number
+        ips: List[str] = []
+        dns: List[str] = []
+        for e in entries:
+            (dns if re.search(r"[A-Za-z]", e) and ":" not in e else ips).append(e)
+        try:
+            hosts.append(Host(name, names_mod.collect(ips, dns), number))
+        except VncsslError as exc:
+            raise UsageError(f"{where}: {exc.message}", exc.fix) from None
+    if not hosts:
+        raise UsageError(f"{source} lists no servers.",
+                         "Write one server per line: `NAME IP-or-DNS ...`.")
+    return hosts
+
+
+@dataclass
+class HostOutcome:
+    host: str
+    ok: bool
+    issued: Optional[Issued] = None
+    error: str = ""
+    fix: str = ""
+
+
+@dataclass
+class BatchResult:
+    ca: str
+    out_dir: str
+    workers: int
+    seconds: float
+    outcomes: List[HostOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> List[HostOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def batch_paths(out_dir: Path, name: str) -> Tuple[Path, Path]:
+    return out_dir / f"{name}.pem", out_dir / f"{name}-private.pem"
+
+
+def issue_many(iss: Issuer, hosts: Sequence[Host], out_dir: str, *, force: bool = False,
+               workers: Optional[int] = None,
+               on_done: Optional[Callable[[HostOutcome], None]] = None) -> BatchResult:
+    """One job (one openssl pipeline) per host, `workers` at a time (default: one per CPU).
+    A failing host is recorded and the others go on."""
+    import time
+
+    folder = Path(os.path.abspath(os.path.expanduser(out_dir)))
+    if not folder.is_dir():
+        raise FileProblem(f"The output folder {folder} does not exist.",
+                          f"Create it first: mkdir -p {folder}")
+    workers = max(1, workers or os.cpu_count() or 1)
+    start = time.monotonic()
+    outcomes: Dict[str, HostOutcome] = {}
+
+    def job(h: Host) -> HostOutcome:
+        cert, key = batch_paths(folder, h.name)
+        try:
+            done = issue(iss, h.names, str(cert), str(key), force=force, label=h.name)
+            return HostOutcome(h.name, True, done)
+        except VncsslError as exc:
+            return HostOutcome(h.name, False, error=exc.message, fix=exc.fix)
+        except OSError as exc:  # the file system failed under one job: report, go on
+            return HostOutcome(h.name, False, error=str(exc), fix="Check the folder.")
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
+    try:
+        futures = [pool.submit(job, h) for h in hosts]
+        for fut in as_completed(futures):
+            outcome = fut.result()
+            outcomes[outcome.host] = outcome
+            if on_done:
+                on_done(outcome)
+    finally:
+        # Ctrl-C: start nothing new; running openssl jobs finish and clean their temp dirs.
+        pool.shutdown(wait=True, cancel_futures=True)
+    return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
+                       [outcomes[h.name] for h in hosts])

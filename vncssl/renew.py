@@ -1,0 +1,262 @@
+"""`vncssl expiry` (is renewal due?) and `vncssl renew` (the same certificate, new dates).
+
+renew is `create` with its inputs read from the old certificate: the plan, the openssl run,
+the verification and the atomic install are create's own (create.plan/execute/verify,
+files.install with a backup suffix). Only `--reuse-key` needs its own `openssl req` call
+(`-key OLD` instead of `-newkey`), still through create's pieces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from vncssl import certinfo, create, files, openssl, recipe
+from vncssl.errors import OpensslFailed, UsageError
+from vncssl.names import Name, subj_escape
+
+
+@dataclass
+class Expiry:
+    cert: str
+    not_after: str
+    days_left: int
+    within: int
+    due: bool  # expires within `within` days (or already has): exit 1
+    expired: bool
+
+
+def expiry(ossl: openssl.OpensslInfo, cert: Path, within: int = 30, *,
+           now: Optional[dt.datetime] = None, timeout: Optional[float] = None) -> Expiry:
+    """Like `openssl x509 -checkend within*86400`, with the dates said in words."""
+    if within < 0:
+        raise UsageError(f"--within {within}: must be 0 or more days.", "E.g. --within 30.")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    c = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)[0]
+    due = c.not_after_dt <= now + dt.timedelta(days=within)
+    return Expiry(str(cert), c.not_after, c.days_left, within, due, c.not_after_dt <= now)
+
+
+# --- renew ---------------------------------------------------------------------------------
+
+@dataclass
+class RenewPlan:
+    create_plan: create.Plan
+    old: certinfo.CertFacts
+    reuse_key: bool
+    notices: List[create.Notice]
+
+
+@dataclass
+class RenewResult:
+    cert: str
+    key: str
+    subject: str
+    names: List[Dict[str, str]]
+    not_before: str
+    not_after: str
+    days: int
+    key_type: str
+    reused_key: bool
+    fingerprint_sha256: str
+    old_fingerprint_sha256: str
+    backups: List[str]
+    command: str
+    viewer_notice: str
+    notices: List[create.Notice]
+
+
+def subj_from_rfc2253(dn: str) -> str:
+    """openssl's `-nameopt RFC2253` subject back into `-subj` form (RDNs reversed, values
+    unescaped then escaped for -subj; `\\C3\\A9` hex escapes are UTF-8 bytes)."""
+    rdns: List[List[List[Any]]] = [[["", bytearray()]]]
+    i, in_value = 0, False
+    while i < len(dn):
+        ch = dn[i]
+        ava = rdns[-1][-1]
+        if ch == "\\" and i + 1 < len(dn):
+            nxt = dn[i + 1:i + 3]
+            if len(nxt) == 2 and all(c in "0123456789abcdefABCDEF" for c in nxt):
+                ava[1].append(int(nxt, 16))
+                i += 3
+                continue
+            ava[1] += dn[i + 1].encode()
+            i += 2
+            continue
+        if ch == "=" and not in_value:
+            in_value = True
+        elif ch in ",+" and in_value:
+            if ch == "+":
+                rdns[-1].append(["", bytearray()])  # multi-valued RDN
+            else:
+                rdns.append([["", bytearray()]])
+            in_value = False
+        elif in_value:
+            if not ava[1] and ch == "#":
+                raise UsageError(f"The subject {dn!r} has a value vncssl cannot copy (a "
+                                 "binary dump).", "Make a new certificate with `vncssl create`.")
+            ava[1] += ch.encode()
+        else:
+            ava[0] += ch
+        i += 1
+    parts = []
+    for rdn in reversed(rdns):
+        avas = []
+        for key, value in rdn:
+            if not key.replace(".", "").isalnum() or key[:1].isdigit():
+                raise UsageError(f"The subject {dn!r} has an attribute ({key}) vncssl cannot "
+                                 "copy.", "Make a new certificate with `vncssl create`.")
+            avas.append(f"{key}={subj_escape(value.decode('utf-8', 'replace'))}")
+        parts.append("+".join(avas))
+    return "/" + "/".join(parts)
+
+
+def _key_type(old: certinfo.CertFacts, notices: List[create.Notice]) -> str:
+    k = old.key
+    if k.type == "RSA":
+        if k.bits and k.bits < 2048:
+            notices.append(create.Notice("rsa-upgraded", f"The old key was RSA-{k.bits}, too "
+                                         "weak today: the new one is RSA-2048."))
+            return "rsa"
+        return f"rsa:{k.bits}" if k.bits and k.bits != 2048 else "rsa"
+    if k.type == "EC" and k.curve:
+        return f"ec:{k.curve}"
+    if k.type == "ED25519":
+        return "ed25519"
+    raise UsageError(f"The old certificate's key type ({k.type}) is one vncssl cannot make.",
+                     "Make a new certificate with `vncssl create --key-type rsa`.")
+
+
+def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = False,
+         openssl_path: Optional[str] = None, config: Optional[str] = None,
+         timeout: Optional[float] = None) -> RenewPlan:
+    """Read the old certificate and plan create's command for the same names; write nothing."""
+    cert_p = Path(cert)
+    if not cert_p.exists():
+        raise UsageError(f"{cert}: no such file; renew needs the old certificate.",
+                         "Pass --cert PATH, or make a first one with `vncssl create`.")
+    if reuse_key and not Path(key).exists():
+        raise UsageError(f"--reuse-key: the key {key} does not exist.", "Pass --key PATH.")
+    ossl, _ = openssl.find(openssl_path, timeout=timeout)
+    chain = certinfo.read_chain(ossl, cert_p, timeout=timeout)
+    old = chain[0]
+    if len(chain) > 1 or not old.self_signed:
+        raise UsageError(f"{cert} was issued by {old.issuer}, not self-signed: renew re-makes "
+                         "self-signed certificates only.",
+                         "Have its CA issue a new one; for vncssl's private CA: `vncssl ca issue "
+                         + " ".join(f"--{s.type.lower()} {s.value}" for s in old.san
+                                    if s.type in ("IP", "DNS"))
+                         + f" --cert {cert} --key {key} --force`.")
+    other = [s for s in old.san if s.type not in ("IP", "DNS")]
+    if other or not old.san:
+        raise UsageError(f"{cert} names {'no subjectAltName' if not old.san else other[0].type}"
+                         ", which renew cannot copy.", "Make a new one: `vncssl create --ip "
+                         "ADDRESS` (or --dns NAME).")
+    notices: List[create.Notice] = []
+    # Default: the guide's 365 days, not the old lifetime: a short test certificate renewed
+    # "as before" would be due again at once, and a cron job would renew it every day.
+    days = recipe.DEFAULT_DAYS if days is None else days
+    p = create.plan([Name(s.type, s.value) for s in old.san], days=days,
+                    key_type=_key_type(old, notices), cert=cert, key=key,
+                    openssl_path=openssl_path, config=config,
+                    subject=subj_from_rfc2253(old.subject), force=True, timeout=timeout)
+    p.backup_suffix = _backup_suffix(p)
+    notices += [n for n in p.notices if n.code not in ("no-ip-san", "loopback-only")]
+    if reuse_key:
+        from vncssl.verdict import key_problems
+
+        bad = key_problems(ossl, old, p.key.path, timeout=timeout)
+        if bad:
+            raise UsageError(bad[0].message, bad[0].fix)
+    return RenewPlan(p, old, reuse_key, notices)
+
+
+def _backup_suffix(p: create.Plan) -> str:
+    """`.YYYYmmdd-HHMMSS.bak`, made unique: two renewals in one second keep both backups."""
+    stamp, n = files.timestamp(), 1
+    suffix = f".{stamp}.bak"
+    while any(t.path.with_name(t.path.name + suffix).exists() for t in (p.cert, p.key)):
+        n += 1
+        suffix = f".{stamp}-{n}.bak"
+    return suffix
+
+
+def _reuse_argv(p: create.Plan, key_tmp: Path, cert_tmp: Path, config: str,
+                binary: Optional[str] = None) -> List[str]:
+    """create's argv with `-key OLD` for `-newkey ...` and no -keyout."""
+    run_req = dataclasses.replace(p.request, openssl=binary or p.openssl.path,
+                                  key=str(key_tmp), cert=str(cert_tmp), config=config)
+    argv = recipe.build_argv(run_req)
+    start = argv.index(p.request.key_type.newkey_args()[0])
+    argv[start:start + len(p.request.key_type.newkey_args())] = ["-key", str(key_tmp)]
+    k = argv.index("-keyout")
+    del argv[k:k + 2]
+    return argv
+
+
+def describe(rp: RenewPlan) -> Dict[str, Any]:
+    p = rp.create_plan
+    command = p.command
+    if rp.reuse_key:
+        command = recipe.render_posix(_reuse_argv(p, Path(p.request.key), Path(p.request.cert),
+                                                  p.request.config, p.request.openssl))
+    return {"cert": str(p.cert.path), "key": str(p.key.path), "subject": rp.old.subject,
+            "names": [{"type": n.kind, "value": n.value} for n in p.request.names],
+            "days": p.request.days, "key_type": p.request.key_type.text,
+            "reuse_key": rp.reuse_key, "old_fingerprint_sha256": rp.old.fingerprint_sha256,
+            "command": command, "notices": [dataclasses.asdict(n) for n in rp.notices]}
+
+
+def _execute_reuse(p: create.Plan) -> create.CreateResult:
+    cert_dir, key_dir = p.cert.path.parent, p.key.path.parent
+    key_bytes = p.key.path.read_bytes()
+    with contextlib.ExitStack() as stack:
+        key_work = stack.enter_context(files.private_workdir(key_dir))
+        cert_work = key_work if cert_dir == key_dir else stack.enter_context(
+            files.private_workdir(cert_dir))
+        key_tmp, cert_tmp = key_work / "key.pem", cert_work / "cert.pem"
+        files.write_private(key_tmp, key_bytes)
+        files.precreate_public(cert_tmp)
+        config_path = create._config_for_run(p, key_work)
+        openssl.run(_reuse_argv(p, key_tmp, cert_tmp, config_path), timeout=p.timeout,
+                    cwd=str(key_work), what="openssl req")
+        facts = create.verify(p, cert_tmp, key_tmp)
+        backups = files.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=True,
+                                backup_suffix=p.backup_suffix)
+    return dataclasses.replace(create._result(p, facts, [str(p.key.path), str(p.cert.path)]),
+                               backups=[str(b) for b in backups])
+
+
+def viewer_notice(cert: str, fingerprint: str) -> str:
+    name = os.path.basename(cert)
+    return (f"Every viewer must REPLACE its copy of the old certificate (its X509CA file, "
+            f"e.g. ~/.vnc/x509_ca.pem or the file passed to -X509CA) with the new {name}. "
+            f"A viewer that keeps only the old one stops with \"Unknown certificate issuer\" "
+            f"(same subject, different certificate). If a viewer asks about an unknown "
+            f"certificate, accept it only if it shows the new SHA-256 fingerprint "
+            f"({fingerprint[:11]}...). Check a viewer's copy: "
+            f"vncssl check {name} --host HOST --ca VIEWER-COPY.pem")
+
+
+def execute(rp: RenewPlan) -> RenewResult:
+    p = rp.create_plan
+    r = _execute_reuse(p) if rp.reuse_key else create.execute(p)
+    for b in r.backups:
+        if Path(b).name == p.key.path.name + (p.backup_suffix or ""):
+            os.chmod(b, files.KEY_MODE)  # a key backup is as secret as the key
+    if r.subject != rp.old.subject:
+        raise OpensslFailed(f"The renewed certificate's subject is {r.subject!r}, not the old "
+                            f"{rp.old.subject!r}.", "The old pair is kept: "
+                            + ", ".join(r.backups) + ". Please report this.")
+    return RenewResult(
+        cert=r.cert, key=r.key, subject=r.subject, names=r.names, not_before=r.not_before,
+        not_after=r.not_after, days=r.days, key_type=r.key_type, reused_key=rp.reuse_key,
+        fingerprint_sha256=r.fingerprint_sha256,
+        old_fingerprint_sha256=rp.old.fingerprint_sha256, backups=r.backups,
+        command=r.command if not rp.reuse_key else describe(rp)["command"],
+        viewer_notice=viewer_notice(r.cert, r.fingerprint_sha256), notices=rp.notices)
