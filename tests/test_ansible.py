@@ -57,7 +57,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "srv2" / "tigervnc" / "config").write_text("geometry=1280x800\n")
     env = dict(os.environ, VNCSSL_CA_DIR=str(ca_dir), ANSIBLE_HOME=str(root / ".ansible"),
                ANSIBLE_LOCAL_TEMP=str(root / ".ansible" / "tmp"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_HOST_KEY_CHECKING="0")
+               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_HOST_KEY_CHECKING="0",
+               ANSIBLE_PIPELINING="1", ANSIBLE_FORKS="8")
     argv = [playbook, "-i", str(inventory), str(EXAMPLE / "site.yml")]
     run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -173,9 +174,37 @@ def test_bad_input_is_exit_2(tmp_path: Path, certs: Path) -> None:
     assert r.exit_code == 2 and "private key" in r.stderr
     assert runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", " "]
                          ).exit_code == 2
+    r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", "192.168.1.5",
+                            "--key", str(certs / "guide.pem")])
+    assert r.exit_code == 2 and "not a readable private key" in r.stderr
 
 
 def test_openssl_failure_is_exit_3(certs: Path, fake_openssl) -> None:  # type: ignore
     fake_openssl('if [ "$1" = verify ]; then echo "boom" >&2; exit 1; fi\nexec $REAL "$@"\n')
     r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", "192.168.1.5"])
     assert r.exit_code == 3, r.output
+
+
+def test_chains_and_an_expired_root(tmp_path: Path) -> None:
+    import datetime as dt
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import tigervnc_harness as h
+
+    root = h.make_ca(tmp_path, "root", name="root", key_type="ec")
+    inter = h.make_ca(tmp_path, "inter", issuer=root, name="inter", key_type="ec")
+    leaf = h.issue_leaf(inter, tmp_path, "vnc.test", san="IP:10.0.0.9", key_type="ec")
+    args = ["--host", "10.0.0.9", "--ca", str(root.cert)]
+    assert check(str(leaf.fullchain), *args)[0] == 0
+    code, v = check(str(leaf.cert), *args)  # the server does not send the intermediate
+    assert code == 1 and codes(v) == ["unknown-issuer"]
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    old = h.make_selfsigned(tmp_path, "old root", name="old", key_type="ec", extensions=[
+        "basicConstraints = critical,CA:true", "keyUsage = critical,keyCertSign",
+        "subjectKeyIdentifier = hash", "authorityKeyIdentifier = keyid:always"],
+        not_before=now - dt.timedelta(days=9), not_after=now - dt.timedelta(days=1))
+    under = h.issue_leaf(old, tmp_path, "vnc.test", san="IP:10.0.0.9", name="under",
+                         key_type="ec")
+    code, v = check(str(under.cert), "--host", "10.0.0.9", "--ca", str(old.cert))
+    assert code == 1 and codes(v) == ["expired"] and "CA certificate" in v["problems"][0][
+        "message"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -60,6 +61,15 @@ def _build(d: Path) -> Dict[str, Case]:
         "basicConstraints = critical,CA:true", "keyUsage = keyCertSign,keyEncipherment",
         san_ip])
     ss_sha1 = h.make_selfsigned(d, "127.0.0.1", "IP:127.0.0.1", name="ss-sha1", digest="sha1")
+    root = h.make_ca(d, "vncssl root", name="root")
+    inter = h.make_ca(d, "vncssl intermediate", issuer=root, name="inter")
+    chained = h.issue_leaf(inter, d, "vnc.test", san="IP:127.0.0.1", name="chained")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    old_root = h.make_selfsigned(d, "expired root", name="old-root", extensions=[
+        "basicConstraints = critical,CA:true", "keyUsage = critical,keyCertSign,cRLSign",
+        "subjectKeyIdentifier = hash", "authorityKeyIdentifier = keyid:always"],
+        not_before=now - timedelta(days=30), not_after=now - timedelta(days=1))
+    under_old = h.issue_leaf(old_root, d, "vnc.test", san="IP:127.0.0.1", name="under-old")
     both = d / "old-and-new.pem"
     both.write_text(old.cert.read_text() + new.cert.read_text())
     return {
@@ -89,6 +99,14 @@ def _build(d: Path) -> Dict[str, Case]:
                                                "127.0.0.1", True),
         "keyUsage no digitalSignature (EC)": Case(ku_ec.cert, ku_ec.key, ku_ec.cert,
                                                   "127.0.0.1", False),
+        "chain sent, root in X509CA": Case(chained.fullchain, chained.key, root.cert,
+                                           "127.0.0.1", True),
+        "leaf only sent, root in X509CA": Case(chained.cert, chained.key, root.cert,
+                                               "127.0.0.1", False),
+        "leaf only sent, intermediate in X509CA": Case(chained.cert, chained.key,
+                                                       inter.cert, "127.0.0.1", True),
+        "valid leaf, expired root in X509CA": Case(under_old.cert, under_old.key,
+                                                   old_root.cert, "127.0.0.1", False),
     }
 
 
@@ -99,7 +117,9 @@ CASE_NAMES = [
     "private-CA leaf, right CA", "private-CA leaf, wrong CA", "private-CA leaf signed SHA-1",
     "renewal, viewer has old only", "renewal, viewer has old + new",
     "self-signed SHA-1, in X509CA", "keyUsage keyCertSign only (RSA)",
-    "keyUsage keyEncipherment (RSA)", "keyUsage no digitalSignature (EC)"]
+    "keyUsage keyEncipherment (RSA)", "keyUsage no digitalSignature (EC)",
+    "chain sent, root in X509CA", "leaf only sent, root in X509CA",
+    "leaf only sent, intermediate in X509CA", "valid leaf, expired root in X509CA"]
 MATRIX: List[Tuple[str, str, str, str]] = []
 
 

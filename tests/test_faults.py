@@ -520,12 +520,12 @@ def test_folder_lock_is_exclusive_even_as_holders_remove_it(tmp_path: Path) -> N
     overlaps: List[int] = []
 
     def worker() -> None:
-        for _ in range(30):
+        for _ in range(25):
             with files._lock_dir(tmp_path):
                 inside.append(1)
                 if len(inside) > 1:
                     overlaps.append(1)
-                time.sleep(0.001)
+                time.sleep(0.004)  # (the old unlink-after-close lock overlapped ~80 times)
                 inside.pop()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]

@@ -98,7 +98,7 @@ def ec_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return key
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cn=subject_value, org=subject_value)
 @example(cn="a/b+c=d, é \"x\" #\\y", org="/O=evil+OU=evil")
@@ -124,7 +124,7 @@ def test_real_openssl_sees_exactly_the_given_subject(ec_key: Path, tmp_path: Pat
 _SAFE_DNS = re.compile(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*")
 
 
-@settings(max_examples=400)
+@settings(max_examples=150)
 @given(text=st.one_of(any_text, nasty))
 @example(text="host.example,IP:10.0.0.1")
 @example(text="host\n.example")
@@ -164,7 +164,7 @@ def test_dns_refusals_say_why(bad: str, why: str) -> None:
 
 # --- IP addresses --------------------------------------------------------------------------
 
-@settings(max_examples=400)
+@settings(max_examples=150)
 @given(text=st.one_of(any_text, nasty, st.from_regex(r"[0-9a-fA-F:.%\[\]]{1,40}",
                                                       fullmatch=True)))
 def test_ip_either_refused_or_canonical(text: str) -> None:
@@ -237,7 +237,7 @@ name_lists = st.tuples(st.lists(st.one_of(nasty, st.ip_addresses().map(str)), ma
                                                                fullmatch=True)), max_size=3))
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(lists=name_lists)
 def test_san_has_exactly_one_entry_per_name(lists) -> None:
     ips, dns = lists
@@ -258,7 +258,7 @@ path_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_charac
                     min_size=1, max_size=30)
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(lists=name_lists, cert=path_text, key=path_text, config=path_text, ossl=path_text,
        days=st.integers(1, recipe.MAX_DAYS), addext=st.booleans(),
        key_type=st.sampled_from(["rsa", "rsa:4096", "ec", "ec:p-384", "ed25519"]))
@@ -288,7 +288,7 @@ def test_argv_shape_never_changes(lists, cert, key, config, ossl, days, addext, 
     assert shlex.split(recipe.render_posix(argv)) == argv
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(lists=name_lists)
 def test_config_section_adds_no_line_but_the_san(lists) -> None:
     ips, dns = lists

@@ -235,6 +235,19 @@ def read_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] 
     return KeyFacts(False, pub.group(0) if pub else None)
 
 
+def read_user_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] = None
+                  ) -> KeyFacts:
+    """read_key for a file the user named: one openssl cannot read is bad input (exit 2)."""
+    from vncssl.errors import OpensslFailed
+
+    try:
+        return read_key(ossl, path, timeout=timeout)
+    except OpensslFailed as exc:
+        raise UsageError(f"{path} is not a readable private key (openssl could not parse it).",
+                         "Give the PEM private key file, e.g. vnc-server-private.pem.",
+                         details=exc.stderr) from None
+
+
 def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
     if not a or not b:
         return False
@@ -330,7 +343,7 @@ def inspect(ossl: openssl.OpensslInfo, cert: Path, key: Optional[Path] = None, *
         warnings=warnings)
     if key is not None:
         result.key_file = str(key)
-        facts = read_key(ossl, key, timeout=timeout)
+        facts = read_user_key(ossl, key, timeout=timeout)
         result.key_matches = same_public_key(c.public_key_pem, facts.public_key_pem)
         if facts.encrypted:
             warnings.append(Warning_("encrypted-key", f"{key} is encrypted: the TigerVNC "

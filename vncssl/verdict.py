@@ -147,15 +147,41 @@ def _hostname_problem(cert: CertFacts, host: str) -> Problem:
                    f"that names it: `vncssl create {kind} {h}` (keep the other names too).")
 
 
-def _time_problems(chain: Sequence[CertFacts], now: dt.datetime) -> List[Problem]:
+def trust_path(chain: Sequence[CertFacts], ca: Optional[Sequence[CertFacts]]
+               ) -> List[CertFacts]:
+    """Leaf, then issuers (from what the server sent, then CA) up to the first certificate
+    that is in CA. GnuTLS checks the dates of each, the trusted one included (an expired
+    root in X509CA: "Invalid status of server certificate verification")."""
+    ca = list(ca or [])
+    ca_prints = {c.fingerprint_sha256 for c in ca}
+    path = [chain[0]]
+    while path[-1].fingerprint_sha256 not in ca_prints and len(path) <= len(chain) + len(ca):
+        cur = path[-1]
+        if cur.self_signed:
+            break
+        candidates = [c for c in list(chain[1:]) + ca if c.subject == cur.issuer
+                      and c not in path]
+        keyed = [c for c in candidates if cur.authority_key_id and
+                 c.subject_key_id == cur.authority_key_id]
+        if not (keyed or candidates):
+            break
+        path.append((keyed or candidates)[0])
+    return path
+
+
+def _time_problems(path: Sequence[CertFacts], ca_prints: set, now: dt.datetime
+                   ) -> List[Problem]:
     out = []
-    for i, c in enumerate(chain):
-        who = "The server certificate" if i == 0 else f"The chain certificate {c.subject}"
+    for i, c in enumerate(path):
+        who = "The server certificate" if i == 0 else (
+            f"The CA certificate {c.subject} in the viewer's X509CA file"
+            if c.fingerprint_sha256 in ca_prints else f"The chain certificate {c.subject}")
+        renew = ("Renew it: `vncssl renew`, then give every viewer the new certificate."
+                 if i == 0 else "Have that CA certificate renewed (and the certificates it "
+                 "issued re-issued), then give every viewer the new one.")
         if c.not_after_dt < now:
             out.append(Problem("expired", f"{who} expired on {c.not_after} "
-                               "(TigerVNC 1.12 refuses it; newer viewers ask).",
-                               "Renew it: `vncssl renew`, then give every viewer the new "
-                               "certificate."))
+                               "(TigerVNC 1.12 refuses it; newer viewers ask).", renew))
         elif c.not_before_dt > now:
             out.append(Problem("not-yet-valid", f"{who} is valid only from {c.not_before} "
                                "(TigerVNC 1.12 refuses it). Is a clock wrong?",
@@ -259,7 +285,7 @@ def judge(ossl: openssl.OpensslInfo, chain: List[CertFacts], host: str,
                 f"certificate in, {anchor}: TigerVNC asks \"Unknown certificate issuer\".",
                 "Copy the server's certificate (or its CA's) to the viewer and pass it as "
                 "X509CA: `vncviewer -X509CA vnc-server.pem HOST`."))
-    problems += _time_problems(chain, now)
+    problems += _time_problems(trust_path(chain, ca), ca_prints, now)
     problems += _insecure(chain, ca_prints)
     if not hostname_matches(leaf, host):
         problems.append(_hostname_problem(leaf, host))
@@ -277,7 +303,7 @@ def judge(ossl: openssl.OpensslInfo, chain: List[CertFacts], host: str,
 
 def key_problems(ossl: openssl.OpensslInfo, leaf: CertFacts, key: Path, *,
                  timeout: Optional[float] = None) -> List[Problem]:
-    facts = certinfo.read_key(ossl, key, timeout=timeout)
+    facts = certinfo.read_user_key(ossl, key, timeout=timeout)
     if facts.encrypted:
         return [Problem("encrypted-key", f"The private key {key} is encrypted (has a "
                         "passphrase): the TigerVNC server cannot read it.",

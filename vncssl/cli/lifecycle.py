@@ -225,6 +225,7 @@ def renew(
                              "--dry-run to see what it would do.")
         _render_renew_plan(p)
         if not ui.confirm("Renew now?", default=False):
+            ui.err_console.print("Nothing was changed.")
             raise typer.Exit(1)
     r = renew_mod.execute(p)
     if json_output:
