@@ -260,9 +260,7 @@ def test_explicit_config_without_distinguished_name_is_one_clear_error(
 
 def test_config_that_fails_to_load_is_one_clear_error(fake_openssl, tmp_path: Path) -> None:
     """The classic Windows failure: openssl cannot open the config it was given."""
-    make_variant(fake_openssl, "win-1.0.2")
-    fake = Path(subprocess.run(["sh", "-c", "command -v openssl"], capture_output=True,  # noqa: S603,S607
-                               text=True).stdout.strip())
+    fake = make_variant(fake_openssl, "win-1.0.2")
     body = fake.read_text().replace(
         'if [ "$1" = req ]; then',
         'if [ "$1" = req ]; then\n  echo "Can\'t open C:/OpenSSL/openssl.cnf for reading, '
@@ -292,9 +290,7 @@ def test_broken_config_named_by_openssl_conf_is_one_clear_error(tmp_path: Path,
 
 def test_fips_build_refusing_an_algorithm_is_one_clear_error(fake_openssl,
                                                             tmp_path: Path) -> None:
-    make_variant(fake_openssl, "3.0-fips")
-    fake = Path(subprocess.run(["sh", "-c", "command -v openssl"], capture_output=True,  # noqa: S603,S607
-                               text=True).stdout.strip())
+    fake = make_variant(fake_openssl, "3.0-fips")
     fake.write_text(fake.read_text().replace(
         'if [ "$1" = req ]; then',
         'case "$*" in *ed25519*) echo "req: Error setting up keygen context" >&2; '
