@@ -10,13 +10,19 @@ the ratio is median(A) / median(B); every run writes into a fresh temporary fold
   rsa       `vncssl create --ip 127.0.0.1 --yes`        vs the guide's bare `openssl req`
             (the exact argv `vncssl create --dry-run --json` prints; RSA key generation is
             heavy-tailed, hence more runs)
+  rsa-floor the floor's no-op create + that bare req    vs the bare req: the best ratio any
+            Typer CLI could reach here (the bound for the `rsa` figure)
+  ec-bare   `vncssl create --key-type ec`               vs its bare `openssl req` (context)
   cache     `create --key-type ec` with a cold cache    vs the same with a warm one
   count     how many openssl processes one `create` starts, cold and warm cache (a logging
             `openssl` wrapper first on PATH that execs the real one)
 
 The floor (benchmarks/floor_app.py) is a Typer app with the same options doing nothing, plus
 `import rich.console`: the start-up cost that no Typer CLI can go below. Both apps run with
-this interpreter (`python -m vncssl` against `python benchmarks/floor_app.py`).
+this interpreter (`python -m vncssl` against `python benchmarks/floor_app.py`), with bytecode
+caching on (as after `pip install`; in a private PYTHONPYCACHEPREFIX). Each figure also shows
+the CPU-time ratio (user + sys of the process tree), which stays put when other work shares
+the machine while wall-clock medians drift.
 
     $ python benchmarks/run.py                    # everything (~2-3 minutes on 2 cores)
     $ python benchmarks/run.py --only version ec --runs 15
@@ -72,22 +78,26 @@ class Bench:
     def fresh_dir(self) -> Path:
         return Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
 
-    def once(self, argv: Sequence[str], env: Optional[Dict[str, str]] = None) -> float:
-        """Seconds for one run in a fresh folder; the folder is removed outside the timing."""
+    def once(self, argv: Sequence, env: Optional[Dict[str, str]] = None) -> float:
+        """Seconds for one run in a fresh folder; the folder is removed outside the timing.
+        argv may also be a list of argvs, run one after another as one timed unit."""
         cwd = self.fresh_dir()
+        commands = argv if isinstance(argv[0], list) else [argv]
         cpu0 = _children_cpu()
         start = time.perf_counter()
-        proc = subprocess.run(list(argv), cwd=cwd, env=env or self.env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for command in commands:
+            proc = subprocess.run(list(command), cwd=cwd, env=env or self.env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+            if proc.returncode != 0:
+                sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(command)}\n"
+                         + proc.stderr.decode(errors="replace"))
         elapsed = time.perf_counter() - start
         self.last_cpu = _children_cpu() - cpu0
-        if proc.returncode != 0:
-            sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
-                     + proc.stderr.decode(errors="replace"))
         shutil.rmtree(cwd)
         return elapsed
 
-    def paired(self, a: Sequence[str], b: Sequence[str], runs: int, warmup: int = 3,
+    def paired(self, a: Sequence, b: Sequence, runs: int, warmup: int = 3,
                env_a: Optional[Dict[str, str]] = None, env_b: Optional[Dict[str, str]] = None
                ) -> Tuple[List[float], List[float]]:
         for _ in range(warmup):
@@ -229,6 +239,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ta, tb = bench.paired(VNCSSL + CREATE_ARGS, guide, args.rsa_runs)
             figs.append(summary("rsa", "vncssl create (RSA)", "bare guide openssl req",
                                 bench, ta, tb, TARGETS["rsa"]))
+            # What any Typer CLI would cost here: the floor app's no-op, then the bare command.
+            ta, tb = bench.paired([FLOOR + ec_args, guide], guide, args.rsa_runs)
+            figs.append(summary("rsa-floor", "floor no-op + bare guide req",
+                                "bare guide openssl req", bench, ta, tb, None))
             ec_guide = guide_argv(env, root, ["--key-type", "ec"])
             ta, tb = bench.paired(VNCSSL + ec_args, ec_guide, args.runs)
             figs.append(summary("ec-bare", "vncssl create --key-type ec", "bare EC openssl req",

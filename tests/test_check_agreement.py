@@ -7,7 +7,6 @@ Run: python -m pytest tests/test_check_agreement.py -m tigervnc -s   (prints the
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,10 +15,8 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
-import tigervnc_harness as h  # noqa: E402
-
-from vncssl.cli import app  # noqa: E402
+from tests import tigervnc_harness as h
+from vncssl.cli import app
 
 pytestmark = pytest.mark.tigervnc
 

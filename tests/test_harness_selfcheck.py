@@ -14,9 +14,6 @@ import pytest
 
 from tests import tigervnc_harness as h
 
-# Generous: a run takes ~0.05 s here; this only catches "waited for a timeout".
-FAST = 5.0
-
 GNUTLS_CERT_EXPIRED = 1 << 10
 
 
@@ -52,7 +49,6 @@ def test_ip_san_matches_host_connects(server: h.Server, certs: dict[str, h.CertF
     out = h.run_viewer("127.0.0.1", server.port, x509ca=certs["good"].cert, server=server)
     assert out.kind == "connected", out
     assert out.prompts == []
-    assert out.elapsed < FAST
     # The server got the ClientInit (it then drops other, non-shared clients):
     # only a viewer that accepted the certificate gets this far.
     assert "VNCServerST: non-shared connection - closing clients" in out.server_messages
@@ -69,7 +65,6 @@ def test_other_loopback_address_is_hostname_mismatch(
     assert out.prompt_text == (
         "Hostname (127.0.0.2) does not match the server certificate, do you want to continue?"
     )
-    assert out.elapsed < FAST
 
 
 @pytest.mark.tigervnc
@@ -80,7 +75,6 @@ def test_untrusted_cert_is_unknown_issuer(server: h.Server, certs: dict[str, h.C
     assert "TLS: server cert signer not found" in out.messages
     assert out.prompt_text is not None
     assert "subject `CN=vnc.test'" in out.prompt_text
-    assert out.elapsed < FAST
 
 
 @pytest.mark.tigervnc
@@ -88,7 +82,6 @@ def test_expired_cert_is_refused(certs: dict[str, h.CertFiles]) -> None:
     expired = certs["expired"]
     with h.xvnc_server(expired.cert, expired.key) as srv:
         out = h.run_viewer("127.0.0.1", srv.port, x509ca=expired.cert)
-    assert out.elapsed < FAST
     if h.viewer_version() >= (1, 13):
         # Newer viewers turn expiry into a question; not verified here (1.12 only).
         assert out.kind in ("prompt", "refused"), out
