@@ -26,6 +26,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     """No test reads the developer's cache, config or sync folders."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("VNCSSL_CACHE_DIR", str(cache))
+    # The default private-CA folder, so no test finds (or writes) the developer's CA.
+    monkeypatch.setenv("VNCSSL_CA_DIR", str(tmp_path_factory.mktemp("ca-home") / "ca"))
     for var in ("VNCSSL_OPENSSL", "VNCSSL_TIMEOUT", "OPENSSL_CONF", "OneDrive",
                 "OneDriveConsumer", "OneDriveCommercial"):
         monkeypatch.delenv(var, raising=False)

@@ -6,16 +6,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.test_check import mk
 from vncssl.cli import app
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_check import mk  # noqa: E402
 
 runner = CliRunner()
 KEYS = {"subject", "issuer", "self_signed", "is_ca", "san", "not_before", "not_after",
@@ -98,7 +95,7 @@ def test_key_file_problems_are_reported(tmp_path: Path) -> None:
 
 
 def test_expired_has_negative_days(tmp_path: Path) -> None:
-    import tigervnc_harness as h
+    from tests import tigervnc_harness as h
 
     before, after = h.expired_window(ago_days=3)
     c = h.make_cert_with_dates(tmp_path, "old", not_before=before, not_after=after,

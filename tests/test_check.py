@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -188,8 +187,7 @@ def test_openssl_failure_is_exit_3(certs: Path, fake_openssl) -> None:  # type: 
 def test_chains_and_an_expired_root(tmp_path: Path) -> None:
     import datetime as dt
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    import tigervnc_harness as h
+    from tests import tigervnc_harness as h
 
     root = h.make_ca(tmp_path, "root", name="root", key_type="ec")
     inter = h.make_ca(tmp_path, "inter", issuer=root, name="inter", key_type="ec")

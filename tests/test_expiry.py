@@ -11,10 +11,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.test_check import mk
 from vncssl.cli import app
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_check import mk  # noqa: E402
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -40,7 +38,7 @@ def test_due_within_days_is_exit_1_like_checkend(tmp_path: Path) -> None:
 
 
 def test_expired_is_exit_1(tmp_path: Path) -> None:
-    import tigervnc_harness as h
+    from tests import tigervnc_harness as h
 
     before, after = h.expired_window(ago_days=2)
     c = h.make_cert_with_dates(tmp_path, "old", not_before=before, not_after=after,

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import List
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.test_check import mk
 from vncssl.cli import app
 from vncssl.renew import subj_from_rfc2253
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_check import mk  # noqa: E402
 
 runner = CliRunner()
 
@@ -133,12 +130,40 @@ def test_refusals_are_exit_2(tmp_path: Path) -> None:
 
 
 def test_ca_issued_cert_is_refused(tmp_path: Path) -> None:
-    import tigervnc_harness as h
+    from tests import tigervnc_harness as h
 
     ca = h.make_ca(tmp_path)
     leaf = h.issue_leaf(ca, tmp_path, "vnc.test")
     r = runner.invoke(app, ["renew", "--cert", str(leaf.cert), "--key", str(leaf.key), "--yes"])
     assert r.exit_code == 2 and "CA" in r.stderr
+
+
+def test_cert_of_a_vncssl_ca_is_reissued_by_it(tmp_path: Path) -> None:
+    ca_dir = tmp_path / "ca"
+    assert runner.invoke(app, ["ca", "init", "--dir", str(ca_dir)]).exit_code == 0
+    cert, key = tmp_path / "s.pem", tmp_path / "s-key.pem"
+    r = runner.invoke(app, ["ca", "issue", "--ca-dir", str(ca_dir), "--ip", "127.0.0.1",
+                            "--dns", "vnc.lan", "--cert", str(cert), "--key", str(key)])
+    assert r.exit_code == 0, r.output
+    before = facts(cert)
+    # Not found in the default CA folder: refused with the way out.
+    r = runner.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes"])
+    assert r.exit_code == 2 and "--ca-dir" in r.stderr
+    r = runner.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes", "--json",
+                            "--ca-dir", str(ca_dir)])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    after = facts(cert)
+    assert after["issuer"] == before["issuer"] and after["san"] == before["san"]
+    assert after["subject"] != before["subject"]  # unique across renewals, by design
+    assert out["fingerprint_sha256"] == after["fingerprint_sha256"] != before[
+        "fingerprint_sha256"]
+    assert out["viewers_must_replace"] is False
+    key_backup = [b for b in out["backups"] if b.startswith(str(key))]
+    assert key_backup and os.stat(key_backup[0]).st_mode & 0o777 == 0o600
+    ok = runner.invoke(app, ["check", str(cert), "--host", "127.0.0.1", "--ca",
+                             str(ca_dir / "ca.pem"), "--key", str(key)])
+    assert ok.exit_code == 0, ok.output
 
 
 @pytest.mark.parametrize("dn,subj", [

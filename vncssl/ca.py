@@ -215,8 +215,10 @@ class Issued:
     names: List[str]
     subject: str
     serial: str
+    not_before: str
     not_after: str
     fingerprint_sha256: str
+    backups: List[str] = field(default_factory=list)
 
 
 def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: bool = False,
@@ -252,13 +254,14 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
                          "-extensions", LEAF_SECTION, "-sha256", "-out", str(cert_tmp)],
                         timeout=iss.timeout, cwd=str(work), what="openssl x509 -req")
         facts = _verify(iss, cert_tmp, names)
-        files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
-                      backup_suffix=f".{files.timestamp()}.bak" if force else None)
+        backups = files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
+                                backup_suffix=f".{files.timestamp()}.bak" if force else None)
     _record(iss, facts)
     return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
                   key_mode=_mode(key_t.path), names=[n.san for n in names],
-                  subject=facts.subject, serial=facts.serial, not_after=facts.not_after,
-                  fingerprint_sha256=facts.fingerprint_sha256)
+                  subject=facts.subject, serial=facts.serial, not_before=facts.not_before,
+                  not_after=facts.not_after, fingerprint_sha256=facts.fingerprint_sha256,
+                  backups=[str(b) for b in backups])
 
 
 def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certinfo.CertFacts:

@@ -261,13 +261,30 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
                 if target.path.exists():
                     backup = target.path.with_name(target.path.name + backup_suffix)
                     try:
-                        shutil.copy2(target.path, backup)
+                        _backup(target.path, backup)
                     except OSError as exc:
                         raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
                                           _fix_for(exc)) from None
                     backups.append(backup)
         _replace_all(moves)
     return backups
+
+
+def _backup(src: Path, dst: Path) -> None:
+    """Keep the old file under a new name without ever widening its mode: a hard link is the
+    same file (a 0600 key stays 0600); where links are not possible, a copy created with the
+    original's mode from its first byte."""
+    try:
+        os.link(src, dst)
+        return
+    except OSError:
+        pass
+    mode = os.stat(src).st_mode & 0o777
+    fd = os.open(str(dst), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 mode)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out)
+    shutil.copystat(src, dst)
 
 
 def _replace_all(moves: Sequence[Tuple[Path, Target]]) -> None:

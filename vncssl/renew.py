@@ -14,11 +14,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from vncssl import certinfo, create, files, openssl, recipe
+from vncssl import certinfo, create, files, openssl, opensslcnf, recipe
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.names import Name, subj_escape
+
+if TYPE_CHECKING:
+    from vncssl.ca import Issuer
 
 
 @dataclass
@@ -50,6 +53,8 @@ class RenewPlan:
     old: certinfo.CertFacts
     reuse_key: bool
     notices: List[create.Notice]
+    # Set when the old certificate was signed by a vncssl private CA: re-issue through it.
+    issuer: Optional[Issuer] = None
 
 
 @dataclass
@@ -69,6 +74,7 @@ class RenewResult:
     command: str
     viewer_notice: str
     notices: List[create.Notice]
+    viewers_must_replace: bool = True  # False when a private CA signed it: X509CA unchanged
 
 
 def subj_from_rfc2253(dn: str) -> str:
@@ -134,7 +140,7 @@ def _key_type(old: certinfo.CertFacts, notices: List[create.Notice]) -> str:
 
 def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = False,
          openssl_path: Optional[str] = None, config: Optional[str] = None,
-         timeout: Optional[float] = None) -> RenewPlan:
+         timeout: Optional[float] = None, ca_dir: Optional[str] = None) -> RenewPlan:
     """Read the old certificate and plan create's command for the same names; write nothing."""
     cert_p = Path(cert)
     if not cert_p.exists():
@@ -145,22 +151,26 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
     ossl, _ = openssl.find(openssl_path, timeout=timeout)
     chain = certinfo.read_chain(ossl, cert_p, timeout=timeout)
     old = chain[0]
+    # Default: the guide's 365 days, not the old lifetime: a short test certificate renewed
+    # "as before" would be due again at once, and a cron job would renew it every day.
+    days = recipe.DEFAULT_DAYS if days is None else days
+    if not old.self_signed and not reuse_key:
+        issuer = _own_ca(old, ca_dir, days, openssl_path, timeout)
+        if issuer is not None:
+            return _ca_plan(old, issuer, cert, key, days, openssl_path, config, timeout)
     if len(chain) > 1 or not old.self_signed:
-        raise UsageError(f"{cert} was issued by {old.issuer}, not self-signed: renew re-makes "
-                         "self-signed certificates only.",
-                         "Have its CA issue a new one; for vncssl's private CA: `vncssl ca issue "
-                         + " ".join(f"--{s.type.lower()} {s.value}" for s in old.san
-                                    if s.type in ("IP", "DNS"))
-                         + f" --cert {cert} --key {key} --force`.")
+        raise UsageError(f"{cert} was issued by {old.issuer}: renew re-makes self-signed "
+                         "certificates, and those of a vncssl private CA (--ca-dir).",
+                         "If a vncssl CA signed it, pass --ca-dir DIR"
+                         + (" (without --reuse-key: the CA always makes a new key)"
+                            if reuse_key else "")
+                         + "; otherwise have its CA issue a new one.")
     other = [s for s in old.san if s.type not in ("IP", "DNS")]
     if other or not old.san:
         raise UsageError(f"{cert} names {'no subjectAltName' if not old.san else other[0].type}"
                          ", which renew cannot copy.", "Make a new one: `vncssl create --ip "
                          "ADDRESS` (or --dns NAME).")
     notices: List[create.Notice] = []
-    # Default: the guide's 365 days, not the old lifetime: a short test certificate renewed
-    # "as before" would be due again at once, and a cron job would renew it every day.
-    days = recipe.DEFAULT_DAYS if days is None else days
     p = create.plan([Name(s.type, s.value) for s in old.san], days=days,
                     key_type=_key_type(old, notices), cert=cert, key=key,
                     openssl_path=openssl_path, config=config,
@@ -174,6 +184,57 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
         if bad:
             raise UsageError(bad[0].message, bad[0].fix)
     return RenewPlan(p, old, reuse_key, notices)
+
+
+def _own_ca(old: certinfo.CertFacts, ca_dir: Optional[str], days: int,
+            openssl_path: Optional[str], timeout: Optional[float]) -> Optional[Issuer]:
+    """The vncssl private CA that signed `old` (--ca-dir, VNCSSL_CA_DIR or the default
+    folder), or None when it was some other CA."""
+    from vncssl import ca
+
+    folder = Path(ca_dir).expanduser() if ca_dir else ca.default_dir()
+    if not (folder / ca.CA_CERT).is_file():
+        if ca_dir:
+            raise UsageError(f"--ca-dir {ca_dir}: no {ca.CA_CERT} there.",
+                             "Point --ca-dir at the folder made by `vncssl ca init`.")
+        return None
+    key_type = _key_type(old, [])
+    iss = ca.load(str(folder), days=days, key_type=key_type, openssl_path=openssl_path,
+                  timeout=timeout)
+    if iss.subject != old.issuer:
+        if ca_dir:
+            raise UsageError(f"{old.subject} was issued by {old.issuer}, not by the CA in "
+                             f"{folder} ({iss.subject}).", "Point --ca-dir at its own CA.")
+        return None
+    return iss
+
+
+def _ca_plan(old: certinfo.CertFacts, iss: Issuer, cert: str, key: str, days: int,
+             openssl_path: Optional[str], config: Optional[str],
+             timeout: Optional[float]) -> RenewPlan:
+    names = [Name(s.type, s.value) for s in old.san if s.type in ("IP", "DNS")]
+    if not names:
+        raise UsageError(f"{cert} names no IP or DNS subjectAltName to re-issue.",
+                         "Issue a new one: `vncssl ca issue --ip ADDRESS`.")
+    # The create plan is only a carrier for the validated targets and names; the CA signs.
+    p = create.Plan(recipe.CertRequest(names=tuple(names), days=days, key_type=iss.spec,
+                                       cert=cert, key=key),
+                    iss.ossl, openssl.Located(iss.ossl.path, iss.ossl.display, "CA"),
+                    opensslcnf.ConfigChoice(None, "CA"),
+                    files.check_target(Path(cert), "certificate", force=True),
+                    files.check_target(Path(key), "private key", force=True),
+                    timeout=timeout, force=True)
+    return RenewPlan(p, old, False, [], issuer=iss)
+
+
+def _ca_command(rp: RenewPlan) -> str:
+    p, iss = rp.create_plan, rp.issuer
+    assert iss is not None
+    names = [a for n in p.request.names for a in (f"--{n.kind.lower()}", n.value)]
+    return recipe.render_posix(["vncssl", "ca", "issue", *names, "--ca-dir",
+                                str(iss.dir), "--days", str(p.request.days),
+                                "--key-type", p.request.key_type.text, "--cert", p.request.cert,
+                                "--key", p.request.key, "--force"])
 
 
 def _backup_suffix(p: create.Plan) -> str:
@@ -202,7 +263,9 @@ def _reuse_argv(p: create.Plan, key_tmp: Path, cert_tmp: Path, config: str,
 def describe(rp: RenewPlan) -> Dict[str, Any]:
     p = rp.create_plan
     command = p.command
-    if rp.reuse_key:
+    if rp.issuer is not None:
+        command = _ca_command(rp)
+    elif rp.reuse_key:
         command = recipe.render_posix(_reuse_argv(p, Path(p.request.key), Path(p.request.cert),
                                                   p.request.config, p.request.openssl))
     return {"cert": str(p.cert.path), "key": str(p.key.path), "subject": rp.old.subject,
@@ -243,7 +306,29 @@ def viewer_notice(cert: str, fingerprint: str) -> str:
             f"vncssl check {name} --host HOST --ca VIEWER-COPY.pem")
 
 
+def _execute_ca(rp: RenewPlan) -> RenewResult:
+    from vncssl import ca
+
+    p, iss = rp.create_plan, rp.issuer
+    assert iss is not None
+    issued = ca.issue(iss, list(p.request.names), p.request.cert, p.request.key,
+                      force=True)
+    return RenewResult(
+        cert=issued.cert, key=issued.key, subject=issued.subject,
+        names=[{"type": n.kind, "value": n.value} for n in p.request.names],
+        not_before=issued.not_before, not_after=issued.not_after, days=p.request.days,
+        key_type=p.request.key_type.text, reused_key=False,
+        fingerprint_sha256=issued.fingerprint_sha256,
+        old_fingerprint_sha256=rp.old.fingerprint_sha256, backups=issued.backups,
+        command=_ca_command(rp),
+        viewer_notice=(f"Signed by your private CA ({iss.subject}): viewers that hold "
+                       f"{iss.cert} as X509CA need no change."),
+        notices=rp.notices, viewers_must_replace=False)
+
+
 def execute(rp: RenewPlan) -> RenewResult:
+    if rp.issuer is not None:
+        return _execute_ca(rp)
     p = rp.create_plan
     r = _execute_reuse(p) if rp.reuse_key else create.execute(p)
     for b in r.backups:

@@ -192,11 +192,17 @@ def renew(
     openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option("--config", help="openssl.cnf to use.",
                                                   show_default=False)] = None,
+    ca_dir: Annotated[Optional[str], typer.Option(
+        "--ca-dir", show_default=False,
+        help="The private CA that signed it (default: VNCSSL_CA_DIR or vncssl's CA folder, "
+        "if that CA signed it)."
+    )] = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Re-issue the certificate with the same names, subject and key type, a new validity
     and (unless --reuse-key) a new key. The old pair is kept as a timestamped backup.
+    A certificate signed by your vncssl private CA is re-issued by that CA.
 
     Every viewer must then REPLACE its copy of the old certificate (X509CA).
 
@@ -210,7 +216,7 @@ def renew(
     from vncssl.errors import UsageError
 
     p = renew_mod.plan(cert, key, days=days, reuse_key=reuse_key, openssl_path=openssl_path,
-                       config=config, timeout=timeout)
+                       config=config, timeout=timeout, ca_dir=ca_dir)
     if dry_run:
         if json_output:
             ui.print_json(renew_mod.describe(p))
@@ -257,5 +263,8 @@ def _render_renew_result(r: RenewResult) -> None:
         c.print(f"  backup       {b}", soft_wrap=True)
     c.print(f"  old SHA-256  {r.old_fingerprint_sha256}", soft_wrap=True)
     c.print(f"  new SHA-256  {r.fingerprint_sha256}", soft_wrap=True)
-    c.print(Panel(r.viewer_notice, title="Every viewer must REPLACE its certificate",
-                  border_style="yellow"))
+    if r.viewers_must_replace:
+        c.print(Panel(r.viewer_notice, title="Every viewer must REPLACE its certificate",
+                      border_style="yellow"))
+    else:
+        c.print(r.viewer_notice, soft_wrap=True)
