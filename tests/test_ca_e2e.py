@@ -54,10 +54,16 @@ def test_inspect_expiry_renew_on_ca_issued_cert(fleet: Path) -> None:
     r = vncssl("inspect", cert)
     assert r.returncode == 0 and "127.0.0.21" in r.stdout
     assert vncssl("expiry", cert).returncode == 0
-    r = vncssl("renew", "--cert", cert, "--key", key)
-    assert r.returncode == 2
-    assert f"vncssl ca issue --ip 127.0.0.21 --cert {cert} --key {key} --force" in \
-        " ".join(r.stderr.split())
+    r = vncssl("renew", "--cert", cert, "--key", key, "--yes")
+    assert r.returncode == 2 and "--ca-dir" in r.stderr  # not the default CA folder
+    r = vncssl("renew", "--cert", cert, "--key", key, "--yes", "--ca-dir", str(fleet / "ca"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "need no change" in " ".join(r.stdout.split())
+    r = vncssl("inspect", cert, "--json")
+    assert '"type": "EC"' in r.stdout  # the key type is kept
+    ok = vncssl("check", cert, "--host", "127.0.0.21", "--ca", str(fleet / "ca" / "ca.pem"),
+                "--key", key)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
 def test_root_intermediate_leaf_chain_passes_check(tmp_path: Path) -> None:
