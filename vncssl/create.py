@@ -18,16 +18,10 @@ from typing import Callable, Dict, List, Optional, Sequence
 from vncssl import certinfo, files, openssl, opensslcnf, recipe
 from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError, WriteFailed
 from vncssl.names import Name
+from vncssl.notice import Notice
 from vncssl.openssl import Located, OpensslInfo
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
-
-
-@dataclass
-class Notice:
-    code: str
-    message: str
-    fix: str = ""
 
 
 @dataclass

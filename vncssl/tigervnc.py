@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
 from vncssl import files
 from vncssl.errors import FileProblem, UsageError
+from vncssl.notice import Notice
 
 if TYPE_CHECKING:
     from vncssl.certinfo import CertFacts
@@ -35,13 +36,6 @@ MODERN = (1, 14)  # first release with the XDG / %APPDATA%\TigerVNC layout
 WINVNC_KEY = r"HKEY_LOCAL_MACHINE\SOFTWARE\TigerVNC\WinVNC4"
 VIEWER_KEY = r"HKEY_CURRENT_USER\Software\TigerVNC\vncviewer"
 VIEWER_CONFIG_HEADER = "TigerVNC Configuration file Version 1.0"
-
-
-@dataclass
-class Notice:
-    code: str
-    message: str
-    fix: str = ""
 
 
 @dataclass

@@ -8,6 +8,7 @@ import typer
 
 from vncssl import ui
 from vncssl.cli import app
+from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.ca import BatchResult, HostOutcome
@@ -27,15 +28,6 @@ ca_app = typer.Typer(
 )
 app.add_typer(ca_app, name="ca")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-OpensslOpt = Annotated[Optional[str], typer.Option(
-    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
-    show_default=False)]
-KeyTypeOpt = Annotated[str, typer.Option(
-    "--key-type", help="rsa (2048), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
-TimeoutOpt = Annotated[Optional[float], typer.Option(
-    help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
-    show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
 

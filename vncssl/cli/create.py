@@ -8,12 +8,12 @@ import typer
 
 from vncssl import ui
 from vncssl.cli import app
+from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.create import CreateResult, Plan
     from vncssl.interfaces import Address
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 
 
 @app.command()
@@ -26,16 +26,12 @@ def create(
         "--dns", help="DNS name viewers type (repeatable).", show_default=False)] = None,
     days: Annotated[int, typer.Option(help="Days the certificate is valid (the guide: 365).")
                     ] = 365,
-    key_type: Annotated[str, typer.Option(
-        "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")
-    ] = "rsa",
+    key_type: KeyTypeOpt = "rsa",
     cert: Annotated[str, typer.Option(help="Where to write the certificate.")
                     ] = "vnc-server.pem",
     key: Annotated[str, typer.Option(help="Where to write the private key (kept 0600).")
                    ] = "vnc-server-private.pem",
-    openssl_path: Annotated[Optional[str], typer.Option(
-        "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
-        show_default=False)] = None,
+    openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option(
         "--config", help="openssl.cnf to use. Default: found automatically.",
         show_default=False)] = None,
@@ -50,9 +46,7 @@ def create(
         "Default: this platform's shell.", show_default=False)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Accept the defaults without "
                                       "asking (never implies --force).")] = False,
-    timeout: Annotated[Optional[float], typer.Option(
-        help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
-        show_default=False)] = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Create the wiki's self-signed certificate and private key for a TigerVNC server.

@@ -9,19 +9,13 @@ import typer
 
 from vncssl import ui
 from vncssl.cli import app
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.certinfo import Inspection
     from vncssl.openssl import OpensslInfo
     from vncssl.renew import RenewPlan, RenewResult
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-OpensslOpt = Annotated[Optional[str], typer.Option(
-    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
-    show_default=False)]
-TimeoutOpt = Annotated[Optional[float], typer.Option(
-    help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
-    show_default=False)]
 
 
 def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:

@@ -8,6 +8,7 @@ import typer
 
 from vncssl import ui
 from vncssl.cli import app
+from vncssl.cli.options import JsonOpt, OpensslOpt
 
 if TYPE_CHECKING:
     from vncssl.probe import ProbeReport
@@ -21,10 +22,6 @@ tigervnc_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich")
 app.add_typer(tigervnc_app, name="tigervnc")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-OpensslOpt = Annotated[Optional[str], typer.Option(
-    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
-    show_default=False)]
 VersionOpt = Annotated[Optional[str], typer.Option(
     "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
     "1.14) or ~/.config/tigervnc/. Default: guessed from the folders that exist.",

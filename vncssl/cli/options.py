@@ -1,0 +1,17 @@
+"""Options several commands share, defined once so their names and help never drift."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+OpensslOpt = Annotated[Optional[str], typer.Option(
+    "--openssl", help="The openssl binary (or its folder). Env: VNCSSL_OPENSSL.",
+    show_default=False)]
+TimeoutOpt = Annotated[Optional[float], typer.Option(
+    help="Seconds each openssl call may take. Env: VNCSSL_TIMEOUT (default 120).",
+    show_default=False)]
+KeyTypeOpt = Annotated[str, typer.Option(
+    "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
