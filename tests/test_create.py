@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from vncssl import locate, opensslcnf
 from vncssl import openssl as ossl_mod
-from vncssl import opensslcnf
 from vncssl.cli import app
 
 runner = CliRunner()
@@ -46,7 +46,7 @@ def test_dry_run_prints_the_guides_command_and_writes_nothing(tmp_path: Path) ->
     line = result.stdout.strip()
     assert "\n" not in line
     cfg = "/usr/lib/ssl/openssl.cnf"
-    if Path(cfg).exists() and ossl_mod.locate().display == "openssl":
+    if Path(cfg).exists() and ossl_mod.find()[1].display == "openssl":
         # Debian/Ubuntu: exactly the wiki's command with the Ubuntu config path.
         assert line == ("openssl req -x509 -newkey rsa -days 365 -nodes -config "
                         f"{cfg} {GUIDE_TAIL}")
@@ -152,10 +152,10 @@ def test_explicit_openssl_that_fails_is_never_replaced(tmp_path: Path, monkeypat
 
 def test_no_openssl_anywhere_exit_3_with_install_hint(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(ossl_mod, "well_known_locations", lambda *a, **k: [])
+    monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
     result = invoke(["create", "--ip", "127.0.0.1", "--yes"], tmp_path)
     assert result.exit_code == 3
-    assert "No openssl binary found" in result.stderr and "Install OpenSSL" in result.stderr
+    assert "No working openssl binary found" in result.stderr and "Install OpenSSL" in result.stderr
 
 
 def test_builtin_config_when_none_is_usable(tmp_path: Path, monkeypatch, openssl_bin: str

@@ -23,8 +23,7 @@ from typing import Dict, List
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import files
-from vncssl import openssl as ossl
+from vncssl import files, locate
 from vncssl.cli import app
 
 runner = CliRunner()
@@ -109,11 +108,11 @@ def test_openssl_missing_everywhere(tmp_path: Path, monkeypatch) -> None:
     empty = tmp_path / "emptybin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(ossl, "well_known_locations", lambda *a, **k: [])
+    monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
     d = out_dir(tmp_path)
     result = invoke(d)
     assert result.exit_code == 3
-    assert "No openssl binary found" in result.stderr
+    assert "No working openssl binary found" in result.stderr
     assert "install openssl" in result.stderr.lower()
     assert "Path to openssl" not in result.output  # no terminal: never asks
     assert snapshot(d) == {}
@@ -189,22 +188,42 @@ def test_openssl_crashing_with_stderr(fake_openssl, tmp_path: Path) -> None:
     assert_untouched(d, before)
 
 
-def test_openssl_crashing_when_asked_its_version(fake_openssl, tmp_path: Path) -> None:
-    fake_openssl('echo "Illegal instruction" >&2; kill -SEGV $$\n')
+def test_openssl_crashing_when_asked_its_version(fake_openssl, tmp_path: Path,
+                                                 monkeypatch) -> None:
+    script = fake_openssl('echo "Illegal instruction" >&2; kill -SEGV $$\n')
     d = out_dir(tmp_path)
+    result = invoke(d, "--openssl", str(script))  # the user's own choice: used or refused
+    assert result.exit_code == 3
+    assert "crashed or failed when asked its version" in result.stderr
+    # Found on PATH and nothing else to try: no working openssl, and the reason is shown.
+    monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
     result = invoke(d)
     assert result.exit_code == 3
+    assert "No working openssl binary found" in result.stderr
     assert "crashed or failed when asked its version" in result.stderr
     assert snapshot(d) == {}
 
 
-def test_openssl_printing_garbage_as_version(fake_openssl, tmp_path: Path) -> None:
-    fake_openssl("printf '\\001\\002 hello from a wrapper\\n'\n")
+def test_openssl_printing_garbage_as_version(fake_openssl, tmp_path: Path,
+                                             monkeypatch) -> None:
+    script = fake_openssl("printf '\\001\\002 hello from a wrapper\\n'\n")
     d = out_dir(tmp_path)
-    result = invoke(d)
+    result = invoke(d, "--openssl", str(script))
     assert result.exit_code == 2
     assert "does not look like OpenSSL or LibreSSL" in result.stderr
+    monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
+    result = invoke(d)
+    assert result.exit_code == 3
+    assert "does not look like OpenSSL or LibreSSL" in result.stderr
     assert snapshot(d) == {}
+
+
+def test_a_broken_openssl_on_path_is_passed_over(fake_openssl, tmp_path: Path) -> None:
+    fake_openssl('echo "Illegal instruction" >&2; kill -SEGV $$\n')
+    d = out_dir(tmp_path)
+    result = invoke(d, "--json")
+    assert result.exit_code == 0, result.output
+    assert '"found_by": "well-known location"' in result.stdout
 
 
 @pytest.mark.parametrize("where", ["req writes garbage files", "x509 prints garbage"])
@@ -277,13 +296,16 @@ def test_hanging_openssl_is_killed_with_its_children(fake_openssl, tmp_path: Pat
 
 
 def test_hang_when_asked_the_version(fake_openssl, tmp_path: Path, monkeypatch) -> None:
-    fake_openssl("sleep 60\n")
+    script = fake_openssl("sleep 60\n")
     monkeypatch.setenv("VNCSSL_TIMEOUT", "1")
     d = out_dir(tmp_path)
-    result = invoke(d)
+    result = invoke(d, "--openssl", str(script))
     assert result.exit_code == 3
     assert "version -a did not finish within 1 seconds" in result.stderr
-    assert snapshot(d) == {}
+    # Discovered on PATH: given up on after the timeout, and the next candidate is used.
+    result = invoke(d, "--json")
+    assert result.exit_code == 0, result.output
+    assert '"found_by": "well-known location"' in result.stdout
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan"])

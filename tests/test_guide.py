@@ -46,7 +46,7 @@ def test_windows_version_has_the_prompt_line_and_the_openssl3_fallback():
 def test_print_fills_in_this_machines_values(openssl_bin):
     r = runner.invoke(app, ["guide", "--print"])
     assert r.exit_code == 0, r.output
-    info = openssl.identify(openssl.locate())
+    info = openssl.find()[0]
     assert r.stdout.startswith("# Secure your TigerVNC connection (")
     assert f"Found: {info.version_text}" in r.stdout
     for title in ("What is an X.509 certificate?", "Install OpenSSL",

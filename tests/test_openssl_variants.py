@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from vncssl import openssl as ossl
 from vncssl import opensslcnf
 from vncssl.cli import app
+from vncssl.errors import UsageError
 
 runner = CliRunner()
 
@@ -308,8 +309,7 @@ def test_fips_build_refusing_an_algorithm_is_one_clear_error(fake_openssl,
 def test_rewritten_fake_is_not_served_from_cache(fake_openssl, tmp_path: Path) -> None:
     """Same path, same size, rewritten within one clock tick: the cache must notice."""
     script = make_variant(fake_openssl, "1.1.1")
-    located = ossl.locate()
-    assert ossl.identify(located).version == (1, 1, 1)
+    assert ossl.find()[0].version == (1, 1, 1)
     text = script.read_text().replace("OpenSSL 1.1.1w", "OpenSSL 3.3.1w")
     assert len(text) == len(script.read_text())
     stat = script.stat()
@@ -317,4 +317,20 @@ def test_rewritten_fake_is_not_served_from_cache(fake_openssl, tmp_path: Path) -
     import os
 
     os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime too
-    assert ossl.identify(ossl.locate()).version == (3, 3, 1)
+    assert ossl.find()[0].version == (3, 3, 1)
+
+
+def test_a_candidate_that_is_not_openssl_is_passed_over(fake_openssl, tmp_path: Path) -> None:
+    """Something else called `openssl` first on PATH: vncssl says why it skipped it and uses
+    the next candidate (here the real one, in a well-known place)."""
+    fake_openssl('echo "usage: not-openssl"\nexit 0\n')
+    info, located = ossl.find()
+    assert located.source == "well-known location"
+    assert info.flavour in ("OpenSSL", "LibreSSL")
+    assert any("does not look like OpenSSL" in why for _, why in located.rejected)
+
+
+def test_an_explicit_binary_that_is_not_openssl_is_refused(fake_openssl) -> None:
+    script = fake_openssl('echo "usage: not-openssl"\nexit 0\n')
+    with pytest.raises(UsageError, match="does not look like OpenSSL"):
+        ossl.find(str(script))

@@ -17,9 +17,10 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from vncssl import certinfo, files, openssl, opensslcnf, recipe
 from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError, WriteFailed
+from vncssl.locate import Located
 from vncssl.names import Name
 from vncssl.notice import Notice
-from vncssl.openssl import Located, OpensslInfo
+from vncssl.openssl import OpensslInfo
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
 

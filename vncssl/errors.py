@@ -46,6 +46,10 @@ class FileProblem(UsageError):
     """A path that cannot be used as asked (exists, is a symlink, not writable...)."""
 
 
+class NotOpenssl(UsageError):
+    """A binary that answered `version -a` with something that is not OpenSSL/LibreSSL."""
+
+
 class OpensslNotFound(VncsslError):
     """No usable openssl binary."""
 

@@ -1,4 +1,5 @@
-"""The only place that starts a process: find the openssl binary, learn what it is, run it.
+"""The only place that starts a process: learn what an openssl binary is, and run it.
+(Finding the binary is `vncssl.locate`.)
 
 Every call is an argv list (never a shell), with stdin closed, a timeout, its own process
 group (so a hung openssl and anything it started can be killed together, and so it has no
@@ -12,15 +13,22 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
-from vncssl.errors import OpensslFailed, OpensslNotFound, OpensslTimeout, UsageError
+from vncssl import locate
+from vncssl.errors import (
+    NotOpenssl,
+    OpensslFailed,
+    OpensslNotFound,
+    OpensslTimeout,
+    UsageError,
+)
+from vncssl.locate import Located
 
 DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
 _CACHE_FORMAT = 2
@@ -69,16 +77,6 @@ class OpensslInfo:
     def needs_distinguished_name(self) -> bool:
         # Before 3.0, req refuses a config whose [req] lacks distinguished_name, even with -subj.
         return self.flavour == "LibreSSL" or self.version < (3, 0, 0)
-
-
-@dataclass
-class Located:
-    """Which binary was chosen, why, and which candidates were passed over and why."""
-
-    path: str
-    display: str
-    source: str  # "--openssl", "VNCSSL_OPENSSL", "PATH", "well-known location", "prompt"
-    rejected: List[Tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -144,7 +142,7 @@ def run(
         )
     except FileNotFoundError:
         raise OpensslNotFound(
-            f"{argv[0]} could not be started: no such file.", install_hint()
+            f"{argv[0]} could not be started: no such file.", locate.install_hint()
         ) from None
     except PermissionError:
         raise OpensslNotFound(
@@ -234,150 +232,13 @@ def _descendants(root: int) -> List[int]:
     return found
 
 
-# --- locating the binary ---------------------------------------------------------------
-
-def _exe_name() -> str:
-    return "openssl.exe" if os.name == "nt" else "openssl"
-
-
-def well_known_locations(platform: str = sys.platform, env: Mapping[str, str] = os.environ
-                         ) -> List[str]:
-    """Places installers put openssl, per OS, most likely first."""
-    if platform.startswith("win"):
-        pf = env.get("ProgramFiles", r"C:\Program Files")
-        pf86 = env.get("ProgramFiles(x86)", r"C:\Program Files (x86)")
-        return [
-            rf"{pf}\OpenSSL-Win64\bin\openssl.exe",  # Shining Light
-            rf"{pf86}\OpenSSL-Win32\bin\openssl.exe",
-            r"C:\OpenSSL-Win64\bin\openssl.exe",
-            rf"{pf}\Git\usr\bin\openssl.exe",  # Git for Windows
-            rf"{pf}\Git\mingw64\bin\openssl.exe",
-        ]
-    if platform == "darwin":
-        return [
-            "/opt/homebrew/opt/openssl@3/bin/openssl",  # Homebrew, Apple silicon
-            "/usr/local/opt/openssl@3/bin/openssl",  # Homebrew, Intel
-            "/opt/homebrew/bin/openssl",
-            "/usr/local/bin/openssl",
-            "/opt/local/bin/openssl",  # MacPorts
-            "/usr/bin/openssl",  # LibreSSL, shipped with macOS
-        ]
-    return ["/usr/bin/openssl", "/usr/local/bin/openssl", "/usr/local/ssl/bin/openssl",
-            "/bin/openssl", "/opt/openssl/bin/openssl"]
-
-
-def _why_unusable(path: str) -> Optional[str]:
-    p = Path(path)
-    if not p.exists():
-        return "not found"
-    if p.is_dir():
-        return "is a directory"
-    if not os.access(path, os.X_OK):
-        return "not executable"
-    return None
-
-
-def _from_explicit(value: str, source: str) -> Located:
-    """An explicit choice must work: it is never silently replaced by another binary."""
-    candidate = value
-    if os.sep not in value and "/" not in value:
-        found = shutil.which(value)
-        if found:
-            return Located(found, value, source)
-    p = Path(candidate).expanduser()
-    if p.is_dir():
-        # The guide has Windows users unzip openssl and run it from that folder: accept the
-        # folder itself, and its bin/ subfolder.
-        for sub in (p / _exe_name(), p / "bin" / _exe_name()):
-            if sub.is_file() and os.access(sub, os.X_OK):
-                return Located(str(sub.resolve()), str(sub.resolve()), source)
-        raise UsageError(
-            f"{source} {value}: is a directory with no {_exe_name()} in it.",
-            f"Point {source} at the openssl binary itself (or the folder that holds it).",
-        )
-    reason = _why_unusable(str(p))
-    if reason:
-        raise UsageError(
-            f"{source} {value}: {reason}.",
-            f"Point {source} at a working openssl binary, or leave it out to let vncssl search.",
-        )
-    return Located(str(p.absolute()), str(p.absolute()), source)
-
-
-def locate(
-    explicit: Optional[str] = None,
-    *,
-    env: Mapping[str, str] = os.environ,
-    platform: str = sys.platform,
-    ask: Optional[Callable[[List[Tuple[str, str]]], Optional[str]]] = None,
-) -> Located:
-    if explicit:
-        return _from_explicit(explicit, "--openssl")
-    if env.get("VNCSSL_OPENSSL"):
-        return _from_explicit(env["VNCSSL_OPENSSL"], "VNCSSL_OPENSSL")
-    rejected: List[Tuple[str, str]] = []
-    on_path = shutil.which("openssl", path=env.get("PATH"))
-    if on_path:
-        return Located(on_path, "openssl", "PATH")
-    rejected.append(("openssl on PATH", "not found"))
-    for candidate in well_known_locations(platform, env):
-        reason = _why_unusable(candidate)
-        if reason is None:
-            return Located(candidate, candidate, "well-known location", rejected)
-        rejected.append((candidate, reason))
-    if ask is not None:
-        answer = ask(rejected)
-        if answer:
-            located = _from_explicit(answer, "the path you typed")
-            located.source = "prompt"
-            located.rejected = rejected
-            return located
-    raise OpensslNotFound(
-        "No openssl binary found (looked on PATH and in "
-        f"{len(rejected) - 1} well-known places).",
-        install_hint(platform),
-        details="\n".join(f"{c}: {r}" for c, r in rejected),
-    )
-
-
-def install_hint(platform: str = sys.platform) -> str:
-    if platform.startswith("win"):
-        return ("Install OpenSSL: `winget install ShiningLight.OpenSSL.Light`, or "
-                "`choco install openssl`, or the zip the TigerVNC wiki links to; then pass "
-                "--openssl C:\\path\\to\\openssl.exe (or the unzipped folder).")
-    if platform == "darwin":
-        return "Install OpenSSL: `brew install openssl@3` (or pass --openssl /path/to/openssl)."
-    return f"Install OpenSSL: `{_linux_install_command()}` (or pass --openssl /path/to/openssl)."
-
-
-def _linux_install_command() -> str:
-    ids = ""
-    try:
-        text = Path("/etc/os-release").read_text(encoding="utf-8", errors="replace")
-        for line in text.splitlines():
-            if line.startswith(("ID=", "ID_LIKE=")):
-                ids += " " + line.split("=", 1)[1].strip().strip('"').lower()
-    except OSError:
-        pass
-    for keys, command in (
-        (("debian", "ubuntu"), "sudo apt-get install openssl"),
-        (("fedora", "rhel", "centos"), "sudo dnf install openssl  (or: sudo yum install openssl)"),
-        (("alpine",), "sudo apk add openssl"),
-        (("arch",), "sudo pacman -S openssl"),
-        (("suse", "opensuse"), "sudo zypper install openssl"),
-    ):
-        if any(k in ids.split() for k in keys):
-            return command
-    return "sudo apt-get install openssl  (Fedora/RHEL: sudo dnf install openssl)"
-
-
 # --- what the binary is ------------------------------------------------------------------
 
 def parse_version(text: str, path: str, display: str) -> OpensslInfo:
     match = _VERSION_RE.search(text)
     if not match:
         first = text.strip().splitlines()[0] if text.strip() else "(nothing)"
-        raise UsageError(
+        raise NotOpenssl(
             f"{display} does not look like OpenSSL or LibreSSL: `version -a` printed {first!r}.",
             "Point --openssl (or VNCSSL_OPENSSL) at a real openssl binary.",
         )
@@ -479,7 +340,28 @@ def _store(cache_file: Path, key: str, info: OpensslInfo) -> None:
         pass  # a cache is an optimisation: a read-only home must not break anything
 
 
-def find(explicit: Optional[str] = None, *, ask=None, timeout: Optional[float] = None
-         ) -> Tuple[OpensslInfo, Located]:
-    located = locate(explicit, ask=ask)
-    return identify(located, timeout=timeout), located
+def find(explicit: Optional[str] = None, *, ask: Optional[Callable] = None,
+         timeout: Optional[float] = None) -> Tuple[OpensslInfo, Located]:
+    """The openssl to use and what it is. An explicit choice (--openssl, VNCSSL_OPENSSL) is
+    used or refused, never replaced; a discovered candidate that turns out not to be a
+    working OpenSSL/LibreSSL is passed over, with the reason kept for the user."""
+    timeout = default_timeout() if timeout is None else check_timeout(timeout)
+    chosen = locate.explicit_choice(explicit)
+    if chosen is not None:
+        return identify(chosen, timeout=timeout), chosen
+    rejected: List[Tuple[str, str]] = []
+    for located in locate.candidates(rejected):
+        try:
+            info = identify(located, timeout=timeout)
+        except (NotOpenssl, OpensslFailed) as exc:  # not OpenSSL, crashed or hung: next
+            rejected.append((located.path, exc.message))
+            continue
+        located.rejected = rejected
+        return info, located
+    if ask is not None:
+        answer = ask(rejected)
+        if answer:
+            located = locate.from_path(answer, "the path you typed", source_label="prompt")
+            located.rejected = rejected
+            return identify(located, timeout=timeout), located
+    raise locate.not_found(rejected)
