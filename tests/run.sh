@@ -5,15 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-export DEBIAN_FRONTEND=noninteractive
 need=()
 for pair in openssl:openssl Xvnc:tigervnc-standalone-server vncviewer:tigervnc-viewer \
             Xvfb:xvfb xdotool:xdotool vncpasswd:tigervnc-tools; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  echo "Installing Debian packages: ${need[*]}"
+  for attempt in 1 2 3; do
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null &&
+      break
+    [ "$attempt" = 3 ] && { echo "apt-get failed" >&2; exit 1; }
+    sleep 5
+  done
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
-from vncssl import ca
+from vncssl import ca, fleet
 from vncssl.cli import app
 from vncssl.errors import UsageError
 
@@ -115,8 +115,8 @@ def test_issue_without_ca_says_how(tmp_path: Path) -> None:
 
 
 def test_parse_hosts() -> None:
-    hosts = ca.parse_hosts("# fleet\nweb1 127.0.0.2 web1.lan\n\nweb2 127.0.0.3, 127.0.0.4  "
-                           "# two NICs\nvnc.lan\n")
+    hosts = fleet.parse_hosts("# fleet\nweb1 127.0.0.2 web1.lan\n\nweb2 127.0.0.3, 127.0.0.4  "
+                              "# two NICs\nvnc.lan\n")
     assert [(x.name, [n.san for n in x.names]) for x in hosts] == [
         ("web1", ["IP:127.0.0.2", "DNS:web1.lan"]),
         ("web2", ["IP:127.0.0.3", "IP:127.0.0.4"]),
@@ -125,7 +125,7 @@ def test_parse_hosts() -> None:
     for bad, why in (("a 1.2.3\n", "line 1"), ("a 127.0.0.1\na 127.0.0.2\n", "already"),
                      ("../x 127.0.0.1\n", "not a usable"), ("# nothing\n", "no servers")):
         with pytest.raises(UsageError, match=why):
-            ca.parse_hosts(bad)
+            fleet.parse_hosts(bad)
 
 
 def test_batch_one_failure_keeps_the_others(ca_dir: Path, tmp_path: Path) -> None:

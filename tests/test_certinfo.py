@@ -118,3 +118,16 @@ def test_bad_files_are_exit_2(tmp_path: Path) -> None:
     (tmp_path / "junk.der").write_bytes(b"\x00\x01junk")
     r = runner.invoke(app, ["inspect", str(tmp_path / "junk.der")])
     assert r.exit_code == 2 and "not a readable certificate" in r.stderr
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["check", "--host", "192.168.1.5"],
+                                     ["expiry"]])
+def test_unreadable_openssl_output_is_exit_3_not_a_traceback(tmp_path: Path, fake_openssl,
+                                                             command: list) -> None:
+    cert = mk(tmp_path, "g")
+    fake_openssl('[ "$1" = x509 ] && { echo notBefore=yesterday; echo "notAfter=?"; exit 0; }\n'
+                 'exec "$REAL" "$@"\n')
+    r = runner.invoke(app, [command[0], str(cert), *command[1:]])
+    assert r.exit_code == 3, r.output
+    assert "openssl's output could not be read" in r.stderr
+    assert r.exception is None or isinstance(r.exception, SystemExit)

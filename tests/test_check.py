@@ -10,7 +10,7 @@ from typing import List, Optional
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import verdict
+from vncssl import hostname, verdict
 from vncssl.certinfo import CertFacts, KeyInfo, San
 from vncssl.cli import app
 
@@ -58,7 +58,7 @@ def facts(subject: str = "CN=x", san: Optional[List[str]] = None,
     (facts("CN=x", ["DNS:a:b"]), "a:b", True),
 ])
 def test_hostname_rules_mirror_gnutls(cert: CertFacts, host: str, ok: bool) -> None:
-    assert verdict.hostname_matches(cert, host) is ok
+    assert hostname.hostname_matches(cert, host) is ok
 
 
 def mk(d: Path, name: str, subj: str = "/CN=192.168.1.5", san: Optional[str] = "IP:192.168.1.5",

@@ -14,9 +14,9 @@ from typing import List
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import tigervnc
+from vncssl import tigervnc, tigervnc_server
 from vncssl.cli import app
-from vncssl.probe import parse_target
+from vncssl.vncaddress import parse_target
 
 runner = CliRunner()
 
@@ -77,12 +77,12 @@ def test_server_xvnc_args_are_one_copy_pasteable_line(tmp_path: Path) -> None:
 
 
 def test_server_config_pl_is_perl(home: Path) -> None:
-    s = tigervnc.server_settings("/srv/it's.pem", "/srv/k.pem", fmt="config-pl",
-                                 version="1.14")
+    s = tigervnc_server.server_settings("/srv/it's.pem", "/srv/k.pem", fmt="config-pl",
+                                        version="1.14")
     assert s.text == ("$SecurityTypes = 'X509Vnc';\n$X509Cert = '/srv/it\\'s.pem';\n"
                       "$X509Key = '/srv/k.pem';\n")
     assert s.target == str(home / ".config/tigervnc/config.pl")
-    old = tigervnc.server_settings("/a.pem", "/b.pem", fmt="config-pl", version="1.12")
+    old = tigervnc_server.server_settings("/a.pem", "/b.pem", fmt="config-pl", version="1.12")
     assert old.target == str(home / ".vnc/tigervnc.conf")
 
 
@@ -120,7 +120,7 @@ def test_server_windows_steps_and_reg() -> None:
     assert r'"X509Cert"="C:\\My Files\\vnc-server.pem"' in out
     assert r'"X509Key"="C:\\vnc\\key.pem"' in out
     assert "spaces" in r.stderr
-    s = tigervnc.server_settings(r"C:\vnc\c.pem", r"C:\vnc\k.pem", fmt="windows")
+    s = tigervnc_server.server_settings(r"C:\vnc\c.pem", r"C:\vnc\k.pem", fmt="windows")
     assert s.reg is not None and s.reg.startswith("Windows Registry Editor Version 5.00\r\n")
     assert not [n for n in s.notices if n.code == "PATH_SPACES"]
 
@@ -156,8 +156,9 @@ def test_write_creates_config_pl_and_keeps_1_last(home: Path, tmp_path: Path) ->
     assert text.startswith("# added by vncssl\n$SecurityTypes = 'X509Vnc';\n")
     assert text.endswith("1;\n")
     assert "previous version" not in r.stdout
-    merged = tigervnc.merge_config("$localhost = \"no\";\n$SecurityTypes = \"VncAuth\";\n1;\n",
-                                   {"SecurityTypes": "X509Vnc", "X509Cert": "/c"}, perl=True)
+    merged = tigervnc_server.merge_config(
+        "$localhost = \"no\";\n$SecurityTypes = \"VncAuth\";\n1;\n",
+        {"SecurityTypes": "X509Vnc", "X509Cert": "/c"}, perl=True)
     assert merged == ("$localhost = \"no\";\n$SecurityTypes = 'X509Vnc';\n"
                       "# added by vncssl\n$X509Cert = '/c';\n1;\n")
 

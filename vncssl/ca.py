@@ -1,4 +1,5 @@
-"""A private certificate authority: `ca init`, `ca issue` (one or a parallel batch), `ca bundle`.
+"""A private certificate authority: `ca init`, and `ca issue` for one server (many servers at
+once: fleet.py).
 
 Layout of a CA folder (0700): ca.pem (the certificate viewers use as X509CA), ca-key.pem
 (0600), issued/<serial>.pem (a copy of every certificate issued: the index, as `openssl ca`'s
@@ -17,23 +18,18 @@ import os
 import re
 import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence
 
 from vncssl import certinfo, files, openssl, recipe
 from vncssl import names as names_mod
-from vncssl.errors import FileProblem, OpensslFailed, UsageError, VncsslError
+from vncssl.errors import FileProblem, OpensslFailed, UsageError
+from vncssl.extensions import CA_SECTION, LEAF_SECTION, ca_config, subject_args
 from vncssl.names import Name
 
 CA_CERT, CA_KEY, ISSUED = "ca.pem", "ca-key.pem", "issued"
 DEFAULT_CA_DAYS = 3650
-LEAF_SECTION, CA_SECTION = "vncssl_leaf", "vncssl_ca"
-_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-
-# [req] distinguished_name is required before OpenSSL 3.0, even with -subj.
-_BASE_CONFIG = "[ req ]\ndistinguished_name = vncssl_dn\nstring_mask = utf8only\n\n[ vncssl_dn ]\n"
 
 
 def default_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -46,6 +42,10 @@ def default_dir(env: Mapping[str, str] = os.environ) -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "vncssl" / "ca"
     return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "vncssl" / "ca"
+
+
+def _folder(ca_dir: Optional[str]) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
 
 
 def unique_id() -> str:
@@ -92,30 +92,10 @@ class CaInitResult:
     next_steps: List[str]
 
 
-def ca_config(leaf_names: Sequence[Name] = (), key_algorithm: str = "rsa") -> str:
-    # keyEncipherment only means something for RSA (TLS RSA key transport); EC/Ed25519 keys
-    # sign only. digitalSignature is a must: without it the server finds no cipher suite.
-    usage = "digitalSignature,keyEncipherment" if key_algorithm == "rsa" else "digitalSignature"
-    text = _BASE_CONFIG + (
-        f"\n[ {CA_SECTION} ]\nbasicConstraints = critical,CA:TRUE,pathlen:0\n"
-        "keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n"
-        "authorityKeyIdentifier = keyid:always\n"
-        f"\n[ {LEAF_SECTION} ]\nbasicConstraints = critical,CA:FALSE\n"
-        f"keyUsage = critical,{usage}\nextendedKeyUsage = serverAuth\n"
-        "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid,issuer\n")
-    if leaf_names:
-        text += f"subjectAltName = {names_mod.san_value(leaf_names)}\n"
-    return text
-
-
-def _subject_args(subj: str) -> List[str]:
-    return (["-utf8"] if names_mod.needs_utf8(subj) else []) + ["-subj", subj]
-
-
 def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
          days: int = DEFAULT_CA_DAYS, key_type: str = "rsa", openssl_path: Optional[str] = None,
          force: bool = False, timeout: Optional[float] = None) -> CaInitResult:
-    folder = Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
+    folder = _folder(ca_dir)
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     subj = names_mod.subject([("CN", name or f"vncssl private CA ({_hostname()})"),
@@ -131,7 +111,7 @@ def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
         files.write_text(cfg, ca_config(), 0o600)
         openssl.run([ossl.path, "req", "-x509", *spec.newkey_args(), "-nodes",
                      "-days", str(days), "-config", str(cfg), "-extensions", CA_SECTION,
-                     "-keyout", str(key_tmp), "-out", str(cert_tmp), *_subject_args(subj)],
+                     "-keyout", str(key_tmp), "-out", str(cert_tmp), *subject_args(subj)],
                     timeout=timeout, cwd=str(work), what="openssl req (CA)")
         facts = certinfo.read_cert(ossl, cert_tmp, timeout=timeout)
         if not facts.is_ca:
@@ -183,7 +163,7 @@ class Issuer:
 def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
          key_type: str = "rsa", openssl_path: Optional[str] = None,
          timeout: Optional[float] = None) -> Issuer:
-    folder = Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
+    folder = _folder(ca_dir)
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     cert, key = folder / CA_CERT, folder / CA_KEY
@@ -236,7 +216,7 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
         files.precreate_public(cert_tmp)
         files.write_text(cfg, ca_config(names, iss.spec.algorithm), 0o600)
         common = ["-config", str(cfg), *iss.spec.newkey_args(), "-nodes",
-                  "-keyout", str(key_tmp), *_subject_args(subj)]
+                  "-keyout", str(key_tmp), *subject_args(subj)]
         if iss.one_process:
             openssl.run([iss.ossl.path, "req", "-x509", *common, "-extensions", LEAF_SECTION,
                          "-CA", str(iss.cert), "-CAkey", str(iss.key), "-days", str(iss.days),
@@ -288,110 +268,3 @@ def _record(iss: Issuer, facts: certinfo.CertFacts) -> None:
     with files.private_workdir(folder) as work:
         files.write_text(work / "c.pem", facts.pem)
         files.install([(work / "c.pem", target)], force=True)
-
-
-# --- many servers: --from HOSTS_FILE ---------------------------------------------------------
-
-@dataclass
-class Host:
-    name: str
-    names: List[Name]
-    line: int
-
-
-def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
-    """One server per line: `NAME [IP-or-DNS ...]`; `#` starts a comment. Without further
-    entries NAME itself (an IP or a DNS name) is the certificate's only name."""
-    hosts: List[Host] = []
-    seen: Dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        words = raw.split("#", 1)[0].replace(",", " ").split()
-        if not words:
-            continue
-        name, entries = words[0], words[1:] or words[:1]
-        where = f"{source} line {number}"
-        if not _HOST_RE.fullmatch(name) or name in (".", ".."):
-            raise UsageError(f"{where}: {name!r} is not a usable server name (it names the "
-                             "files: letters, digits, '.', '_', '-').", "Rename it.")
-        if name in seen:
-            raise UsageError(f"{where}: server {name!r} is already on line {seen[name]}.",
-                             "List each server once.")
-        seen[name] = number
-        ips: List[str] = []
-        dns: List[str] = []
-        for e in entries:
-            (dns if re.search(r"[A-Za-z]", e) and ":" not in e else ips).append(e)
-        try:
-            hosts.append(Host(name, names_mod.collect(ips, dns), number))
-        except VncsslError as exc:
-            raise UsageError(f"{where}: {exc.message}", exc.fix) from None
-    if not hosts:
-        raise UsageError(f"{source} lists no servers.",
-                         "Write one server per line: `NAME IP-or-DNS ...`.")
-    return hosts
-
-
-@dataclass
-class HostOutcome:
-    host: str
-    ok: bool
-    issued: Optional[Issued] = None
-    error: str = ""
-    fix: str = ""
-
-
-@dataclass
-class BatchResult:
-    ca: str
-    out_dir: str
-    workers: int
-    seconds: float
-    outcomes: List[HostOutcome] = field(default_factory=list)
-
-    @property
-    def failed(self) -> List[HostOutcome]:
-        return [o for o in self.outcomes if not o.ok]
-
-
-def batch_paths(out_dir: Path, name: str) -> Tuple[Path, Path]:
-    return out_dir / f"{name}.pem", out_dir / f"{name}-private.pem"
-
-
-def issue_many(iss: Issuer, hosts: Sequence[Host], out_dir: str, *, force: bool = False,
-               workers: Optional[int] = None,
-               on_done: Optional[Callable[[HostOutcome], None]] = None) -> BatchResult:
-    """One job (one openssl pipeline) per host, `workers` at a time (default: one per CPU).
-    A failing host is recorded and the others go on."""
-    import time
-
-    folder = Path(os.path.abspath(os.path.expanduser(out_dir)))
-    if not folder.is_dir():
-        raise FileProblem(f"The output folder {folder} does not exist.",
-                          f"Create it first: mkdir -p {folder}")
-    workers = max(1, workers or os.cpu_count() or 1)
-    start = time.monotonic()
-    outcomes: Dict[str, HostOutcome] = {}
-
-    def job(h: Host) -> HostOutcome:
-        cert, key = batch_paths(folder, h.name)
-        try:
-            done = issue(iss, h.names, str(cert), str(key), force=force, label=h.name)
-            return HostOutcome(h.name, True, done)
-        except VncsslError as exc:
-            return HostOutcome(h.name, False, error=exc.message, fix=exc.fix)
-        except OSError as exc:  # the file system failed under one job: report, go on
-            return HostOutcome(h.name, False, error=str(exc), fix="Check the folder.")
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
-    try:
-        futures = [pool.submit(job, h) for h in hosts]
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            outcomes[outcome.host] = outcome
-            if on_done:
-                on_done(outcome)
-    finally:
-        # Ctrl-C: start nothing new; running openssl jobs finish and clean their temp dirs.
-        pool.shutdown(wait=True, cancel_futures=True)
-    return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
-                       [outcomes[h.name] for h in hosts])

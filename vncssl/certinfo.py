@@ -8,10 +8,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from vncssl import openssl
-from vncssl.errors import UsageError
+from vncssl.errors import OpensslFailed, UsageError
 
 # OpenSSL 3's `x509` loads the whole default trust store (~150 CA certificates, ~17 ms of a
 # ~21 ms run) before anything else, though printing a certificate's facts never uses it.
@@ -90,8 +90,7 @@ def _iso(openssl_date: str) -> dt.datetime:
         return dt.datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
                            int(second), tzinfo=dt.timezone.utc)
     except (ValueError, KeyError):
-        raise ValueError(f"openssl printed a date vncssl cannot read: {openssl_date!r}"
-                         ) from None
+        raise ValueError(f"it printed a date vncssl cannot read ({openssl_date!r})") from None
 
 
 def _fmt(t: dt.datetime) -> str:
@@ -124,15 +123,20 @@ def read_cert(ossl: openssl.OpensslInfo, path: Path, *, pem: Optional[str] = Non
         blocks = split_pem(text)
         if blocks:
             pem = blocks[0]
+    result = _x509_text(ossl, path, pem, timeout)
+    return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
+
+
+def _x509_text(ossl: openssl.OpensslInfo, path: Path, pem: Optional[str],
+               timeout: Optional[float]) -> openssl.Result:
+    """`openssl x509 -text` and friends on `pem`, or on the DER file `path` when pem is None."""
     argv = [ossl.path, "x509", "-noout", "-nameopt", "RFC2253", "-subject", "-issuer",
             "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
     if pem is None:
         argv += ["-inform", "DER", "-in", str(path)]
-        result = openssl.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
-    else:
-        argv += ["-in", "-"]
-        result = _run_with_input(argv, pem, timeout)
-    return parse_x509_output(result.stdout, pem or "", now=now)
+        return openssl.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
+    argv += ["-in", "-"]
+    return _run_with_input(argv, pem, timeout)
 
 
 def _run_with_input(argv: List[str], data: str, timeout: Optional[float]) -> openssl.Result:
@@ -178,10 +182,19 @@ def parse_san(value: str) -> List[San]:
     return out
 
 
-def parse_x509_output(out: str, pem: str, now: Optional[dt.datetime] = None) -> CertFacts:
+def parse_x509_output(out: str, pem: str, now: Optional[dt.datetime] = None, *,
+                      argv: Sequence[str] = ()) -> CertFacts:
+    """CertFacts from what `openssl x509` printed (argv: that command, for the error). Output
+    it did not mean to print (a broken or wrapped binary that still exits 0) is OpensslFailed,
+    so every command that reads certificates says so instead of showing a traceback."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    not_before = _iso(_field(r"^notBefore=(.*)$", out))
-    not_after = _iso(_field(r"^notAfter=(.*)$", out))
+    try:
+        not_before = _iso(_field(r"^notBefore=(.*)$", out))
+        not_after = _iso(_field(r"^notAfter=(.*)$", out))
+    except ValueError as exc:
+        raise OpensslFailed(f"openssl's output could not be read: {exc}.",
+                            "The openssl binary is misbehaving: check `openssl version -a`, or "
+                            "try another with --openssl.", argv=argv) from None
     algo = _field(r"Public Key Algorithm:\s*(\S+)", out)
     bits_text = _field(r"Public-Key:\s*\((\d+) bit\)", out)
     key_type = {"rsaEncryption": "RSA", "id-ecPublicKey": "EC", "ED25519": "ED25519",
@@ -252,8 +265,6 @@ def read_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] 
 def read_user_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] = None
                   ) -> KeyFacts:
     """read_key for a file the user named: one openssl cannot read is bad input (exit 2)."""
-    from vncssl.errors import OpensslFailed
-
     try:
         return read_key(ossl, path, timeout=timeout)
     except OpensslFailed as exc:
@@ -268,127 +279,26 @@ def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
-# --- chains and `inspect` ----------------------------------------------------------------
+# --- chains --------------------------------------------------------------------------------
 
 def read_chain(ossl: openssl.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
                timeout: Optional[float] = None) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order (one openssl call each), or the one
     certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure."""
-    from vncssl.errors import OpensslFailed
-
     text = read_pem_file(path)
     blocks = split_pem(text)
     if not blocks and "-----BEGIN" in text:
         what = "a private key" if "PRIVATE KEY-----" in text else "no certificate"
         raise UsageError(f"{path} holds {what}, not a certificate.",
                          "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
+    pems: List[Optional[str]] = list(blocks) or [None]
     try:
-        if not blocks:
-            return [read_cert(ossl, path, now=now, timeout=timeout)]
-        return [read_cert(ossl, path, pem=b, now=now, timeout=timeout) for b in blocks]
+        results = [_x509_text(ossl, path, pem, timeout) for pem in pems]
     except OpensslFailed as exc:
         raise UsageError(f"{path} is not a readable certificate (openssl could not parse it).",
                          "Check that it is a PEM or DER X.509 certificate.",
                          details=exc.stderr) from None
-
-
-@dataclass
-class Warning_:
-    code: str
-    message: str
-    fix: str = ""
-
-
-@dataclass
-class ChainEntry:
-    subject: str
-    issuer: str
-    is_ca: bool
-    not_after: str
-    fingerprint_sha256: str
-
-
-@dataclass
-class Inspection:
-    path: str
-    subject: str
-    issuer: str
-    self_signed: bool
-    is_ca: bool
-    san: List[San]
-    not_before: str
-    not_after: str
-    days_left: int
-    fingerprint_sha256: str
-    signature_algorithm: str
-    key: KeyInfo
-    serial: str
-    key_usage: Optional[List[str]]
-    extended_key_usage: Optional[List[str]]
-    chain: List[ChainEntry]  # every certificate in the file, when it holds more than one
-    key_file: Optional[str] = None
-    key_matches: Optional[bool] = None  # only with --key
-    warnings: List[Warning_] = field(default_factory=list)
-
-
-def inspect(ossl: openssl.OpensslInfo, cert: Path, key: Optional[Path] = None, *,
-            now: Optional[dt.datetime] = None, timeout: Optional[float] = None) -> Inspection:
-    chain = read_chain(ossl, cert, now=now, timeout=timeout)
-    c = chain[0]
-    warnings: List[Warning_] = []
-    if c.days_left < 0:
-        warnings.append(Warning_("expired", f"The certificate expired on {c.not_after}.",
-                                 "Renew it: `vncssl renew`."))
-    elif c.days_left <= 30:
-        warnings.append(Warning_("expires-soon", f"The certificate expires in {c.days_left} "
-                                 f"days ({c.not_after}).", "Renew it: `vncssl renew`."))
-    if not c.san:
-        warnings.append(Warning_("no-san", "The certificate has no subjectAltName: TigerVNC "
-                                 "then matches DNS names against the CN only, and IP addresses "
-                                 "never.", "Make one with names: `vncssl create --ip ADDRESS`."))
-    result = Inspection(
-        path=str(cert), subject=c.subject, issuer=c.issuer, self_signed=c.self_signed,
-        is_ca=c.is_ca, san=c.san, not_before=c.not_before, not_after=c.not_after,
-        days_left=c.days_left, fingerprint_sha256=c.fingerprint_sha256,
-        signature_algorithm=c.signature_algorithm, key=c.key, serial=c.serial,
-        key_usage=c.key_usage, extended_key_usage=c.extended_key_usage,
-        chain=[ChainEntry(x.subject, x.issuer, x.is_ca, x.not_after, x.fingerprint_sha256)
-               for x in chain] if len(chain) > 1 else [],
-        warnings=warnings)
-    if key is not None:
-        result.key_file = str(key)
-        facts = read_user_key(ossl, key, timeout=timeout)
-        result.key_matches = same_public_key(c.public_key_pem, facts.public_key_pem)
-        if facts.encrypted:
-            warnings.append(Warning_("encrypted-key", f"{key} is encrypted: the TigerVNC "
-                                     "server cannot read it (the guide's -nodes).",
-                                     f"Decrypt it: `openssl pkey -in {key} -out KEY.pem`."))
-        warnings += key_file_warnings(key)
-    return result
-
-
-def key_file_warnings(key: Path) -> List[Warning_]:
-    """Mode, owner and synced-folder problems of a private key file."""
-    import os
-
-    from vncssl import files
-
-    out: List[Warning_] = []
-    mode = files.mode_of(key)
-    if mode is not None and mode & 0o077:
-        out.append(Warning_("key-mode", f"{key} is readable by others (mode {mode:04o}).",
-                            f"Make it private: `chmod 600 {key}`."))
-    if hasattr(os, "getuid"):
-        try:
-            owner = os.stat(key).st_uid
-        except OSError:
-            owner = os.getuid()
-        if owner != os.getuid():
-            out.append(Warning_("key-owner", f"{key} belongs to another user (uid {owner}).",
-                                "The key should belong to the user that runs the VNC server: "
-                                f"`chown $USER {key}`."))
-    service = files.synced_folder(key)
-    if service:
-        out.append(Warning_("synced-folder", f"{key} is in a folder synced by {service}.",
-                            "Move the private key out of synced or backed-up folders."))
-    return out
+    # Parsed outside the try: output openssl printed with exit 0 but vncssl cannot read is
+    # the binary's fault (exit 3), not the file's.
+    return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
+            for r, pem in zip(results, pems)]

@@ -211,13 +211,13 @@ def _read_back(p: Plan, reader: Callable, path: Path, what: str):
         return reader(p.openssl, path, timeout=p.timeout)
     except OpensslTimeout:
         raise
-    except (OpensslFailed, ValueError, IndexError) as exc:
+    except OpensslFailed as exc:  # certinfo raises it for unreadable output too
         _raise_if_disk_full(p, path)
         raise OpensslFailed(
             f"openssl reported success, but the {what} it wrote cannot be read back "
             f"({str(exc).rstrip('.')}). Nothing was written.",
             "The openssl binary is misbehaving: try another with --openssl.",
-            argv=getattr(exc, "argv", p.argv), stderr=getattr(exc, "stderr", "")) from None
+            argv=exc.argv or p.argv, stderr=exc.stderr) from None
 
 
 def _raise_if_disk_full(p: Plan, *written: Path) -> None:

@@ -16,9 +16,8 @@ from typing import List, Optional, Sequence
 from vncssl import files, openssl, recipe
 from vncssl import names as names_mod
 from vncssl.errors import OpensslFailed, UsageError
+from vncssl.extensions import REQ_SECTION, csr_config, subject_args
 from vncssl.names import Name
-
-REQ_SECTION = "vncssl_req"
 
 
 @dataclass
@@ -37,12 +36,6 @@ class CsrResult:
     key_type: str
     acme_commands: List[str]
     advice: List[Advice] = field(default_factory=list)
-
-
-def csr_config(names: Sequence[Name]) -> str:
-    return ("[ req ]\ndistinguished_name = vncssl_dn\nstring_mask = utf8only\n\n"
-            "[ vncssl_dn ]\n\n"
-            f"[ {REQ_SECTION} ]\nsubjectAltName = {names_mod.san_value(names)}\n")
 
 
 def acme_commands(csr: str, names: Sequence[Name]) -> List[str]:
@@ -83,7 +76,7 @@ def make(dns: Sequence[str], ips: Sequence[str] = (), *, key: Optional[str] = No
         files.write_text(cfg, csr_config(names), 0o600)
         openssl.run([ossl.path, "req", "-new", "-config", str(cfg), "-reqexts", REQ_SECTION,
                      *spec.newkey_args(), "-nodes", "-keyout", str(key_tmp), "-out",
-                     str(csr_tmp), "-subj", subj], timeout=timeout, cwd=str(work),
+                     str(csr_tmp), *subject_args(subj)], timeout=timeout, cwd=str(work),
                     what="openssl req -new")
         check = openssl.run([ossl.path, "req", "-in", str(csr_tmp), "-noout", "-verify",
                              "-text"], timeout=timeout, what="openssl req -verify")

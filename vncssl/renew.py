@@ -1,4 +1,4 @@
-"""`vncssl expiry` (is renewal due?) and `vncssl renew` (the same certificate, new dates).
+"""`vncssl renew`: the same certificate, new dates.
 
 renew is `create` with its inputs read from the old certificate: the plan, the openssl run,
 the verification and the atomic install are create's own (create.plan/execute/verify,
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,34 +17,13 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from vncssl import certinfo, create, files, openssl, opensslcnf, recipe
 from vncssl.errors import OpensslFailed, UsageError
-from vncssl.names import Name, subj_escape
+from vncssl.locate import Located
+from vncssl.names import Name
+from vncssl.rfc2253 import subj_from_rfc2253
 
 if TYPE_CHECKING:
     from vncssl.ca import Issuer
 
-
-@dataclass
-class Expiry:
-    cert: str
-    not_after: str
-    days_left: int
-    within: int
-    due: bool  # expires within `within` days (or already has): exit 1
-    expired: bool
-
-
-def expiry(ossl: openssl.OpensslInfo, cert: Path, within: int = 30, *,
-           now: Optional[dt.datetime] = None, timeout: Optional[float] = None) -> Expiry:
-    """Like `openssl x509 -checkend within*86400`, with the dates said in words."""
-    if within < 0:
-        raise UsageError(f"--within {within}: must be 0 or more days.", "E.g. --within 30.")
-    now = now or dt.datetime.now(dt.timezone.utc)
-    c = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)[0]
-    due = c.not_after_dt <= now + dt.timedelta(days=within)
-    return Expiry(str(cert), c.not_after, c.days_left, within, due, c.not_after_dt <= now)
-
-
-# --- renew ---------------------------------------------------------------------------------
 
 @dataclass
 class RenewPlan:
@@ -75,51 +53,6 @@ class RenewResult:
     viewer_notice: str
     notices: List[create.Notice]
     viewers_must_replace: bool = True  # False when a private CA signed it: X509CA unchanged
-
-
-def subj_from_rfc2253(dn: str) -> str:
-    """openssl's `-nameopt RFC2253` subject back into `-subj` form (RDNs reversed, values
-    unescaped then escaped for -subj; `\\C3\\A9` hex escapes are UTF-8 bytes)."""
-    rdns: List[List[List[Any]]] = [[["", bytearray()]]]
-    i, in_value = 0, False
-    while i < len(dn):
-        ch = dn[i]
-        ava = rdns[-1][-1]
-        if ch == "\\" and i + 1 < len(dn):
-            nxt = dn[i + 1:i + 3]
-            if len(nxt) == 2 and all(c in "0123456789abcdefABCDEF" for c in nxt):
-                ava[1].append(int(nxt, 16))
-                i += 3
-                continue
-            ava[1] += dn[i + 1].encode()
-            i += 2
-            continue
-        if ch == "=" and not in_value:
-            in_value = True
-        elif ch in ",+" and in_value:
-            if ch == "+":
-                rdns[-1].append(["", bytearray()])  # multi-valued RDN
-            else:
-                rdns.append([["", bytearray()]])
-            in_value = False
-        elif in_value:
-            if not ava[1] and ch == "#":
-                raise UsageError(f"The subject {dn!r} has a value vncssl cannot copy (a "
-                                 "binary dump).", "Make a new certificate with `vncssl create`.")
-            ava[1] += ch.encode()
-        else:
-            ava[0] += ch
-        i += 1
-    parts = []
-    for rdn in reversed(rdns):
-        avas = []
-        for key, value in rdn:
-            if not key.replace(".", "").isalnum() or key[:1].isdigit():
-                raise UsageError(f"The subject {dn!r} has an attribute ({key}) vncssl cannot "
-                                 "copy.", "Make a new certificate with `vncssl create`.")
-            avas.append(f"{key}={subj_escape(value.decode('utf-8', 'replace'))}")
-        parts.append("+".join(avas))
-    return "/" + "/".join(parts)
 
 
 def _key_type(old: certinfo.CertFacts, notices: List[create.Notice]) -> str:
@@ -219,7 +152,7 @@ def _ca_plan(old: certinfo.CertFacts, iss: Issuer, cert: str, key: str, days: in
     # The create plan is only a carrier for the validated targets and names; the CA signs.
     p = create.Plan(recipe.CertRequest(names=tuple(names), days=days, key_type=iss.spec,
                                        cert=cert, key=key),
-                    iss.ossl, openssl.Located(iss.ossl.path, iss.ossl.display, "CA"),
+                    iss.ossl, Located(iss.ossl.path, iss.ossl.display, "CA"),
                     opensslcnf.ConfigChoice(None, "CA"),
                     files.check_target(Path(cert), "certificate", force=True),
                     files.check_target(Path(key), "private key", force=True),

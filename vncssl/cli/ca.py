@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, List, Optional
+from typing import TYPE_CHECKING, Annotated, List, Optional, Sequence, Tuple
 
 import typer
 
@@ -11,7 +11,8 @@ from vncssl.cli import app
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
-    from vncssl.ca import BatchResult, HostOutcome
+    from vncssl.ca import Issuer
+    from vncssl.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
     name="ca",
@@ -30,6 +31,13 @@ app.add_typer(ca_app, name="ca")
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
+
+
+def _rows(rows: Sequence[Tuple[str, str]], width: int = 0) -> None:
+    """`  label  value` lines, labels padded to one column (to `width` or the longest)."""
+    width = max([width, *(len(label) for label, _ in rows)])
+    for label, value in rows:
+        ui.console.print(f"  {label:<{width}}  {value}", soft_wrap=True)
 
 
 @ca_app.command("init")
@@ -67,14 +75,11 @@ def ca_init(
     c = ui.console
     c.print(f"[green]Created[/] a private CA in {r.dir} (mode {r.dir_mode or '?'}).",
             soft_wrap=True)
-    c.print(f"  CA certificate  {r.cert}   (give this to every viewer as X509CA)", soft_wrap=True)
-    c.print(f"  CA private key  {r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)",
-            soft_wrap=True)
-    c.print(f"  subject         {r.subject}; key {r.key_type}; valid until {r.not_after}",
-            soft_wrap=True)
-    c.print(f"  SHA-256         {r.fingerprint_sha256}", soft_wrap=True)
-    if r.backups:
-        c.print(f"  backups         {', '.join(r.backups)}", soft_wrap=True)
+    _rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
+           ("CA private key", f"{r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)"),
+           ("subject", f"{r.subject}; key {r.key_type}; valid until {r.not_after}"),
+           ("SHA-256", r.fingerprint_sha256),
+           *([("backups", ", ".join(r.backups))] if r.backups else [])])
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
         c.print(f"  {i}. {step}", soft_wrap=True)
@@ -120,6 +125,8 @@ def ca_issue(
 
       $ vncssl ca issue --from hosts.txt --out-dir certs/
     """
+    import functools
+
     from vncssl import ca
     from vncssl import names as names_mod
     from vncssl.errors import UsageError
@@ -129,59 +136,63 @@ def ca_issue(
                          "Put every server in the hosts file, or issue one with --ip/--dns.")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: must be at least 1.", "")
+    # The CA is loaded only once the input (hosts file or names) is known to be good.
+    load = functools.partial(ca.load, ca_dir, days=days, key_type=key_type,
+                             openssl_path=openssl_path, timeout=timeout)
     if from_file:
         from pathlib import Path
 
+        from vncssl import fleet
         from vncssl.certinfo import read_pem_file
 
-        hosts = ca.parse_hosts(read_pem_file(Path(from_file)), from_file)
-        iss = ca.load(ca_dir, days=days, key_type=key_type, openssl_path=openssl_path,
-                      timeout=timeout)
-        result = _run_batch(iss, hosts, out_dir, force, jobs, quiet=json_output)
-        if json_output:
-            ui.print_json(result)
-            if result.failed:
-                raise typer.Exit(3)
-            return
-        _render_batch(result)
-        if result.failed:
-            from vncssl.errors import VncsslError
-
-            raise VncsslError(
-                f"{len(result.failed)} of {len(result.outcomes)} servers failed: "
-                + ", ".join(o.host for o in result.failed) + " (the others were issued).",
-                "Fix what the table says, then rerun with only those lines (or --force to "
-                "redo all).")
+        hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
+        _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
     names = names_mod.collect(ip or [], dns or [])
     if not names:
         raise UsageError("No names for the certificate.",
                          "Pass --ip and/or --dns, or --from HOSTS_FILE for many servers.")
-    iss = ca.load(ca_dir, days=days, key_type=key_type, openssl_path=openssl_path,
-                  timeout=timeout)
+    iss = load()
     r = ca.issue(iss, names, cert, key, force=force)
     if json_output:
         ui.print_json(r)
         return
-    c = ui.console
-    c.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
-            f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
-    c.print(f"  certificate  {r.cert}", soft_wrap=True)
-    c.print(f"  private key  {r.key}  (mode {r.key_mode or '?'}, keep it private)",
-            soft_wrap=True)
-    c.print(f"  subject      {r.subject}; serial {r.serial}", soft_wrap=True)
-    c.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA certificate, "
-            "once, for every server it signs).", soft_wrap=True)
+    ui.console.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
+                     f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
+    _rows([("certificate", r.cert),
+           ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
+           ("subject", f"{r.subject}; serial {r.serial}")])
+    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA "
+                     "certificate, once, for every server it signs).", soft_wrap=True)
 
 
-def _run_batch(iss, hosts, out_dir: str, force: bool, jobs: Optional[int], *, quiet: bool
-               ) -> BatchResult:
+def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
+                 jobs: Optional[int], *, json_output: bool) -> None:
+    from vncssl.errors import EXIT_FAILURE, VncsslError
+
+    result = _run_batch(iss, hosts, out_dir, force, jobs, quiet=json_output)
+    if json_output:
+        ui.print_json(result)
+        if result.failed:
+            raise typer.Exit(EXIT_FAILURE)
+        return
+    _render_batch(result)
+    if result.failed:
+        raise VncsslError(
+            f"{len(result.failed)} of {len(result.outcomes)} servers failed: "
+            + ", ".join(o.host for o in result.failed) + " (the others were issued).",
+            "Fix what the table says, then rerun with only those lines (or --force to "
+            "redo all).")
+
+
+def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
+               jobs: Optional[int], *, quiet: bool) -> BatchResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from vncssl import ca
+    from vncssl import fleet
 
     if quiet:
-        return ca.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
+        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
     with Progress(TextColumn("Issuing"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), console=ui.err_console,
                   transient=True) as progress:
@@ -190,7 +201,7 @@ def _run_batch(iss, hosts, out_dir: str, force: bool, jobs: Optional[int], *, qu
         def done(o: HostOutcome) -> None:
             progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
 
-        return ca.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
+        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
 
 
 def _render_batch(r: BatchResult) -> None:
@@ -232,7 +243,7 @@ def ca_bundle(
 
       $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem
     """
-    from vncssl.cabundle import bundle
+    from vncssl.bundle import bundle
 
     r = bundle(certs, out, keep_newest=keep_newest, force=force, openssl_path=openssl_path,
                timeout=timeout)
@@ -241,13 +252,11 @@ def ca_bundle(
         return
     c = ui.console
     c.print(f"[green]Wrote[/] {r.out} with {len(r.kept)} certificate(s).", soft_wrap=True)
-    for e in r.kept:
-        c.print(f"  kept     {e.source}: {e.subject} (until {e.not_after})", soft_wrap=True)
-    for label, group in (("expired", r.expired), ("duplicate", r.duplicates),
-                         ("older", r.replaced_older)):
-        for e in group:
-            c.print(f"  dropped  {e.source}: {e.subject} ({label}, until {e.not_after})",
-                    soft_wrap=True)
+    _rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
+          + [("dropped", f"{e.source}: {e.subject} ({why}, until {e.not_after})")
+             for why, group in (("expired", r.expired), ("duplicate", r.duplicates),
+                                ("older", r.replaced_older)) for e in group],
+          width=len("dropped"))
     for subject in r.shared_subjects:
         ui.err_console.print(f"[yellow]Note:[/] two different certificates share the subject "
                              f"{subject} (an old one and its renewal?); both are kept. Pass "
@@ -289,9 +298,8 @@ def csr(
         return
     c = ui.console
     c.print(f"[green]Created[/] a CSR for {', '.join(r.names)} ({r.key_type}).", soft_wrap=True)
-    c.print(f"  CSR          {r.csr}", soft_wrap=True)
-    c.print(f"  private key  {r.key}  (mode {r.key_mode or '?'}; stays here, never sent)",
-            soft_wrap=True)
+    _rows([("CSR", r.csr),
+           ("private key", f"{r.key}  (mode {r.key_mode or '?'}; stays here, never sent)")])
     for a in r.advice:
         style = "yellow" if a.code in ("ct-logs", "ip-san", "wildcard") else "bold"
         label = "Warning" if style == "yellow" else "Note"

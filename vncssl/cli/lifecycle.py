@@ -12,10 +12,9 @@ from vncssl.cli import app
 from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
-    from vncssl.certinfo import Inspection
+    from vncssl.inspection import Inspection
     from vncssl.openssl import OpensslInfo
     from vncssl.renew import RenewPlan, RenewResult
-
 
 
 def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
@@ -45,9 +44,9 @@ def inspect(
 
       $ vncssl inspect vnc-server.pem --key vnc-server-private.pem --json
     """
-    from vncssl import certinfo
+    from vncssl import inspection
 
-    r = certinfo.inspect(_openssl(openssl_path, timeout), cert, key, timeout=timeout)
+    r = inspection.inspect(_openssl(openssl_path, timeout), cert, key, timeout=timeout)
     if json_output:
         data = ui.to_jsonable(r)
         if key is None:
@@ -150,7 +149,7 @@ def expiry(
 
       $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
     """
-    from vncssl.renew import expiry as check_expiry
+    from vncssl.expiry import expiry as check_expiry
 
     r = check_expiry(_openssl(openssl_path, timeout), cert, within, timeout=timeout)
     if json_output:

@@ -11,8 +11,10 @@ from vncssl.cli import app
 from vncssl.cli.options import JsonOpt, OpensslOpt
 
 if TYPE_CHECKING:
+    from vncssl.notice import Notice
     from vncssl.probe import ProbeReport
-    from vncssl.tigervnc import Notice, ServerSettings, ViewerSettings
+    from vncssl.tigervnc_server import ServerSettings
+    from vncssl.tigervnc_viewer import ViewerSettings
 
 tigervnc_app = typer.Typer(
     help="Load the certificate into the TigerVNC server and viewer (the guide's last step).\n\n"
@@ -64,12 +66,12 @@ def server(
 
       $ vncssl tigervnc server --format windows        # WinVNC steps and a .reg file
     """
-    from vncssl import tigervnc
+    from vncssl import tigervnc_server
 
-    s = tigervnc.server_settings(cert, key, security_types=security_types, fmt=fmt,
-                                 version=version)
+    s = tigervnc_server.server_settings(cert, key, security_types=security_types, fmt=fmt,
+                                        version=version)
     if write:
-        s = tigervnc.write_server_config(s)
+        s = tigervnc_server.write_server_config(s)
     if json_output:
         ui.print_json(s)
         return
@@ -131,15 +133,15 @@ def viewer(
 
       $ vncssl tigervnc viewer --format windows --cert "C:\\\\Users\\\\me\\\\vnc-server.pem"
     """
-    from vncssl import openssl, tigervnc
+    from vncssl import openssl, tigervnc_viewer
 
     if timeout is not None and not timeout > 0:
         raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
     ossl = openssl.find(openssl_path, timeout=timeout)[0]
-    s = tigervnc.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
-                                 timeout=timeout)
+    s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
+                                        timeout=timeout)
     if install:
-        s = tigervnc.install_ca(ossl, s, timeout=timeout)
+        s = tigervnc_viewer.install_ca(ossl, s, timeout=timeout)
     if json_output:
         ui.print_json(s)
         return
@@ -211,7 +213,7 @@ def probe(
     """
     from vncssl import openssl
     from vncssl import probe as probe_mod
-    from vncssl.probe import parse_target
+    from vncssl.vncaddress import parse_target
 
     if not timeout > 0:
         raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
