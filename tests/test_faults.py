@@ -630,3 +630,16 @@ def test_openssl_reading_stdin_gets_end_of_file(fake_openssl, tmp_path: Path) ->
     assert done.returncode == 3
     assert "wrote no certificate or no key" in done.stderr
     assert snapshot(d) == {}
+
+
+def test_a_hung_openssl_reading_a_certificate_is_a_timeout_not_a_bad_file(
+        fake_openssl, tmp_path: Path, openssl_bin: str) -> None:
+    cert = tmp_path / "c.pem"
+    subprocess.run([openssl_bin, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=x", "-keyout",
+                    str(tmp_path / "k.pem"), "-out", str(cert)], check=True,
+                   capture_output=True)
+    fake_openssl('if [ "$1" = x509 ]; then sleep 60; fi\nexec "$REAL" "$@"\n')
+    result = runner.invoke(app, ["inspect", str(cert), "--timeout", "1"])
+    assert result.exit_code == 3, result.output
+    assert "did not finish within 1 seconds" in result.stderr

@@ -91,7 +91,7 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     with files.private_workdir(target.path.parent) as work:
         files.write_text(work / "bundle.pem", text)
         backups = files.install([(work / "bundle.pem", target)], force=force,
-                                backup_suffix=f".{files.timestamp()}.bak")
+                                backup=True)
     result.backups = [str(b) for b in backups]
     return result
 

@@ -44,7 +44,8 @@ def default_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "vncssl" / "ca"
 
 
-def _folder(ca_dir: Optional[str]) -> Path:
+def resolve_dir(ca_dir: Optional[str]) -> Path:
+    """--dir / --ca-dir as given (absolute), else the default CA folder."""
     return Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
 
 
@@ -54,10 +55,6 @@ def unique_id() -> str:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(4)}"  # an identifier, not key material
 
-
-def _mode(path: Path) -> Optional[str]:
-    m = files.mode_of(path)
-    return None if m is None else f"{m:04o}"
 
 
 def _private_dir(path: Path) -> None:
@@ -71,7 +68,8 @@ def _private_dir(path: Path) -> None:
             os.chmod(path, 0o700)
     except OSError as exc:
         raise FileProblem(f"Cannot create the folder {path}: {exc.strerror}.",
-                          "Choose another folder with --dir.") from None
+                          "Choose another CA folder (--dir for `ca init`, --ca-dir for "
+                          "`ca issue`).") from None
 
 
 # --- ca init ---------------------------------------------------------------------------------
@@ -95,7 +93,7 @@ class CaInitResult:
 def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
          days: int = DEFAULT_CA_DAYS, key_type: str = "rsa", openssl_path: Optional[str] = None,
          force: bool = False, timeout: Optional[float] = None) -> CaInitResult:
-    folder = _folder(ca_dir)
+    folder = resolve_dir(ca_dir)
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     subj = names_mod.subject([("CN", name or f"vncssl private CA ({_hostname()})"),
@@ -118,12 +116,12 @@ def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
             raise OpensslFailed("openssl made a CA certificate without CA:TRUE.",
                                 "Try another openssl with --openssl.")
         backups = files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
-                                backup_suffix=f".{files.timestamp()}.bak")
+                                backup=True)
     _private_dir(folder / ISSUED)
     ca_cert = str(cert_t.path)
     return CaInitResult(
-        dir=str(folder), cert=ca_cert, key=str(key_t.path), dir_mode=_mode(folder),
-        key_mode=_mode(key_t.path), subject=facts.subject, not_after=facts.not_after,
+        dir=str(folder), cert=ca_cert, key=str(key_t.path), dir_mode=files.mode_text(folder),
+        key_mode=files.mode_text(key_t.path), subject=facts.subject, not_after=facts.not_after,
         days=days, key_type=spec.text, fingerprint_sha256=facts.fingerprint_sha256,
         backups=[str(b) for b in backups],
         next_steps=[
@@ -163,7 +161,7 @@ class Issuer:
 def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
          key_type: str = "rsa", openssl_path: Optional[str] = None,
          timeout: Optional[float] = None) -> Issuer:
-    folder = _folder(ca_dir)
+    folder = resolve_dir(ca_dir)
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     cert, key = folder / CA_CERT, folder / CA_KEY
@@ -235,10 +233,10 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
                         timeout=iss.timeout, cwd=str(work), what="openssl x509 -req")
         facts = _verify(iss, cert_tmp, names)
         backups = files.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
-                                backup_suffix=f".{files.timestamp()}.bak" if force else None)
+                                backup=force)
     _record(iss, facts)
     return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
-                  key_mode=_mode(key_t.path), names=[n.san for n in names],
+                  key_mode=files.mode_text(key_t.path), names=[n.san for n in names],
                   subject=facts.subject, serial=facts.serial, not_before=facts.not_before,
                   not_after=facts.not_after, fingerprint_sha256=facts.fingerprint_sha256,
                   backups=[str(b) for b in backups])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from vncssl import openssl
-from vncssl.errors import OpensslFailed, UsageError
+from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
 
 # OpenSSL 3's `x509` loads the whole default trust store (~150 CA certificates, ~17 ms of a
 # ~21 ms run) before anything else, though printing a certificate's facts never uses it.
@@ -267,6 +267,8 @@ def read_user_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[fl
     """read_key for a file the user named: one openssl cannot read is bad input (exit 2)."""
     try:
         return read_key(ossl, path, timeout=timeout)
+    except OpensslTimeout:
+        raise  # a hung openssl is not a bad file
     except OpensslFailed as exc:
         raise UsageError(f"{path} is not a readable private key (openssl could not parse it).",
                          "Give the PEM private key file, e.g. vnc-server-private.pem.",
@@ -294,6 +296,8 @@ def read_chain(ossl: openssl.OpensslInfo, path: Path, *, now: Optional[dt.dateti
     pems: List[Optional[str]] = list(blocks) or [None]
     try:
         results = [_x509_text(ossl, path, pem, timeout) for pem in pems]
+    except OpensslTimeout:
+        raise  # a hung openssl is not a bad file
     except OpensslFailed as exc:
         raise UsageError(f"{path} is not a readable certificate (openssl could not parse it).",
                          "Check that it is a PEM or DER X.509 certificate.",

@@ -36,7 +36,7 @@ class Plan:
     notices: List[Notice] = field(default_factory=list)
     timeout: Optional[float] = None
     force: bool = False
-    backup_suffix: Optional[str] = None  # renew: keep replaced files as NAME + suffix
+    backup: bool = False  # renew: keep the replaced pair as NAME.<time>.bak
 
     @property
     def argv(self) -> List[str]:
@@ -155,7 +155,7 @@ def execute(p: Plan) -> CreateResult:
         facts = verify(p, cert_tmp, key_tmp)
         replaced = [str(t.path) for t in (p.key, p.cert) if t.path.exists()]
         backups = files.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=p.force,
-                                backup_suffix=p.backup_suffix)
+                                backup=p.backup)
     return dataclasses.replace(_result(p, facts, replaced),
                                backups=[str(b) for b in backups])
 
@@ -230,15 +230,12 @@ def _raise_if_disk_full(p: Plan, *written: Path) -> None:
                               "Free some space, or write elsewhere with --cert/--key.")
 
 
-def _mode(path: Path) -> Optional[str]:
-    m = files.mode_of(path)
-    return None if m is None else f"{m:04o}"
-
 
 def _result(p: Plan, facts: certinfo.CertFacts, replaced: List[str]) -> CreateResult:
     cert_abs, key_abs = str(p.cert.path), str(p.key.path)
     return CreateResult(
-        cert=cert_abs, key=key_abs, cert_mode=_mode(p.cert.path), key_mode=_mode(p.key.path),
+        cert=cert_abs, key=key_abs, cert_mode=files.mode_text(p.cert.path),
+        key_mode=files.mode_text(p.key.path),
         names=[{"type": n.kind, "value": n.value} for n in p.request.names],
         subject=facts.subject, not_before=facts.not_before, not_after=facts.not_after,
         days=p.request.days, fingerprint_sha256=facts.fingerprint_sha256,

@@ -85,11 +85,10 @@ def make(dns: Sequence[str], ips: Sequence[str] = (), *, key: Optional[str] = No
             if shown not in check.stdout:
                 raise OpensslFailed(f"The CSR openssl made does not carry {n.san}.",
                                     "Try another openssl with --openssl.")
-        files.install([(key_tmp, key_t), (csr_tmp, csr_t)], force=force)
-    mode = files.mode_of(key_t.path)
+        files.install([(key_tmp, key_t), (csr_tmp, csr_t)], force=force, backup=force)
     csr_shown = os.path.relpath(csr_t.path) if not os.path.isabs(csr_path) else str(csr_t.path)
     return CsrResult(csr=str(csr_t.path), key=str(key_t.path),
-                     key_mode=None if mode is None else f"{mode:04o}",
+                     key_mode=files.mode_text(key_t.path),
                      names=[n.san for n in names], subject=subj, key_type=spec.text,
                      acme_commands=acme_commands(csr_shown, names), advice=advice(names))
 

@@ -156,6 +156,12 @@ def write_text(path: Path, text: str, mode: int = 0o644) -> None:
     _write_all(_create(path, mode, "file"), path, text.encode("utf-8"), "file")
 
 
+def mode_text(path: Path) -> Optional[str]:
+    """`0600`-style mode for reports; None where modes mean nothing (Windows)."""
+    m = mode_of(path)
+    return None if m is None else f"{m:04o}"
+
+
 def mode_of(path: Path) -> Optional[int]:
     if os.name != "posix":
         return None
@@ -240,9 +246,10 @@ def _no_interrupt() -> Iterator[None]:
 
 
 def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
-            backup_suffix: Optional[str] = None) -> List[Path]:
+            backup: bool = False) -> List[Path]:
     """Rename finished temp files onto their targets. Re-checks existence under the lock
-    (another run may have written meanwhile). Returns the backups made."""
+    (another run may have written meanwhile). With `backup`, each replaced file is kept as
+    NAME.YYYYmmdd-HHMMSS.bak (one suffix for the whole set, made unique). Returns them."""
     if not moves:
         return []
     folder = moves[0][1].path.parent
@@ -256,18 +263,34 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
                 raise FileProblem(
                     f"The {target.kind} {target.path} appeared while vncssl was working.",
                     "Pass --force to replace it, or choose another path.")
-        if backup_suffix:
+        if backup:
+            backup_suffix = _unique_backup_suffix([t.path for _, t in moves])
             for _, target in moves:
                 if target.path.exists():
-                    backup = target.path.with_name(target.path.name + backup_suffix)
+                    kept = target.path.with_name(target.path.name + backup_suffix)
                     try:
-                        _backup(target.path, backup)
+                        _backup(target.path, kept)
+                        if "private key" in target.kind and is_posix():
+                            # A careless 0644 old key: its backup is made private. The inode
+                            # is about to leave the target name anyway.
+                            os.chmod(kept, KEY_MODE)
                     except OSError as exc:
                         raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
                                           _fix_for(exc)) from None
-                    backups.append(backup)
+                    backups.append(kept)
         _replace_all(moves)
     return backups
+
+
+def _unique_backup_suffix(paths: Sequence[Path]) -> str:
+    """`.YYYYmmdd-HHMMSS.bak`, or `-2`, `-3`... after it: two runs in one second (a renewal,
+    then another) keep every backup instead of failing on the second."""
+    stamp, n = timestamp(), 1
+    suffix = f".{stamp}.bak"
+    while any(p.with_name(p.name + suffix).exists() for p in paths):
+        n += 1
+        suffix = f".{stamp}-{n}.bak"
+    return suffix
 
 
 def _backup(src: Path, dst: Path) -> None:

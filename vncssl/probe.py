@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from vncssl import rfb
-from vncssl.errors import UsageError
+from vncssl.openssl import check_timeout
 from vncssl.vncaddress import parse_target
 
 
@@ -84,8 +84,8 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     from vncssl import certinfo
     from vncssl.verdict import judge
 
-    if timeout is not None and not timeout > 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds.", "")
+    if timeout is not None:
+        check_timeout(timeout)
     target = parse_target(target_text)
     ca_path = Path(ca) if ca else default_ca(env)
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None

@@ -2,7 +2,7 @@
 
 renew is `create` with its inputs read from the old certificate: the plan, the openssl run,
 the verification and the atomic install are create's own (create.plan/execute/verify,
-files.install with a backup suffix). Only `--reuse-key` needs its own `openssl req` call
+files.install with backups). Only `--reuse-key` needs its own `openssl req` call
 (`-key OLD` instead of `-newkey`), still through create's pieces.
 """
 
@@ -108,7 +108,7 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
                     key_type=_key_type(old, notices), cert=cert, key=key,
                     openssl_path=openssl_path, config=config,
                     subject=subj_from_rfc2253(old.subject), force=True, timeout=timeout)
-    p.backup_suffix = _backup_suffix(p)
+    p.backup = True
     notices += [n for n in p.notices if n.code not in ("no-ip-san", "loopback-only")]
     if reuse_key:
         from vncssl.verdict import key_problems
@@ -125,7 +125,7 @@ def _own_ca(old: certinfo.CertFacts, ca_dir: Optional[str], days: int,
     folder), or None when it was some other CA."""
     from vncssl import ca
 
-    folder = Path(ca_dir).expanduser() if ca_dir else ca.default_dir()
+    folder = ca.resolve_dir(ca_dir)
     if not (folder / ca.CA_CERT).is_file():
         if ca_dir:
             raise UsageError(f"--ca-dir {ca_dir}: no {ca.CA_CERT} there.",
@@ -168,16 +168,6 @@ def _ca_command(rp: RenewPlan) -> str:
                                 str(iss.dir), "--days", str(p.request.days),
                                 "--key-type", p.request.key_type.text, "--cert", p.request.cert,
                                 "--key", p.request.key, "--force"])
-
-
-def _backup_suffix(p: create.Plan) -> str:
-    """`.YYYYmmdd-HHMMSS.bak`, made unique: two renewals in one second keep both backups."""
-    stamp, n = files.timestamp(), 1
-    suffix = f".{stamp}.bak"
-    while any(t.path.with_name(t.path.name + suffix).exists() for t in (p.cert, p.key)):
-        n += 1
-        suffix = f".{stamp}-{n}.bak"
-    return suffix
 
 
 def _reuse_argv(p: create.Plan, key_tmp: Path, cert_tmp: Path, config: str,
@@ -223,7 +213,7 @@ def _execute_reuse(p: create.Plan) -> create.CreateResult:
                     cwd=str(key_work), what="openssl req")
         facts = create.verify(p, cert_tmp, key_tmp)
         backups = files.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=True,
-                                backup_suffix=p.backup_suffix)
+                                backup=True)
     return dataclasses.replace(create._result(p, facts, [str(p.key.path), str(p.cert.path)]),
                                backups=[str(b) for b in backups])
 
@@ -264,9 +254,6 @@ def execute(rp: RenewPlan) -> RenewResult:
         return _execute_ca(rp)
     p = rp.create_plan
     r = _execute_reuse(p) if rp.reuse_key else create.execute(p)
-    for b in r.backups:
-        if Path(b).name == p.key.path.name + (p.backup_suffix or ""):
-            os.chmod(b, files.KEY_MODE)  # a key backup is as secret as the key
     if r.subject != rp.old.subject:
         raise OpensslFailed(f"The renewed certificate's subject is {r.subject!r}, not the old "
                             f"{rp.old.subject!r}.", "The old pair is kept: "

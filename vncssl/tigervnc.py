@@ -166,18 +166,5 @@ def write_file(path: str, text: str, *, kind: str, mode: int = 0o644) -> Optiona
     with files.private_workdir(target.path.parent) as work:
         tmp = work / p.name
         files.write_text(tmp, text, mode=keep if keep is not None else mode)
-        backups = files.install([(tmp, target)], force=True,
-                                backup_suffix=_backup_suffix(p))
+        backups = files.install([(tmp, target)], force=True, backup=True)
     return str(backups[0]) if backups else None
-
-
-def _backup_suffix(p: Path) -> str:
-    """`.YYYYmmdd-HHMMSS.bak`, made unique: two writes in one second (an --install of the old
-    and then the renewed certificate) keep both backups instead of failing on the second."""
-    stamp, n = files.timestamp(), 1
-    suffix = f".{stamp}.bak"
-    while p.with_name(p.name + suffix).exists():
-        n += 1
-        suffix = f".{stamp}-{n}.bak"
-    return suffix
-

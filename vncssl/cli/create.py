@@ -60,8 +60,6 @@ def create(
     from vncssl import names as names_mod
     from vncssl.create import execute, plan
 
-    if timeout is not None and not timeout > 0:
-        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
     names = names_mod.collect(ip or [], dns or [])
     if not names:
         names = [names_mod.Name("IP", _pick_address(interactive=not yes and ui.stdin_is_tty(),
@@ -83,19 +81,14 @@ def create(
         _render_result(result)
 
 
-def _usage(message: str, fix: str = "") -> Exception:
-    from vncssl.errors import UsageError
-
-    return UsageError(message, fix)
-
-
 def _pick_address(*, interactive: bool, quiet: bool) -> str:
     from vncssl import interfaces
+    from vncssl.errors import UsageError
 
     addresses = interfaces.ranked()
     best = interfaces.best(addresses)
     if best is None:
-        raise _usage("Found no LAN address on this machine to put in the certificate.",
+        raise UsageError("Found no LAN address on this machine to put in the certificate.",
                      "Pass the address viewers use with --ip (or a name with --dns).")
     if interactive:
         _render_addresses(addresses, to_err=True)

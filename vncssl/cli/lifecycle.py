@@ -19,10 +19,7 @@ if TYPE_CHECKING:
 
 def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
     from vncssl import openssl
-    from vncssl.errors import UsageError
 
-    if timeout is not None and not timeout > 0:
-        raise UsageError(f"--timeout {timeout:g}: must be more than 0 seconds.", "")
     return openssl.find(path, timeout=timeout)[0]
 
 

@@ -135,8 +135,6 @@ def viewer(
     """
     from vncssl import openssl, tigervnc_viewer
 
-    if timeout is not None and not timeout > 0:
-        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
     ossl = openssl.find(openssl_path, timeout=timeout)[0]
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
@@ -146,12 +144,6 @@ def viewer(
         ui.print_json(s)
         return
     _render_viewer(s)
-
-
-def _usage(message: str) -> Exception:
-    from vncssl.errors import UsageError
-
-    return UsageError(message, "")
 
 
 def _render_viewer(s: ViewerSettings) -> None:
@@ -215,8 +207,7 @@ def probe(
     from vncssl import probe as probe_mod
     from vncssl.vncaddress import parse_target
 
-    if not timeout > 0:
-        raise _usage(f"--timeout {timeout:g}: must be more than 0 seconds.")
+    openssl.check_timeout(timeout)
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
     ossl = openssl.find(openssl_path)[0]
     report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
