@@ -23,7 +23,7 @@ from typing import Dict, List
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import files, locate
+from vncssl import filelock, files, locate
 from vncssl.cli import app
 
 runner = CliRunner()
@@ -543,7 +543,7 @@ def test_folder_lock_is_exclusive_even_as_holders_remove_it(tmp_path: Path) -> N
 
     def worker() -> None:
         for _ in range(25):
-            with files._lock_dir(tmp_path):
+            with filelock.dir_lock(tmp_path):
                 inside.append(1)
                 if len(inside) > 1:
                     overlaps.append(1)

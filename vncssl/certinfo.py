@@ -141,16 +141,13 @@ def _x509_text(ossl: openssl.OpensslInfo, path: Path, pem: Optional[str],
 
 def _run_with_input(argv: List[str], data: str, timeout: Optional[float]) -> openssl.Result:
     # stdin stays closed for every process we start; input goes through a private temp file.
-    import tempfile
+    from vncssl import files
 
-    fd, name = tempfile.mkstemp(prefix="vncssl-", suffix=".pem")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
+    with files.scratch_dir() as work:
+        name = str(work / "cert.pem")
+        files.write_text(work / "cert.pem", data, 0o600)
         argv = [name if a == "-" else a for a in argv]
         return openssl.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
-    finally:
-        os.unlink(name)
 
 
 def _field(pattern: str, text: str, default: str = "") -> str:

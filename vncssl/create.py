@@ -21,6 +21,7 @@ from vncssl.locate import Located
 from vncssl.names import Name
 from vncssl.notice import Notice
 from vncssl.openssl import OpensslInfo
+from vncssl.synced import synced_folder
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
 
@@ -120,7 +121,7 @@ def plan(
 
 def advice(names: Sequence[Name], key_path: Path) -> List[Notice]:
     out: List[Notice] = []
-    service = files.synced_folder(key_path)
+    service = synced_folder(key_path)
     if service:
         out.append(Notice("synced-folder", f"The private key is in a folder synced by {service} "
                           f"({key_path.parent}).", "Move it somewhere that is not synced or "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from vncssl.errors import FileProblem, WriteFailed
+from vncssl.filelock import dir_lock
 
 KEY_MODE = 0o600
 
@@ -135,6 +136,17 @@ def _write_all(fd: int, path: Path, data: bytes, what: str) -> None:
                           _fix_for(exc)) from None
 
 
+@contextlib.contextmanager
+def scratch_dir(prefix: str = "vncssl-") -> Iterator[Path]:
+    """A private (0700) folder in the system temp dir for files only openssl reads (a fetched
+    chain, a CA list for `openssl verify`); removed on every exit path."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def precreate_private(path: Path) -> None:
     """Create an empty 0600 file so openssl writes the key into a file that was private from
     its first byte (openssl keeps an existing file's mode; older ones create 0644)."""
@@ -172,64 +184,6 @@ def mode_of(path: Path) -> Optional[int]:
 
 
 @contextlib.contextmanager
-def _lock_dir(folder: Path, timeout: float = 60.0) -> Iterator[None]:
-    """Serialise installs into one folder: two runs at once must leave a matching pair.
-    The lock file is removed by its holder while still locked; a waiter that then gets the
-    lock on the removed file sees that the path no longer names it and starts over (else a
-    third run could lock a fresh file and run beside it)."""
-    lock_path = folder / ".vncssl.lock"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(str(lock_path), os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
-                              _fix_for(exc)) from None
-        try:
-            _acquire(fd, folder, deadline)
-            if os.name == "posix" and not _same_file(fd, lock_path):
-                continue  # the finally closes fd; try again on the current file
-            try:
-                yield
-            finally:
-                with contextlib.suppress(OSError):
-                    lock_path.unlink()
-            return
-        finally:
-            os.close(fd)  # closing releases flock/msvcrt locks
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        a, b = os.fstat(fd), os.stat(path)
-    except OSError:
-        return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-def _acquire(fd: int, folder: Path, deadline: float) -> None:
-    if os.name == "posix":
-        import fcntl
-
-        def attempt() -> None:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    else:  # pragma: no cover - Windows
-        import msvcrt
-
-        def attempt() -> None:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-    while True:
-        try:
-            attempt()
-            return
-        except OSError:  # BlockingIOError on POSIX, PermissionError from msvcrt
-            if time.monotonic() > deadline:
-                raise WriteFailed(f"Another vncssl is writing in {folder}.",
-                                  "Wait for it to finish, then try again.") from None
-            time.sleep(0.05)
-
-
-@contextlib.contextmanager
 def _no_interrupt() -> Iterator[None]:
     """Hold Ctrl-C until the renames are done: a new key beside an old cert is worse."""
     if threading.current_thread() is not threading.main_thread():
@@ -254,7 +208,7 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
         return []
     folder = moves[0][1].path.parent
     backups: List[Path] = []
-    with _lock_dir(folder), _no_interrupt():
+    with dir_lock(folder, fix_for=_fix_for), _no_interrupt():
         for _, target in moves:
             if target.path.is_symlink() or target.path.is_dir():
                 raise FileProblem(f"The {target.kind} path {target.path} changed into a link "
@@ -350,55 +304,6 @@ def disk_full(folder: Path, reserve: int = 64 * 1024) -> bool:
 
 def timestamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")
-
-
-# --- synced folders: the guide asks to keep the private key out of them -----------------
-
-_SYNC_NAMES = {
-    "onedrive": "OneDrive", "dropbox": "Dropbox", "google drive": "Google Drive",
-    "googledrive": "Google Drive", "my drive": "Google Drive", "icloud drive": "iCloud Drive",
-    "mobile documents": "iCloud Drive", "com~apple~clouddocs": "iCloud Drive",
-    "nextcloud": "Nextcloud", "owncloud": "ownCloud", "mega": "MEGA", "megasync": "MEGA",
-    "box": "Box", "box sync": "Box",
-}
-_SYNC_MARKERS = {
-    ".stfolder": "Syncthing", ".dropbox": "Dropbox", ".dropbox.cache": "Dropbox",
-    ".owncloudsync.log": "ownCloud", ".megaignore": "MEGA", ".debris": "MEGA",
-}
-
-
-def synced_folder(path: Path) -> Optional[str]:
-    """The sync service whose folder holds `path`, or None. Heuristic: folder names the
-    clients use by default, their marker files, and the OneDrive environment variables."""
-    p = Path(os.path.abspath(str(path)))
-    folders = [p.parent, *p.parent.parents]
-    env_roots = [os.environ.get(v) for v in ("OneDrive", "OneDriveConsumer",
-                                             "OneDriveCommercial")]
-    for root in filter(None, env_roots):
-        try:
-            p.relative_to(root)
-            return "OneDrive"
-        except ValueError:
-            pass
-    for folder in folders:
-        name = folder.name.lower()
-        if name.startswith("onedrive"):
-            return "OneDrive"
-        if name.startswith("googledrive-") or name.startswith("dropbox ("):
-            return "Google Drive" if name.startswith("google") else "Dropbox"
-        service = _SYNC_NAMES.get(name)
-        if service:
-            return service
-        if folder.parent.name == "CloudStorage" and folder.parent.parent.name == "Library":
-            return folder.name.split("-")[0] or "a cloud storage provider"
-        for marker, service in _SYNC_MARKERS.items():
-            if (folder / marker).exists():
-                return service
-        if any(folder.glob("._sync_*.db")) or any(folder.glob(".sync_*.db")):
-            return "Nextcloud/ownCloud"
-        if folder == folder.parent:
-            break
-    return None
 
 
 def is_posix() -> bool:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import List, Optional
 
 from vncssl import openssl
-from vncssl.certinfo import KeyInfo, San, read_chain, read_user_key, same_public_key
+from vncssl.certinfo import (
+    CertFacts,
+    KeyInfo,
+    San,
+    read_chain,
+    read_user_key,
+    same_public_key,
+)
 
 
 @dataclass
@@ -53,8 +60,11 @@ class Inspection:
 
 
 def inspect(ossl: openssl.OpensslInfo, cert: Path, key: Optional[Path] = None, *,
-            now: Optional[dt.datetime] = None, timeout: Optional[float] = None) -> Inspection:
-    chain = read_chain(ossl, cert, now=now, timeout=timeout)
+            now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
+            chain: Optional[List[CertFacts]] = None) -> Inspection:
+    """The `inspect` view of `cert` (or of `chain` when the caller has read it already)."""
+    if chain is None:
+        chain = read_chain(ossl, cert, now=now, timeout=timeout)
     c = chain[0]
     warnings: List[Warning_] = []
     if c.days_left < 0:
@@ -91,6 +101,7 @@ def inspect(ossl: openssl.OpensslInfo, cert: Path, key: Optional[Path] = None, *
 def key_file_warnings(key: Path) -> List[Warning_]:
     """Mode, owner and synced-folder problems of a private key file."""
     from vncssl import files  # only with --key: spares its import on every other run
+    from vncssl.synced import synced_folder
 
     out: List[Warning_] = []
     mode = files.mode_of(key)
@@ -106,7 +117,7 @@ def key_file_warnings(key: Path) -> List[Warning_]:
             out.append(Warning_("key-owner", f"{key} belongs to another user (uid {owner}).",
                                 "The key should belong to the user that runs the VNC server: "
                                 f"`chown $USER {key}`."))
-    service = files.synced_folder(key)
+    service = synced_folder(key)
     if service:
         out.append(Warning_("synced-folder", f"{key} is in a folder synced by {service}.",
                             "Move the private key out of synced or backed-up folders."))

@@ -106,16 +106,14 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
 
 def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[List[Any], Any]:
     """The fetched chain as CertFacts (for the verdict) and as the `inspect` object (for the
-    report), both read by openssl from a private temp file that is removed at once."""
-    import tempfile
-
+    report), read once by openssl from a private temp file that is removed at once."""
     from vncssl import certinfo, files
     from vncssl.inspection import inspect
 
-    with tempfile.TemporaryDirectory(prefix="vncssl-probe-") as tmp:
-        path = Path(tmp) / "server-chain.pem"
+    with files.scratch_dir("vncssl-probe-") as work:
+        path = work / "server-chain.pem"
         files.write_text(path, "".join(f.chain_pem), 0o600)
         chain = certinfo.read_chain(ossl, path, timeout=timeout)
-        inspection = inspect(ossl, path, timeout=timeout)
+    inspection = inspect(ossl, path, timeout=timeout, chain=chain)
     inspection.path = f.server
     return chain, inspection

@@ -109,12 +109,9 @@ def _verify_trust(ossl: openssl.OpensslInfo, chain: Sequence[CertFacts],
     """openssl verify: does chain[0] chain (through the sent intermediates) to a cert in CA or
     in the system store? -partial_chain: any cert in CA is an anchor, as in GnuTLS; dates,
     purposes and security levels are left to the rules here (-no_check_time, -auth_level 0)."""
-    import tempfile
-
     from vncssl import files
 
-    with tempfile.TemporaryDirectory(prefix="vncssl-verify-") as tmp:
-        work = Path(tmp)
+    with files.scratch_dir("vncssl-verify-") as work:
         leaf = work / "leaf.pem"
         files.write_text(leaf, chain[0].pem, 0o600)
         argv = [ossl.path, "verify", "-partial_chain", "-no_check_time", "-auth_level", "0"]
