@@ -17,7 +17,7 @@ app = typer.Typer(
     help="Secure TigerVNC with X.509 certificates made by your system's openssl, the way the "
     "TigerVNC wiki ('Secure your connection') teaches.\n\n"
     "Examples:\n\n"
-    "  $ vncssl create                      # certificate + key for this machine's LAN IP\n\n"
+    "  $ vncssl create                  # for this machine's LAN address\n\n"
     "  $ vncssl create --ip 192.168.1.5 --dry-run --explain\n\n"
     "  $ vncssl check vnc-server.pem --host 192.168.1.5\n\n"
     "Exit codes: 0 done/yes, 1 negative verdict, 2 bad input, 3 operational failure.",
@@ -46,12 +46,16 @@ def _root(
     """vncssl: X.509 certificates for TigerVNC."""
 
 
-# Registration: importing a module adds its commands to `app`.
-from vncssl.cli import ca as _ca  # noqa: E402,F401
+# Registration: importing a module adds its commands to `app`, in this order in --help
+# (the order a newcomer needs them).
+# isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
-from vncssl.cli import guide as _guide  # noqa: E402,F401
+from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
+from vncssl.cli import probe as _probe  # noqa: E402,F401
 from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401
+from vncssl.cli import guide as _guide  # noqa: E402,F401
+# isort: on
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ ca_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
 )
-app.add_typer(ca_app, name="ca")
+app.add_typer(ca_app, name="ca", rich_help_panel="Make certificates")
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
@@ -264,7 +264,7 @@ def ca_bundle(
     c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)
 
 
-@app.command()
+@app.command(rich_help_panel="Make certificates")
 @ui.boundary
 def csr(
     dns: Annotated[Optional[List[str]], typer.Option(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 
-@app.command()
+@app.command(rich_help_panel="Make certificates")
 @ui.boundary
 def create(
     ip: Annotated[Optional[List[str]], typer.Option(
@@ -179,7 +179,7 @@ def _render_result(r: CreateResult) -> None:
         c.print(f"  {i}. {step}", soft_wrap=True)
 
 
-@app.command()
+@app.command(rich_help_panel="Make certificates")
 @ui.boundary
 def ips(json_output: JsonOpt = False) -> None:
     """List this machine's addresses, best first, for `create --ip`.

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 _FENCE = {"posix": "sh", "cmd": "bat", "powershell": "powershell", "openssl-prompt": "text"}
 
 
-@app.command()
+@app.command(rich_help_panel="Learn")
 @ui.boundary
 def guide(
     print_: Annotated[bool, typer.Option(

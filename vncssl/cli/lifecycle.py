@@ -23,7 +23,7 @@ def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
     return openssl.find(path, timeout=timeout)[0]
 
 
-@app.command()
+@app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def inspect(
     cert: Annotated[Path, typer.Argument(help="Certificate file (PEM or DER).")],
@@ -82,7 +82,7 @@ def _render_inspection(r: Inspection) -> None:
         ui.err_console.print(f"[yellow]Warning:[/] {w.message} {w.fix}", soft_wrap=True)
 
 
-@app.command()
+@app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def check(
     cert: Annotated[Path, typer.Argument(help="The server's certificate (a chain file too).")],
@@ -126,7 +126,7 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def expiry(
     cert: Annotated[Path, typer.Argument(help="Certificate file.")],
@@ -165,7 +165,7 @@ def expiry(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def renew(
     cert: Annotated[str, typer.Option(help="The certificate to renew.")] = "vnc-server.pem",
@@ -190,9 +190,10 @@ def renew(
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Re-issue the certificate with the same names, subject and key type, a new validity
-    and (unless --reuse-key) a new key. The old pair is kept as a timestamped backup.
-    A certificate signed by your vncssl private CA is re-issued by that CA.
+    """Re-issue the certificate: same names, subject and key type; new dates and key.
+
+    The new validity starts now; the key is new unless --reuse-key. The old pair is kept as a
+    timestamped backup. A certificate signed by your vncssl private CA is re-issued by that CA.
 
     Every viewer must then REPLACE its copy of the old certificate (X509CA).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, List, Optional
+from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
@@ -12,7 +12,6 @@ from vncssl.cli.options import JsonOpt, OpensslOpt
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
-    from vncssl.probe import ProbeReport
     from vncssl.tigervnc_server import ServerSettings
     from vncssl.tigervnc_viewer import ViewerSettings
 
@@ -22,7 +21,7 @@ tigervnc_app = typer.Typer(
     "  $ vncssl tigervnc server --write\n\n"
     "  $ vncssl tigervnc viewer --cert vnc-server.pem --host 192.168.1.5 --install",
     no_args_is_help=True, rich_markup_mode="rich")
-app.add_typer(tigervnc_app, name="tigervnc")
+app.add_typer(tigervnc_app, name="tigervnc", rich_help_panel="Use with TigerVNC")
 
 VersionOpt = Annotated[Optional[str], typer.Option(
     "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
@@ -175,72 +174,3 @@ def _render_viewer(s: ViewerSettings) -> None:
         f" Without -X509CA the viewer reads {s.x509_ca_default} (`--install` puts it there).")
     err.print(f"[dim]Certificate SHA-256 {s.fingerprint_sha256}.{where}[/]", soft_wrap=True)
     _notices(s.notices)
-
-
-@app.command()
-@ui.boundary
-def probe(
-    server: Annotated[str, typer.Argument(
-        help="HOST, HOST:DISPLAY (port 5900+N) or HOST::PORT; IPv6 in brackets.",
-        metavar="HOST[:DISPLAY|::PORT]")],
-    ca: Annotated[Optional[str], typer.Option(
-        help="The X509CA file the viewer uses. Default: the viewer's default X509CA file "
-        "if it exists, else the system trust store only.", show_default=False)] = None,
-    timeout: Annotated[float, typer.Option(
-        help="Seconds for connecting and the whole handshake.")] = 10.0,
-    openssl_path: OpensslOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Connect to a live VNC server, fetch its certificate over VeNCrypt/TLS, and judge it
-    as the TigerVNC viewer would for the name you typed. Never sends a password.
-
-    Example:
-
-      $ vncssl probe 192.168.1.5:1                 # display :1 = port 5901
-
-      $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
-
-    Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
-    2 bad input, 3 could not connect or protocol failure.
-    """
-    from vncssl import openssl
-    from vncssl import probe as probe_mod
-    from vncssl.vncaddress import parse_target
-
-    openssl.check_timeout(timeout)
-    parse_target(server)  # bad input is exit 2 before openssl is even looked for
-    ossl = openssl.find(openssl_path)[0]
-    report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
-    if json_output:
-        ui.print_json(report.to_json())
-    else:
-        _render_probe(report)
-    if not report.accepted:
-        raise typer.Exit(1)
-
-
-def _render_probe(r: ProbeReport) -> None:
-    out = ui.console
-    out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
-    out.print(f"security     {', '.join(r.security_types) or '(none)'}"
-              + (f"; VeNCrypt: {', '.join(r.vencrypt_subtypes)}" if r.vencrypt_subtypes
-                 else ""), soft_wrap=True)
-    if r.tls:
-        out.print(f"TLS          {r.tls['version']} {r.tls['cipher']} (subtype "
-                  f"{r.tls['subtype']}, SNI {r.tls['sni'] or 'not sent'})", soft_wrap=True)
-    c: Any = r.certificate
-    if c is not None:
-        names = ", ".join(f"{s.type}:{s.value}" for s in c.san) or "(no subjectAltName)"
-        out.print(f"certificate  {c.subject}; names {names}; valid until {c.not_after}",
-                  soft_wrap=True)
-        out.print(f"SHA-256      {c.fingerprint_sha256}", soft_wrap=True)
-    out.print(f"trust        {r.ca}", soft_wrap=True)
-    if r.accepted:
-        out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
-                  "question.", soft_wrap=True)
-        return
-    out.print("[red]Problems:[/]")
-    for p in r.problems:
-        out.print(f"  - {p.message}", soft_wrap=True)
-        if p.fix:
-            out.print(f"    Fix: {p.fix}", soft_wrap=True)

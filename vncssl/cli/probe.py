@@ -1,0 +1,85 @@
+"""`vncssl probe`: ask a live VNC server for its certificate and judge it as the viewer
+would, for the name you typed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from vncssl import ui
+from vncssl.cli import app
+from vncssl.cli.options import JsonOpt, OpensslOpt
+
+if TYPE_CHECKING:
+    from vncssl.probe import ProbeReport
+
+
+@app.command(rich_help_panel="Use with TigerVNC")
+@ui.boundary
+def probe(
+    server: Annotated[str, typer.Argument(
+        help="HOST, HOST:DISPLAY (port 5900+N) or HOST::PORT; IPv6 in brackets.",
+        metavar="HOST[:DISPLAY|::PORT]")],
+    ca: Annotated[Optional[str], typer.Option(
+        help="The X509CA file the viewer uses. Default: the viewer's default X509CA file "
+        "if it exists, else the system trust store only.", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(
+        help="Seconds for connecting and the whole handshake.")] = 10.0,
+    openssl_path: OpensslOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Fetch a live VNC server's certificate and judge it as the TigerVNC viewer would.
+
+    Speaks RFB and VeNCrypt up to TLS, for the name you typed. Never sends a password.
+
+    Example:
+
+      $ vncssl probe 192.168.1.5:1                 # display :1 = port 5901
+
+      $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
+
+    Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
+    2 bad input, 3 could not connect or protocol failure.
+    """
+    from vncssl import openssl
+    from vncssl import probe as probe_mod
+    from vncssl.vncaddress import parse_target
+
+    openssl.check_timeout(timeout)
+    parse_target(server)  # bad input is exit 2 before openssl is even looked for
+    ossl = openssl.find(openssl_path)[0]
+    report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
+    if json_output:
+        ui.print_json(report.to_json())
+    else:
+        _render_probe(report)
+    if not report.accepted:
+        raise typer.Exit(1)
+
+
+def _render_probe(r: ProbeReport) -> None:
+    out = ui.console
+    out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
+    out.print(f"security     {', '.join(r.security_types) or '(none)'}"
+              + (f"; VeNCrypt: {', '.join(r.vencrypt_subtypes)}" if r.vencrypt_subtypes
+                 else ""), soft_wrap=True)
+    if r.tls:
+        out.print(f"TLS          {r.tls['version']} {r.tls['cipher']} (subtype "
+                  f"{r.tls['subtype']}, SNI {r.tls['sni'] or 'not sent'})", soft_wrap=True)
+    c: Any = r.certificate
+    if c is not None:
+        names = ", ".join(f"{s.type}:{s.value}" for s in c.san) or "(no subjectAltName)"
+        out.print(f"certificate  {c.subject}; names {names}; valid until {c.not_after}",
+                  soft_wrap=True)
+        out.print(f"SHA-256      {c.fingerprint_sha256}", soft_wrap=True)
+    out.print(f"trust        {r.ca}", soft_wrap=True)
+    if r.accepted:
+        out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
+                  "question.", soft_wrap=True)
+        return
+    out.print("[red]Problems:[/]")
+    for p in r.problems:
+        out.print(f"  - {p.message}", soft_wrap=True)
+        if p.fix:
+            out.print(f"    Fix: {p.fix}", soft_wrap=True)
