@@ -224,3 +224,13 @@ def test_subprocess_without_terminal_never_prompts(tmp_path: Path, openssl_bin: 
                          stdin=subprocess.DEVNULL, timeout=60)
     assert out.returncode == 2 and "already exists" in out.stderr
     assert (tmp_path / "vnc-server.pem").read_text() == "old"
+
+
+def test_dry_run_reports_existing_files_instead_of_refusing(tmp_path: Path) -> None:
+    (tmp_path / "vnc-server.pem").write_text("old cert")
+    result = invoke(["create", "--ip", "192.168.1.5", "--dry-run", "--json"], tmp_path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [n["code"] for n in data["notices"]] == ["exists"]
+    assert (tmp_path / "vnc-server.pem").read_text() == "old cert"
+    assert invoke(["create", "--ip", "192.168.1.5", "--yes"], tmp_path).exit_code == 2

@@ -83,14 +83,16 @@ def plan(
     force: bool = False,
     timeout: Optional[float] = None,
     ask_openssl: Optional[Callable] = None,
+    dry_run: bool = False,
 ) -> Plan:
     """Validate everything, find openssl and a config; run nothing but `version -a`."""
     if not names:
         raise UsageError("No names for the certificate.", "Pass --ip and/or --dns.")
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
-    cert_t = files.check_target(Path(cert), "certificate", force=force)
-    key_t = files.check_target(Path(key), "private key", force=force)
+    # A dry run only shows the command: existing files are reported, not refused.
+    cert_t = files.check_target(Path(cert), "certificate", force=force or dry_run)
+    key_t = files.check_target(Path(key), "private key", force=force or dry_run)
     files.check_distinct(cert_t, key_t)
     timeout = openssl.default_timeout() if timeout is None else timeout
     info, located = openssl.find(openssl_path, ask=ask_openssl, timeout=timeout)
@@ -116,6 +118,11 @@ def plan(
         config=config_shown, openssl=located.display, subject=subject,
         use_addext=info.supports_addext)
     notices += advice(names, key_t.path)
+    existing = [t for t in (cert_t, key_t) if t.exists]
+    if dry_run and existing and not force:
+        notices.append(Notice("exists", " and ".join(str(t.path) for t in existing)
+                              + " already exist" + ("s" if len(existing) == 1 else "")
+                              + ": the real run refuses to replace them without --force."))
     return Plan(request, info, located, choice, cert_t, key_t, notices, timeout, force)
 
 

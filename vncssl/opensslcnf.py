@@ -42,7 +42,7 @@ class ConfigChoice:
         return {
             "--config": "given with --config",
             "OPENSSL_CONF": "named by the OPENSSL_CONF environment variable",
-            "OPENSSLDIR": "the default config of this openssl (its OPENSSLDIR)",
+            "OPENSSLDIR": "this openssl's default (in its OPENSSLDIR)",
             "well-known path": "found in a usual place for this system",
         }.get(self.source, self.source)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from rich.console import Console
 
@@ -36,6 +36,15 @@ def print_json(obj: Any) -> None:
 def print_command(command: str) -> None:
     """A command the user may copy: one line, never wrapped, no markup."""
     console.out(command, highlight=False)
+
+
+def rows(pairs: Sequence[Tuple[str, str]], width: int = 0) -> None:
+    """`  label  value` lines, labels padded to one column (to `width` or the longest)."""
+    from rich.markup import escape  # values are paths and names: never markup
+
+    width = max([width, *(len(label) for label, _ in pairs)])
+    for label, value in pairs:
+        console.print(f"  {label:<{width}}  {escape(value)}", soft_wrap=True)
 
 
 def stdin_is_tty() -> bool:

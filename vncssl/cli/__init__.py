@@ -51,6 +51,7 @@ def _root(
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
+from vncssl.cli import csr as _csr  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
 from vncssl.cli import probe as _probe  # noqa: E402,F401
 from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401

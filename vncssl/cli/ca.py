@@ -1,14 +1,14 @@
-"""`vncssl ca init|issue|bundle` (a private CA for many servers) and `vncssl csr` (public CA)."""
+"""`vncssl ca init|issue|bundle`: a private CA for many servers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl import ui
 from vncssl.cli import app
-from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.ca import Issuer
@@ -28,17 +28,6 @@ ca_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ca_app, name="ca", rich_help_panel="Make certificates")
-
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
-                                        "are kept as .bak).")]
-
-
-def _rows(rows: Sequence[Tuple[str, str]], width: int = 0) -> None:
-    """`  label  value` lines, labels padded to one column (to `width` or the longest)."""
-    width = max([width, *(len(label) for label, _ in rows)])
-    for label, value in rows:
-        ui.console.print(f"  {label:<{width}}  {value}", soft_wrap=True)
-
 
 @ca_app.command("init")
 @ui.boundary
@@ -75,7 +64,7 @@ def ca_init(
     c = ui.console
     c.print(f"[green]Created[/] a private CA in {r.dir} (mode {r.dir_mode or '?'}).",
             soft_wrap=True)
-    _rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
+    ui.rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
            ("CA private key", f"{r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)"),
            ("subject", f"{r.subject}; key {r.key_type}; valid until {r.not_after}"),
            ("SHA-256", r.fingerprint_sha256),
@@ -159,7 +148,7 @@ def ca_issue(
         return
     ui.console.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
                      f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
-    _rows([("certificate", r.cert),
+    ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
     ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA "
@@ -252,7 +241,7 @@ def ca_bundle(
         return
     c = ui.console
     c.print(f"[green]Wrote[/] {r.out} with {len(r.kept)} certificate(s).", soft_wrap=True)
-    _rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
+    ui.rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
           + [("dropped", f"{e.source}: {e.subject} ({why}, until {e.not_after})")
              for why, group in (("expired", r.expired), ("duplicate", r.duplicates),
                                 ("older", r.replaced_older)) for e in group],
@@ -262,48 +251,3 @@ def ca_bundle(
                              f"{subject} (an old one and its renewal?); both are kept. Pass "
                              "--keep-newest to keep only the newest.", soft_wrap=True)
     c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)
-
-
-@app.command(rich_help_panel="Make certificates")
-@ui.boundary
-def csr(
-    dns: Annotated[Optional[List[str]], typer.Option(
-        "--dns", help="DNS name for the certificate (repeatable), e.g. "
-        "computer1.local.example.com.", show_default=False)] = None,
-    ip: Annotated[Optional[List[str]], typer.Option(
-        "--ip", help="IP address (public CAs refuse these).", show_default=False)] = None,
-    key: Annotated[Optional[str], typer.Option(
-        help="Where to write the private key (0600). Default: NAME-private.pem.",
-        show_default=False)] = None,
-    out: Annotated[Optional[str], typer.Option(
-        help="Where to write the CSR. Default: NAME.csr.", show_default=False)] = None,
-    key_type: KeyTypeOpt = "rsa",
-    force: ForceOpt = False,
-    openssl_path: OpensslOpt = None,
-    timeout: TimeoutOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """A private key and a CSR for a public CA (Let's Encrypt and others, DNS-01 challenge).
-
-    Example:
-
-      $ vncssl csr --dns computer1.local.example.com
-    """
-    from vncssl.csr import make
-
-    r = make(dns or [], ip or [], key=key, out=out, key_type=key_type,
-             openssl_path=openssl_path, force=force, timeout=timeout)
-    if json_output:
-        ui.print_json(r)
-        return
-    c = ui.console
-    c.print(f"[green]Created[/] a CSR for {', '.join(r.names)} ({r.key_type}).", soft_wrap=True)
-    _rows([("CSR", r.csr),
-           ("private key", f"{r.key}  (mode {r.key_mode or '?'}; stays here, never sent)")])
-    for a in r.advice:
-        style = "yellow" if a.code in ("ct-logs", "ip-san", "wildcard") else "bold"
-        label = "Warning" if style == "yellow" else "Note"
-        ui.err_console.print(f"[{style}]{label}:[/] {a.message}", soft_wrap=True)
-    c.print("\nThen ask an ACME client to sign it with a DNS-01 challenge (one of):")
-    for command in r.acme_commands:
-        ui.print_command(command)

@@ -65,11 +65,11 @@ def create(
         names = [names_mod.Name("IP", _pick_address(interactive=not yes and ui.stdin_is_tty(),
                                                     quiet=json_output))]
     interactive = not yes and ui.stdin_is_tty()
-    if not force and interactive:
+    if not force and interactive and not dry_run:
         force = _ask_overwrite(cert, key)
     p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
              openssl_path=openssl_path, config=config, force=force, timeout=timeout,
-             ask_openssl=_ask_openssl if interactive else None)
+             ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run)
     if dry_run or explain or shell:
         _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
         if dry_run:
@@ -149,9 +149,10 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
             ui.console.print(f"[bold]{escape(part)}[/]", soft_wrap=True)
             ui.console.print(f"    {meaning}", soft_wrap=True, markup=False)
     if dry_run:
-        ui.err_console.print(f"[dim]openssl: {p.openssl.version_text} ({p.located.source}); "
-                             f"config: {p.config.path or 'built-in'} ({p.config.reason}). "
-                             "Dry run: nothing was written.[/]", soft_wrap=True)
+        ui.err_console.print(f"openssl: {p.openssl.version_text} ({p.located.source}); "
+                             f"config: {p.config.path or 'built-in'}, {p.config.reason}. "
+                             "Dry run: nothing was written.", soft_wrap=True, markup=False,
+                             style="dim")
         for n in p.notices:
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
@@ -160,17 +161,16 @@ def _render_result(r: CreateResult) -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
-    c.print(f"  certificate  {r.cert}" + (f"  (mode {r.cert_mode})" if r.cert_mode else ""),
-            soft_wrap=True)
-    c.print(f"  private key  {r.key}" + (f"  (mode {r.key_mode}, keep it private)"
-                                         if r.key_mode else "  (keep it private)"),
-            soft_wrap=True)
-    c.print(f"  SHA-256      {r.fingerprint_sha256}", soft_wrap=True)
-    c.print(f"  subject      {r.subject}; key {r.key_type}", soft_wrap=True)
-    c.print(f"  made by      {r.openssl['version']} ({r.openssl['path']}), "
-            f"config {r.config['path'] or 'built-in'} ({r.config['reason']})", soft_wrap=True)
-    if r.replaced:
-        c.print(f"  replaced     {', '.join(r.replaced)}", soft_wrap=True)
+    ui.rows([
+        ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
+        ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode
+                                 else "  (keep it private)")),
+        ("SHA-256", r.fingerprint_sha256),
+        ("subject", f"{r.subject}; key {r.key_type}"),
+        ("made by", f"{r.openssl['version']} ({r.openssl['path']})"),
+        ("config", f"{r.config['path'] or 'built-in'}: {r.config['reason']}"),
+        *([("replaced", ", ".join(r.replaced))] if r.replaced else []),
+    ])
     for n in r.notices:
         ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
                              (f" {n.fix}" if n.fix else ""), soft_wrap=True)

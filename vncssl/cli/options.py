@@ -15,3 +15,5 @@ TimeoutOpt = Annotated[Optional[float], typer.Option(
     show_default=False)]
 KeyTypeOpt = Annotated[str, typer.Option(
     "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
+                                        "are kept as .bak).")]

@@ -1,4 +1,4 @@
-"""`vncssl tigervnc server|viewer` (settings for the certificate) and `vncssl probe`."""
+"""`vncssl tigervnc server|viewer` (settings for the certificate)."""
 
 from __future__ import annotations
 
