@@ -87,11 +87,12 @@ class Result:
     stderr: str
 
 
-def check_timeout(value: float, source: str = "--timeout") -> float:
+def check_timeout(value: float, source: str = "--timeout",
+                  fix: str = "Give e.g. 120 (the default), or more for RSA-4096 on a slow "
+                  "machine.") -> float:
     """A usable number of seconds: more than 0 and finite (inf/nan would break waiting)."""
     if not (value > 0) or not math.isfinite(value):
-        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.",
-                         "Give e.g. 120 (the default), or more for RSA-4096 on a slow machine.")
+        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.", fix)
     return float(value)
 
 

@@ -85,7 +85,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     from vncssl.verdict import judge
 
     if timeout is not None:
-        check_timeout(timeout)
+        check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
     ca_path = Path(ca) if ca else default_ca(env)
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None

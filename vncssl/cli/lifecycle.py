@@ -26,7 +26,7 @@ def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
 @app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def inspect(
-    cert: Annotated[Path, typer.Argument(help="Certificate file (PEM or DER).")],
+    cert: Annotated[Path, typer.Argument(metavar="CERT", help="Certificate file (PEM or DER).")],
     key: Annotated[Optional[Path], typer.Option(help="Private key: does it match? Is it "
                                                 "kept private?", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
@@ -85,7 +85,8 @@ def _render_inspection(r: Inspection) -> None:
 @app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def check(
-    cert: Annotated[Path, typer.Argument(help="The server's certificate (a chain file too).")],
+    cert: Annotated[Path, typer.Argument(
+        metavar="CERT", help="The server's certificate (a chain file too).")],
     host: Annotated[str, typer.Option(help="The name or address viewers type.")],
     ca: Annotated[Optional[Path], typer.Option(
         help="The viewer's X509CA file. Default: CERT itself (the guide's setup).",
@@ -129,7 +130,7 @@ def check(
 @app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def expiry(
-    cert: Annotated[Path, typer.Argument(help="Certificate file.")],
+    cert: Annotated[Path, typer.Argument(metavar="CERT", help="Certificate file.")],
     within: Annotated[int, typer.Option(help="Renewal is due when it expires within this "
                                         "many days.")] = 30,
     openssl_path: OpensslOpt = None,

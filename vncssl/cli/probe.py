@@ -46,7 +46,7 @@ def probe(
     from vncssl import probe as probe_mod
     from vncssl.vncaddress import parse_target
 
-    openssl.check_timeout(timeout)
+    openssl.check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
     ossl = openssl.find(openssl_path)[0]
     report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
