@@ -334,3 +334,19 @@ def test_an_explicit_binary_that_is_not_openssl_is_refused(fake_openssl) -> None
     script = fake_openssl('echo "usage: not-openssl"\nexit 0\n')
     with pytest.raises(UsageError, match="does not look like OpenSSL"):
         ossl.find(str(script))
+
+
+def test_nothing_found_asks_on_a_terminal_and_checks_the_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openssl_bin: str) -> None:
+    """No openssl on PATH or in the usual places: the `ask` hook (the terminal prompt) is
+    shown why each place was passed over, and its answer must be a working openssl."""
+    from vncssl import locate
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
+    seen = []
+    info, located = ossl.find(ask=lambda rejected: seen.append(rejected) or openssl_bin)
+    assert located.source == "prompt" and info.flavour in ("OpenSSL", "LibreSSL")
+    assert seen == [[("openssl on PATH", "not found")]]
+    with pytest.raises(UsageError, match="not found"):
+        ossl.find(ask=lambda rejected: str(tmp_path / "typo" / "openssl"))
