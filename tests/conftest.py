@@ -20,6 +20,16 @@ os.environ["TERM"] = "dumb"
 
 REAL_OPENSSL = shutil.which("openssl")
 
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    # Hypothesis' per-example deadline is a timing assertion: on a loaded 2-core machine a
+    # slow example would fail a correct test. Properties here are about values, not speed.
+    _hypothesis_settings.register_profile("vncssl", deadline=None)
+    _hypothesis_settings.load_profile("vncssl")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):

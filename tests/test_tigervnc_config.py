@@ -54,7 +54,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_server_config_lines_use_absolute_paths(home: Path, tmp_path: Path) -> None:
     os.chdir(tmp_path)
-    r = runner.invoke(app, ["tigervnc", "server"])
+    r = runner.invoke(app, ["tigervnc", "server", "--tigervnc-version", "1.14"])
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines() == [
         "securitytypes=X509Vnc",
@@ -311,3 +311,23 @@ def test_probe_not_vnc_is_exit_3() -> None:
     srv.close()
     assert r.exit_code == 3
     assert "not a VNC server" in r.stderr
+
+
+def test_the_installed_tigervnc_decides_the_layout(home: Path, tmp_path: Path) -> None:
+    """No --tigervnc-version: ask the installed Xvnc / vncviewer (Debian 12 has 1.12, which
+    reads ~/.vnc), whatever folders exist."""
+    import shutil
+
+    from vncssl import tigervnc
+
+    found = tigervnc.installed_version(["Xvnc"])
+    if shutil.which("Xvnc") is None:
+        pytest.skip("Xvnc is not installed")
+    assert found is not None and found[1] == "Xvnc"
+    (home / ".config" / "tigervnc").mkdir(parents=True)  # would say 1.14+ by folders alone
+    os.chdir(tmp_path)
+    r = runner.invoke(app, ["tigervnc", "server", "--json"])
+    assert r.exit_code == 0, r.output
+    modern = tigervnc.parse_version(found[0]) >= tigervnc.MODERN
+    want = home / (".config/tigervnc/config" if modern else ".vnc/config")
+    assert str(want) in r.stdout

@@ -13,10 +13,11 @@ from __future__ import annotations
 import ntpath
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from vncssl import files
 from vncssl.errors import FileProblem, UsageError
@@ -57,9 +58,43 @@ def parse_version(text: str) -> Tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+# How each TigerVNC program tells its version without opening a window or a display.
+_VERSION_ARGS = {"vncviewer": ["-h"], "Xvnc": ["-version"], "x0vncserver": ["-version"]}
+
+
+def installed_version(programs: Sequence[str], env: Mapping[str, str] = os.environ
+                      ) -> Optional[Tuple[str, str]]:
+    """(version, program) of the first of `programs` installed here, e.g. ("1.12", "Xvnc")."""
+    from vncssl import openssl
+    from vncssl.errors import VncsslError
+
+    for prog in programs:
+        path = shutil.which(prog, path=env.get("PATH"))
+        if not path:
+            continue
+        try:
+            r = openssl.run([path, *_VERSION_ARGS.get(prog, ["-version"])], timeout=5,
+                            check=False, what=prog)
+        except VncsslError:
+            continue
+        m = re.search(r"TigerVNC\b.*?v?(\d+\.\d+)", r.stdout + r.stderr)
+        if m:
+            return m.group(1), prog
+    return None
+
+
 def generation(version: Optional[str], env: Mapping[str, str] = os.environ,
-               platform: str = sys.platform) -> Generation:
-    """The layout to use: from --tigervnc-version, else from the folders that exist."""
+               platform: str = sys.platform, programs: Sequence[str] = ()) -> Generation:
+    """The layout to use: --tigervnc-version, else the installed program's own version
+    (Debian 12 and Ubuntu ship 1.12/1.13, which read ~/.vnc), else the folders that exist."""
+    if not version and programs and platform == sys.platform \
+            and not platform.startswith("win"):
+        found = installed_version(programs, env)
+        if found:
+            version = found[0]
+            modern = parse_version(version) >= MODERN
+            return Generation(modern, "1.14+" if modern else "before 1.14",
+                              f"{found[1]} here is TigerVNC {version}")
     if version:
         modern = parse_version(version) >= MODERN
         return Generation(modern, "1.14+" if modern else "before 1.14",

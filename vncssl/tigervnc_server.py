@@ -94,7 +94,8 @@ def server_settings(cert: str, key: str, *, security_types: str = "X509Vnc",
             if not os.path.isfile(p):
                 notices.append(Notice("MISSING_FILE", f"The {kind} {p} does not exist (yet).",
                                       "Create it first: vncssl create."))
-    gen = tigervnc.generation(version, env, "win32" if windows else platform)
+    gen = tigervnc.generation(version, env, "win32" if windows else platform,
+                              programs=("Xvnc", "x0vncserver"))
     loc = tigervnc.locations(gen.modern, env, "win32" if windows else platform)
     values = _settings(types, cert_a, key_a)
     steps = [

@@ -65,7 +65,8 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
     windows = fmt == "windows"
     cert_a = tigervnc.abs_path(cert, windows)
     host = host or _default_host(facts)
-    gen = tigervnc.generation(version, env, "win32" if windows else platform)
+    gen = tigervnc.generation(version, env, "win32" if windows else platform,
+                              programs=("vncviewer",))
     here = tigervnc.locations(gen.modern, env, platform)
     notices: List[Notice] = []
     steps: List[str] = []

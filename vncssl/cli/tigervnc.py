@@ -25,7 +25,8 @@ app.add_typer(tigervnc_app, name="tigervnc", rich_help_panel="Use with TigerVNC"
 
 VersionOpt = Annotated[Optional[str], typer.Option(
     "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
-    "1.14) or ~/.config/tigervnc/. Default: guessed from the folders that exist.",
+    "1.14) or ~/.config/tigervnc/. Default: the installed TigerVNC's version, else "
+    "guessed from the folders that exist.",
     show_default=False)]
 
 
