@@ -9,18 +9,15 @@ controlling terminal from which to ask for a passphrase), and stderr kept for th
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import re
 import signal
 import subprocess
-import sys
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
-from vncssl import locate
+from vncssl import infocache, locate
 from vncssl.errors import (
     NotOpenssl,
     OpensslFailed,
@@ -31,8 +28,6 @@ from vncssl.errors import (
 from vncssl.locate import Located
 
 DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
-_CACHE_FORMAT = 2
-_HASH_LIMIT = 256 * 1024  # scripts and wrappers are small: hash them (they get rewritten)
 
 _VERSION_RE = re.compile(r"^(OpenSSL|LibreSSL)\s+(\d+)\.(\d+)\.(\d+)([a-z]*)", re.MULTILINE)
 _DIR_RE = re.compile(r'^OPENSSLDIR:\s*"?(.*?)"?\s*$', re.MULTILINE)
@@ -261,54 +256,18 @@ def parse_version(text: str, path: str, display: str) -> OpensslInfo:
     )
 
 
-def _cache_dir(env: Mapping[str, str] = os.environ) -> Path:
-    if env.get("VNCSSL_CACHE_DIR"):
-        return Path(env["VNCSSL_CACHE_DIR"])
-    if sys.platform.startswith("win"):
-        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "vncssl" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "vncssl"
-    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vncssl"
-
-
-def _cache_key(path: str) -> Optional[str]:
-    """Identity of the binary's file. ctime changes on any rewrite or chmod; small files
-    (wrapper scripts, test fakes) are also hashed, since two rewrites within one clock
-    tick can leave size, mtime and ctime all equal."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (f"{_CACHE_FORMAT}|{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
-           f"{st.st_ino}")
-    if st.st_size <= _HASH_LIMIT:
-        import hashlib  # only small files are hashed; a real binary never needs it
-
-        try:
-            with open(path, "rb") as fh:
-                key += "|" + hashlib.sha256(fh.read(_HASH_LIMIT + 1)).hexdigest()
-        except OSError:
-            return None
-    return key
-
-
 def identify(located: Located, *, timeout: Optional[float] = None, use_cache: bool = True
              ) -> OpensslInfo:
-    """`openssl version -a`, cached per binary (path, size, mtime, inode): it never changes
-    while the file does not, and it costs a process start (~20-30 ms on OpenSSL 3)."""
-    key = _cache_key(located.path)
-    cache_file = _cache_dir() / "openssl-info.json"
-    if use_cache and key and os.environ.get("VNCSSL_NO_CACHE") is None:
+    """What the binary is, from `openssl version -a` (or infocache, for a file seen before)."""
+    key = infocache.key(located.path) if use_cache else None
+    entry = infocache.load(key) if key else None
+    if entry:
         try:
-            data = json.loads(cache_file.read_text(encoding="utf-8"))
-            entry = data.get(key)
-            if entry:
-                entry["version"] = tuple(entry["version"])
-                entry["display"] = located.display
-                return OpensslInfo(**entry)
-        except (OSError, ValueError, TypeError, KeyError):
-            pass
+            entry["version"] = tuple(entry["version"])
+            entry["display"] = located.display
+            return OpensslInfo(**entry)
+        except (TypeError, KeyError):
+            pass  # an entry from another vncssl version: ask the binary again
     result = run([located.path, "version", "-a"], timeout=timeout, check=False,
                  what=f"{located.display} version -a")
     if result.returncode != 0 and not result.stdout.strip():
@@ -319,26 +278,9 @@ def identify(located: Located, *, timeout: Optional[float] = None, use_cache: bo
             argv=result.argv, returncode=result.returncode, stderr=result.stderr,
         )
     info = parse_version(result.stdout + "\n" + result.stderr, located.path, located.display)
-    if use_cache and key and os.environ.get("VNCSSL_NO_CACHE") is None:
-        _store(cache_file, key, info)
+    if key:
+        infocache.store(key, asdict(info))
     return info
-
-
-def _store(cache_file: Path, key: str, info: OpensslInfo) -> None:
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            data = json.loads(cache_file.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or len(data) > 32:
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        data[key] = asdict(info)
-        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, cache_file)
-    except OSError:
-        pass  # a cache is an optimisation: a read-only home must not break anything
 
 
 def find(explicit: Optional[str] = None, *, ask: Optional[Callable] = None,
