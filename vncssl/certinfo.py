@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 from vncssl import openssl
 from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
@@ -262,13 +263,21 @@ def read_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] 
 def read_user_key(ossl: openssl.OpensslInfo, path: Path, *, timeout: Optional[float] = None
                   ) -> KeyFacts:
     """read_key for a file the user named: one openssl cannot read is bad input (exit 2)."""
-    try:
+    with _unreadable_is_bad_input(path, "private key",
+                                  "Give the PEM private key file, e.g. vnc-server-private.pem."):
         return read_key(ossl, path, timeout=timeout)
+
+
+@contextlib.contextmanager
+def _unreadable_is_bad_input(path: Path, what: str, fix: str) -> Iterator[None]:
+    """openssl failing on a file the user named means the file is wrong (exit 2); a hung
+    openssl stays a timeout (exit 3)."""
+    try:
+        yield
     except OpensslTimeout:
-        raise  # a hung openssl is not a bad file
+        raise
     except OpensslFailed as exc:
-        raise UsageError(f"{path} is not a readable private key (openssl could not parse it).",
-                         "Give the PEM private key file, e.g. vnc-server-private.pem.",
+        raise UsageError(f"{path} is not a readable {what} (openssl could not parse it).", fix,
                          details=exc.stderr) from None
 
 
@@ -291,14 +300,9 @@ def read_chain(ossl: openssl.OpensslInfo, path: Path, *, now: Optional[dt.dateti
         raise UsageError(f"{path} holds {what}, not a certificate.",
                          "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
     pems: List[Optional[str]] = list(blocks) or [None]
-    try:
+    with _unreadable_is_bad_input(path, "certificate",
+                                  "Check that it is a PEM or DER X.509 certificate."):
         results = [_x509_text(ossl, path, pem, timeout) for pem in pems]
-    except OpensslTimeout:
-        raise  # a hung openssl is not a bad file
-    except OpensslFailed as exc:
-        raise UsageError(f"{path} is not a readable certificate (openssl could not parse it).",
-                         "Check that it is a PEM or DER X.509 certificate.",
-                         details=exc.stderr) from None
     # Parsed outside the try: output openssl printed with exit 0 but vncssl cannot read is
     # the binary's fault (exit 3), not the file's.
     return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
