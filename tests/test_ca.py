@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
-from vncssl import ca, fleet
+from vncssl.ca import authority, fleet, issuance
 from vncssl.cli import app
 from vncssl.errors import UsageError
+from vncssl.x509 import names as names_mod
 
 runner = CliRunner()
 
@@ -99,10 +100,10 @@ def test_renewal_has_new_serial_and_new_subject(ca_dir: Path, tmp_path: Path) ->
 def test_two_process_fallback_for_older_openssl(ca_dir: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """OpenSSL < 3.0 / LibreSSL path (req -new + x509 -req), run on the real binary."""
-    monkeypatch.setattr(ca.Issuer, "one_process", property(lambda self: False))
-    iss = ca.load(str(ca_dir), key_type="ec", days=10)
-    names = ca.names_mod.collect(["127.0.0.4"], ["old.lan"])
-    done = ca.issue(iss, names, str(tmp_path / "c.pem"), str(tmp_path / "k.pem"))
+    monkeypatch.setattr(authority.Issuer, "one_process", property(lambda self: False))
+    iss = authority.load(str(ca_dir), key_type="ec", days=10)
+    names = names_mod.collect(["127.0.0.4"], ["old.lan"])
+    done = issuance.issue(iss, names, str(tmp_path / "c.pem"), str(tmp_path / "k.pem"))
     t = text(Path(done.cert))
     assert "CA:FALSE" in t and "IP Address:127.0.0.4, DNS:old.lan" in t
     assert ossl("verify", "-CAfile", str(ca_dir / "ca.pem"), done.cert).returncode == 0

@@ -10,9 +10,9 @@ from typing import List, Optional
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import hostname, verdict
-from vncssl.certinfo import CertFacts, KeyInfo, San
 from vncssl.cli import app
+from vncssl.x509 import hostname, verdict
+from vncssl.x509.certfacts import CertFacts, KeyInfo, San
 
 runner = CliRunner()
 
@@ -142,9 +142,9 @@ def test_key_usage_without_digital_signature(certs: Path) -> None:
 
 
 def test_time_rules_use_now(certs: Path, openssl_bin: str) -> None:
-    from vncssl import openssl
+    from vncssl.openssl import binary
 
-    ossl = openssl.find()[0]
+    ossl = binary.find()[0]
     import datetime as dt
 
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=40)

@@ -137,9 +137,10 @@ def _check(case: Case) -> dict:
         # (what a probe of a live server does) with ca=None.
         import dataclasses
 
-        from vncssl import certinfo, openssl, verdict
+        from vncssl.openssl import binary
+        from vncssl.x509 import certinfo, verdict
 
-        ossl = openssl.find()[0]
+        ossl = binary.find()[0]
         chain = certinfo.read_chain(ossl, case.cert)
         return dataclasses.asdict(verdict.judge(ossl, chain, case.host, None))
     argv = ["check", str(case.cert), "--host", case.host, "--ca", str(case.ca), "--json"]

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import locate, opensslcnf
-from vncssl import openssl as ossl_mod
 from vncssl.cli import app
+from vncssl.openssl import binary, locate, opensslcnf
 
 runner = CliRunner()
 GUIDE_TAIL = ("-keyout vnc-server-private.pem -out vnc-server.pem -subj '/CN=192.168.1.5' "
@@ -46,7 +45,7 @@ def test_dry_run_prints_the_guides_command_and_writes_nothing(tmp_path: Path) ->
     line = result.stdout.strip()
     assert "\n" not in line
     cfg = "/usr/lib/ssl/openssl.cnf"
-    if Path(cfg).exists() and ossl_mod.find()[1].display == "openssl":
+    if Path(cfg).exists() and binary.find()[1].display == "openssl":
         # Debian/Ubuntu: exactly the wiki's command with the Ubuntu config path.
         assert line == ("openssl req -x509 -newkey rsa -days 365 -nodes -config "
                         f"{cfg} {GUIDE_TAIL}")

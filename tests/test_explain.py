@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from vncssl import names, openssl, recipe
 from vncssl.cli import app
-from vncssl.explain import explain_argv
+from vncssl.openssl import binary
+from vncssl.teach import recipe
+from vncssl.teach.explain import explain_argv
+from vncssl.x509 import names
 
 
 def argv(**kw):
@@ -44,7 +46,7 @@ def test_variants_rsa_bits_ec_old_openssl_utf8():
 
 
 def test_info_names_the_version():
-    info = openssl.OpensslInfo("/usr/bin/openssl", "openssl", "OpenSSL", (3, 0, 13), "", "",
+    info = binary.OpensslInfo("/usr/bin/openssl", "openssl", "OpenSSL", (3, 0, 13), "", "",
                                None, False)
     assert "OpenSSL 3.0.13" in dict(explain_argv(argv(), info))["openssl"]
 

@@ -23,8 +23,9 @@ from typing import Dict, List
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import filelock, files, locate
 from vncssl.cli import app
+from vncssl.fs import atomic, filelock, targets, workdir, writes
+from vncssl.openssl import locate
 
 runner = CliRunner()
 OLD_CERT = b"-----BEGIN CERTIFICATE-----\nold cert\n-----END CERTIFICATE-----\n"
@@ -423,10 +424,10 @@ def test_write_helpers_turn_os_errors_into_clear_errors(tmp_path: Path) -> None:
     from vncssl.errors import WriteFailed
 
     with pytest.raises(WriteFailed, match="Cannot create"):
-        files.write_text(tmp_path / "missing" / "x.cnf", "x")
+        writes.write_text(tmp_path / "missing" / "x.cnf", "x")
     (tmp_path / "exists").write_text("")
     with pytest.raises(WriteFailed):
-        files.precreate_private(tmp_path / "exists")
+        writes.precreate_private(tmp_path / "exists")
 
 
 # --- cert/key paths that are links or folders ---------------------------------------------
@@ -562,9 +563,9 @@ def test_folder_lock_is_exclusive_even_as_holders_remove_it(tmp_path: Path) -> N
 def test_failed_second_rename_restores_the_first(tmp_path: Path, monkeypatch) -> None:
     d = out_dir(tmp_path, existing=True)
     before = snapshot(d)
-    key_t = files.check_target(d / "vnc-server-private.pem", "private key", force=True)
-    cert_t = files.check_target(d / "vnc-server.pem", "certificate", force=True)
-    with files.private_workdir(d) as work:
+    key_t = targets.check_target(d / "vnc-server-private.pem", "private key", force=True)
+    cert_t = targets.check_target(d / "vnc-server.pem", "certificate", force=True)
+    with workdir.private_workdir(d) as work:
         (work / "key.pem").write_bytes(b"new key")
         (work / "cert.pem").write_bytes(b"new cert")
         real_replace = os.replace
@@ -578,7 +579,7 @@ def test_failed_second_rename_restores_the_first(tmp_path: Path, monkeypatch) ->
         from vncssl.errors import WriteFailed
 
         with pytest.raises(WriteFailed, match="previous files were left"):
-            files.install([(work / "key.pem", key_t), (work / "cert.pem", cert_t)],
+            atomic.install([(work / "key.pem", key_t), (work / "cert.pem", cert_t)],
                           force=True)
         monkeypatch.setattr(os, "replace", real_replace)
     assert_untouched(d, before)

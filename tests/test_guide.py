@@ -9,8 +9,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import guide, openssl, ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
+from vncssl.openssl import binary
+from vncssl.openssl import runner as openssl_runner
+from vncssl.teach import guide
 
 runner = CliRunner()
 STEPS = ["what", "choose", "ip", "install", "create", "check", "key", "server", "viewer"]
@@ -46,7 +48,7 @@ def test_windows_version_has_the_prompt_line_and_the_openssl3_fallback():
 def test_print_fills_in_this_machines_values(openssl_bin):
     r = runner.invoke(app, ["guide", "--print"])
     assert r.exit_code == 0, r.output
-    info = openssl.find()[0]
+    info = binary.find()[0]
     assert r.stdout.startswith("# Secure your TigerVNC connection (")
     assert f"Found: {info.version_text}" in r.stdout
     for title in ("What is an X.509 certificate?", "Install OpenSSL",
@@ -91,8 +93,8 @@ def test_interactive_walk_runs_create_when_asked(tmp_path, monkeypatch, openssl_
     assert r.exit_code == 0, r.output
     assert "9/9" in r.stdout and "Created" in r.stdout
     assert len(asked) >= 3  # ips, version, create, show
-    out = openssl.run([openssl_bin, "x509", "-in", str(tmp_path / "vnc-server.pem"), "-noout",
-                       "-ext", "subjectAltName"]).stdout
+    out = openssl_runner.run([openssl_bin, "x509", "-in", str(tmp_path / "vnc-server.pem"),
+                              "-noout", "-ext", "subjectAltName"]).stdout
     assert "IP Address:127.0.0.1" in out
     assert (tmp_path / "vnc-server-private.pem").stat().st_mode & 0o077 == 0
     assert "IP Address:127.0.0.1" in r.stdout  # the "show" step ran openssl x509

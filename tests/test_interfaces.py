@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vncssl import interfaces
+from vncssl.net import interfaces
 
 
 @pytest.mark.parametrize("ip,iface,kind,usable", [

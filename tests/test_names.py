@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from vncssl import names, opensslcnf, recipe
 from vncssl.cli import app
 from vncssl.errors import InvalidNameError, UsageError
+from vncssl.openssl import opensslcnf
+from vncssl.teach import recipe
+from vncssl.x509 import names
 
 runner = CliRunner()
 

@@ -16,10 +16,9 @@ from typing import Callable, Optional
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import openssl as ossl
-from vncssl import opensslcnf
 from vncssl.cli import app
 from vncssl.errors import UsageError
+from vncssl.openssl import binary, opensslcnf
 
 runner = CliRunner()
 
@@ -182,15 +181,15 @@ def test_each_variant_makes_a_working_certificate(fake_openssl, tmp_path: Path,
 ])
 def test_banners_parse(banner: str, flavour: str, version, fips: bool,
                        openssldir: Optional[str]) -> None:
-    info = ossl.parse_version(banner, "/x/openssl", "openssl")
+    info = binary.parse_version(banner, "/x/openssl", "openssl")
     assert (info.flavour, info.version, info.fips, info.openssldir) == (
         flavour, version, fips, openssldir)
     assert "\r" not in info.banner
 
 
 def test_feature_table() -> None:
-    def info(text: str) -> ossl.OpensslInfo:
-        return ossl.parse_version(text, "/x", "x")
+    def info(text: str) -> binary.OpensslInfo:
+        return binary.parse_version(text, "/x", "x")
 
     assert not info("OpenSSL 1.0.2u").supports_addext
     assert not info("OpenSSL 1.1.0l").supports_addext
@@ -309,7 +308,7 @@ def test_fips_build_refusing_an_algorithm_is_one_clear_error(fake_openssl,
 def test_rewritten_fake_is_not_served_from_cache(fake_openssl, tmp_path: Path) -> None:
     """Same path, same size, rewritten within one clock tick: the cache must notice."""
     script = make_variant(fake_openssl, "1.1.1")
-    assert ossl.find()[0].version == (1, 1, 1)
+    assert binary.find()[0].version == (1, 1, 1)
     text = script.read_text().replace("OpenSSL 1.1.1w", "OpenSSL 3.3.1w")
     assert len(text) == len(script.read_text())
     stat = script.stat()
@@ -317,14 +316,14 @@ def test_rewritten_fake_is_not_served_from_cache(fake_openssl, tmp_path: Path) -
     import os
 
     os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime too
-    assert ossl.find()[0].version == (3, 3, 1)
+    assert binary.find()[0].version == (3, 3, 1)
 
 
 def test_a_candidate_that_is_not_openssl_is_passed_over(fake_openssl, tmp_path: Path) -> None:
     """Something else called `openssl` first on PATH: vncssl says why it skipped it and uses
     the next candidate (here the real one, in a well-known place)."""
     fake_openssl('echo "usage: not-openssl"\nexit 0\n')
-    info, located = ossl.find()
+    info, located = binary.find()
     assert located.source == "well-known location"
     assert info.flavour in ("OpenSSL", "LibreSSL")
     assert any("does not look like OpenSSL" in why for _, why in located.rejected)
@@ -333,20 +332,20 @@ def test_a_candidate_that_is_not_openssl_is_passed_over(fake_openssl, tmp_path: 
 def test_an_explicit_binary_that_is_not_openssl_is_refused(fake_openssl) -> None:
     script = fake_openssl('echo "usage: not-openssl"\nexit 0\n')
     with pytest.raises(UsageError, match="does not look like OpenSSL"):
-        ossl.find(str(script))
+        binary.find(str(script))
 
 
 def test_nothing_found_asks_on_a_terminal_and_checks_the_answer(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openssl_bin: str) -> None:
     """No openssl on PATH or in the usual places: the `ask` hook (the terminal prompt) is
     shown why each place was passed over, and its answer must be a working openssl."""
-    from vncssl import locate
+    from vncssl.openssl import locate
 
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(locate, "well_known_locations", lambda *a, **k: [])
     seen = []
-    info, located = ossl.find(ask=lambda rejected: seen.append(rejected) or openssl_bin)
+    info, located = binary.find(ask=lambda rejected: seen.append(rejected) or openssl_bin)
     assert located.source == "prompt" and info.flavour in ("OpenSSL", "LibreSSL")
     assert seen == [[("openssl on PATH", "not found")]]
     with pytest.raises(UsageError, match="not found"):
-        ossl.find(ask=lambda rejected: str(tmp_path / "typo" / "openssl"))
+        binary.find(ask=lambda rejected: str(tmp_path / "typo" / "openssl"))

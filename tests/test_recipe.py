@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from vncssl import names, recipe
 from vncssl.errors import UsageError
+from vncssl.teach import recipe
+from vncssl.x509 import names
 
 GUIDE = (
     "openssl req -x509 -newkey rsa -days 365 -nodes -config /usr/lib/ssl/openssl.cnf "

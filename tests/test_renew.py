@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tests.test_check import mk
 from vncssl.cli import app
-from vncssl.rfc2253 import subj_from_rfc2253
+from vncssl.x509.rfc2253 import subj_from_rfc2253
 
 runner = CliRunner()
 

@@ -14,9 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from vncssl import names, openssl, opensslcnf, recipe, shells
 from vncssl.cli import app
 from vncssl.errors import UsageError
+from vncssl.openssl import binary, opensslcnf
+from vncssl.openssl import runner as openssl_runner
+from vncssl.teach import recipe, shells
+from vncssl.x509 import names
 
 GUIDE = ("req -x509 -newkey rsa -days 365 -nodes -config openssl.cnf -keyout "
          "vnc-server-private.pem -out vnc-server.pem -subj '/CN=192.168.1.5' -addext "
@@ -30,8 +33,8 @@ def guide_argv(**kw) -> List[str]:
     return recipe.build_argv(req)
 
 
-def info(version=(1, 1, 1), flavour="OpenSSL") -> openssl.OpensslInfo:
-    return openssl.OpensslInfo("/x/openssl.exe", "openssl", flavour, version, "w",
+def info(version=(1, 1, 1), flavour="OpenSSL") -> binary.OpensslInfo:
+    return binary.OpensslInfo("/x/openssl.exe", "openssl", flavour, version, "w",
                                "OpenSSL 1.1.1w", None, False)
 
 
@@ -143,11 +146,11 @@ def ps_split(line: str) -> List[str]:
 # --- real certificates ------------------------------------------------------------------------
 
 def _run_argv(tmp_path: Path, argv: List[str]) -> None:
-    openssl.run(argv, cwd=str(tmp_path), timeout=60)
+    openssl_runner.run(argv, cwd=str(tmp_path), timeout=60)
 
 
 def _check_cert(openssl_bin: str, path: Path, cn: str) -> None:
-    out = openssl.run([openssl_bin, "x509", "-in", str(path), "-noout", "-subject",
+    out = openssl_runner.run([openssl_bin, "x509", "-in", str(path), "-noout", "-subject",
                        "-ext", "subjectAltName", "-nameopt", "utf8,sep_comma_plus"]).stdout
     assert "IP Address:192.168.1.5" in out
     assert f"CN={cn}" in out.replace("\\", "")

@@ -14,9 +14,9 @@ from typing import List
 import pytest
 from typer.testing import CliRunner
 
-from vncssl import tigervnc, tigervnc_server
 from vncssl.cli import app
-from vncssl.vncaddress import parse_target
+from vncssl.tigervnc import generations, server
+from vncssl.tigervnc.address import parse_target
 
 runner = CliRunner()
 
@@ -77,12 +77,12 @@ def test_server_xvnc_args_are_one_copy_pasteable_line(tmp_path: Path) -> None:
 
 
 def test_server_config_pl_is_perl(home: Path) -> None:
-    s = tigervnc_server.server_settings("/srv/it's.pem", "/srv/k.pem", fmt="config-pl",
+    s = server.server_settings("/srv/it's.pem", "/srv/k.pem", fmt="config-pl",
                                         version="1.14")
     assert s.text == ("$SecurityTypes = 'X509Vnc';\n$X509Cert = '/srv/it\\'s.pem';\n"
                       "$X509Key = '/srv/k.pem';\n")
     assert s.target == str(home / ".config/tigervnc/config.pl")
-    old = tigervnc_server.server_settings("/a.pem", "/b.pem", fmt="config-pl", version="1.12")
+    old = server.server_settings("/a.pem", "/b.pem", fmt="config-pl", version="1.12")
     assert old.target == str(home / ".vnc/tigervnc.conf")
 
 
@@ -120,7 +120,7 @@ def test_server_windows_steps_and_reg() -> None:
     assert r'"X509Cert"="C:\\My Files\\vnc-server.pem"' in out
     assert r'"X509Key"="C:\\vnc\\key.pem"' in out
     assert "spaces" in r.stderr
-    s = tigervnc_server.server_settings(r"C:\vnc\c.pem", r"C:\vnc\k.pem", fmt="windows")
+    s = server.server_settings(r"C:\vnc\c.pem", r"C:\vnc\k.pem", fmt="windows")
     assert s.reg is not None and s.reg.startswith("Windows Registry Editor Version 5.00\r\n")
     assert not [n for n in s.notices if n.code == "PATH_SPACES"]
 
@@ -156,7 +156,7 @@ def test_write_creates_config_pl_and_keeps_1_last(home: Path, tmp_path: Path) ->
     assert text.startswith("# added by vncssl\n$SecurityTypes = 'X509Vnc';\n")
     assert text.endswith("1;\n")
     assert "previous version" not in r.stdout
-    merged = tigervnc_server.merge_config(
+    merged = server.merge_config(
         "$localhost = \"no\";\n$SecurityTypes = \"VncAuth\";\n1;\n",
         {"SecurityTypes": "X509Vnc", "X509Cert": "/c"}, perl=True)
     assert merged == ("$localhost = \"no\";\n$SecurityTypes = 'X509Vnc';\n"
@@ -174,18 +174,18 @@ def test_write_refuses_a_symlinked_config(home: Path, tmp_path: Path) -> None:
 
 
 def test_generation_from_folders_and_windows_paths(home: Path) -> None:
-    assert tigervnc.generation(None).modern
+    assert generations.generation(None).modern
     (home / ".vnc").mkdir()
-    assert not tigervnc.generation(None).modern
+    assert not generations.generation(None).modern
     (home / ".config/tigervnc").mkdir(parents=True)
-    assert tigervnc.generation(None).modern
+    assert generations.generation(None).modern
     win = {"APPDATA": r"C:\Users\Jo Doe\AppData\Roaming"}
-    assert tigervnc.locations(True, win, "win32").x509_ca == \
+    assert generations.locations(True, win, "win32").x509_ca == \
         r"C:\Users\Jo Doe\AppData\Roaming\TigerVNC\x509_ca.pem"
-    assert tigervnc.locations(False, win, "win32").x509_ca == \
+    assert generations.locations(False, win, "win32").x509_ca == \
         r"C:\Users\Jo Doe\AppData\Roaming\vnc\x509_ca.pem"
     with pytest.raises(Exception, match="not a version"):
-        tigervnc.generation("latest")
+        generations.generation("latest")
 
 
 # --- viewer -------------------------------------------------------------------------------
@@ -318,9 +318,9 @@ def test_the_installed_tigervnc_decides_the_layout(home: Path, tmp_path: Path) -
     reads ~/.vnc), whatever folders exist."""
     import shutil
 
-    from vncssl import tigervnc
+    from vncssl.tigervnc import generations
 
-    found = tigervnc.installed_version(["Xvnc"])
+    found = generations.installed_version(["Xvnc"])
     if shutil.which("Xvnc") is None:
         pytest.skip("Xvnc is not installed")
     assert found is not None and found[1] == "Xvnc"
@@ -328,6 +328,6 @@ def test_the_installed_tigervnc_decides_the_layout(home: Path, tmp_path: Path) -
     os.chdir(tmp_path)
     r = runner.invoke(app, ["tigervnc", "server", "--json"])
     assert r.exit_code == 0, r.output
-    modern = tigervnc.parse_version(found[0]) >= tigervnc.MODERN
+    modern = generations.parse_version(found[0]) >= generations.MODERN
     want = home / (".config/tigervnc/config" if modern else ".vnc/config")
     assert str(want) in r.stdout

@@ -1,7 +1,11 @@
 """The command line: each command parses, calls one domain function, renders the result.
 
-Command modules register themselves on `app`; they import domain code inside the command
-functions so that `vncssl --version` and `--help` stay cheap.
+Command modules register themselves on `app` (one module per command group; `options` holds
+what several share); they import domain code inside the command functions so that
+`vncssl --version` and `--help` stay cheap. `ui` is the one Rich console and the error
+boundary that turns VncsslError into a message and an exit code.
+
+May import: everything in vncssl (it is the top layer); nothing below imports it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def _root(
 from vncssl.cli import create as _create  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401
+from vncssl.cli import inspect as _inspect  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
 from vncssl.cli import probe as _probe  # noqa: E402,F401
 from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401

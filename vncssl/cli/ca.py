@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
-    from vncssl.ca import Issuer
-    from vncssl.fleet import BatchResult, Host, HostOutcome
+    from vncssl.ca.authority import Issuer
+    from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
     name="ca",
@@ -54,9 +53,9 @@ def ca_init(
 
       $ vncssl ca init --dir ~/vnc-ca --name "Example Ltd VNC CA"
     """
-    from vncssl import ca
+    from vncssl.ca import authority
 
-    r = ca.init(dir, name=name, days=days, key_type=key_type, openssl_path=openssl_path,
+    r = authority.init(dir, name=name, days=days, key_type=key_type, openssl_path=openssl_path,
                 force=force, timeout=timeout)
     if json_output:
         ui.print_json(r)
@@ -116,9 +115,9 @@ def ca_issue(
     """
     import functools
 
-    from vncssl import ca
-    from vncssl import names as names_mod
+    from vncssl.ca import authority, issuance
     from vncssl.errors import UsageError
+    from vncssl.x509 import names as names_mod
 
     if from_file and (ip or dns):
         raise UsageError("--from and --ip/--dns do not mix.",
@@ -126,13 +125,13 @@ def ca_issue(
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: must be at least 1.", "")
     # The CA is loaded only once the input (hosts file or names) is known to be good.
-    load = functools.partial(ca.load, ca_dir, days=days, key_type=key_type,
+    load = functools.partial(authority.load, ca_dir, days=days, key_type=key_type,
                              openssl_path=openssl_path, timeout=timeout)
     if from_file:
         from pathlib import Path
 
-        from vncssl import fleet
-        from vncssl.certinfo import read_pem_file
+        from vncssl.ca import fleet
+        from vncssl.x509.certinfo import read_pem_file
 
         hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
         _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
@@ -142,7 +141,7 @@ def ca_issue(
         raise UsageError("No names for the certificate.",
                          "Pass --ip and/or --dns, or --from HOSTS_FILE for many servers.")
     iss = load()
-    r = ca.issue(iss, names, cert, key, force=force)
+    r = issuance.issue(iss, names, cert, key, force=force)
     if json_output:
         ui.print_json(r)
         return
@@ -178,7 +177,7 @@ def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
                jobs: Optional[int], *, quiet: bool) -> BatchResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from vncssl import fleet
+    from vncssl.ca import fleet
 
     if quiet:
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
@@ -232,7 +231,7 @@ def ca_bundle(
 
       $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem
     """
-    from vncssl.bundle import bundle
+    from vncssl.x509.bundle import bundle
 
     r = bundle(certs, out, keep_newest=keep_newest, force=force, openssl_path=openssl_path,
                timeout=timeout)

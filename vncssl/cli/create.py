@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
-    from vncssl.create import CreateResult, Plan
-    from vncssl.interfaces import Address
+    from vncssl.commands.create import CreateResult, Plan
+    from vncssl.net.interfaces import Address
 
 
 
@@ -57,8 +56,8 @@ def create(
 
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
-    from vncssl import names as names_mod
-    from vncssl.create import execute, plan
+    from vncssl.commands.create import execute, plan
+    from vncssl.x509 import names as names_mod
 
     names = names_mod.collect(ip or [], dns or [])
     if not names:
@@ -82,8 +81,8 @@ def create(
 
 
 def _pick_address(*, interactive: bool, quiet: bool) -> str:
-    from vncssl import interfaces
     from vncssl.errors import UsageError
+    from vncssl.net import interfaces
 
     addresses = interfaces.ranked()
     best = interfaces.best(addresses)
@@ -124,7 +123,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
 
 def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
-    from vncssl import shells
+    from vncssl.teach import shells
 
     rendered = shells.render(p.argv, shell, p.openssl)
     if as_json:
@@ -142,7 +141,7 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
     if explain:
         from rich.markup import escape
 
-        from vncssl.explain import explain_argv
+        from vncssl.teach.explain import explain_argv
 
         ui.console.print()
         for part, meaning in explain_argv(p.argv, p.openssl):
@@ -190,7 +189,7 @@ def ips(json_output: JsonOpt = False) -> None:
     """
     import dataclasses
 
-    from vncssl import interfaces
+    from vncssl.net import interfaces
 
     addresses = interfaces.ranked()
     if json_output:
@@ -203,7 +202,7 @@ def ips(json_output: JsonOpt = False) -> None:
 def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
     from rich.table import Table
 
-    from vncssl import interfaces
+    from vncssl.net import interfaces
 
     best = interfaces.best(addresses)
     table = Table("#", "address", "interface", "kind", "")

@@ -7,8 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 
 
@@ -37,7 +36,7 @@ def csr(
 
       $ vncssl csr --dns computer1.local.example.com
     """
-    from vncssl.csr import make
+    from vncssl.commands.csr import make
 
     r = make(dns or [], ip or [], key=key, out=out, key_type=key_type,
              openssl_path=openssl_path, force=force, timeout=timeout)

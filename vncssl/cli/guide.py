@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 
 if TYPE_CHECKING:
-    from vncssl.guide import Command, Guide
+    from vncssl.teach.guide import Command, Guide
 
 _FENCE = {"posix": "sh", "cmd": "bat", "powershell": "powershell", "openssl-prompt": "text"}
 
@@ -41,8 +40,8 @@ def guide(
 
       $ vncssl guide --print --os windows --ip 192.168.1.5
     """
-    from vncssl import guide as guide_mod
     from vncssl.errors import UsageError
+    from vncssl.teach import guide as guide_mod
 
     if os_name is not None and os_name.lower() not in guide_mod.OSES:
         raise UsageError(f"--os {os_name!r} is not one of {', '.join(guide_mod.OSES)}.",
@@ -79,7 +78,7 @@ def markdown(g: Guide) -> str:
 
 
 def _wiki() -> str:
-    from vncssl.guide import WIKI
+    from vncssl.teach.guide import WIKI
 
     return WIKI
 
@@ -122,8 +121,8 @@ def _runnable(cmd: Command) -> bool:
 def _run(cmd: Command, g: Guide) -> None:
     """Run a step's command the safe way: openssl reads via openssl.run; creating goes
     through `vncssl create` (temp dir, 0600 key, never overwriting)."""
-    from vncssl import openssl
     from vncssl.errors import VncsslError
+    from vncssl.openssl import runner
 
     try:
         if cmd.run == "ips":
@@ -131,13 +130,13 @@ def _run(cmd: Command, g: Guide) -> None:
 
             ips(json_output=False)
         elif cmd.run == "create":
-            from vncssl import names
             from vncssl.cli.create import _render_result
-            from vncssl.create import execute, plan
+            from vncssl.commands.create import execute, plan
+            from vncssl.x509 import names
 
             _render_result(execute(plan([names.Name("IP", g.facts.ip)])))
         elif cmd.argv:
-            ui.console.out(openssl.run(cmd.argv, timeout=30).stdout.rstrip(), highlight=False)
+            ui.console.out(runner.run(cmd.argv, timeout=30).stdout.rstrip(), highlight=False)
     except VncsslError as exc:
         ui.error(exc)
     except typer.Exit:

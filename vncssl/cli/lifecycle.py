@@ -1,4 +1,4 @@
-"""`vncssl inspect`, `check`, `expiry`, `renew`: a certificate's life after `create`."""
+"""`vncssl expiry` and `renew`: a certificate's life after `create`."""
 
 from __future__ import annotations
 
@@ -7,124 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli import app, ui
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
 
 if TYPE_CHECKING:
-    from vncssl.inspection import Inspection
-    from vncssl.openssl import OpensslInfo
-    from vncssl.renew import RenewPlan, RenewResult
-
-
-def _openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
-    from vncssl import openssl
-
-    return openssl.find(path, timeout=timeout)[0]
-
-
-@app.command(rich_help_panel="Check and maintain")
-@ui.boundary
-def inspect(
-    cert: Annotated[Path, typer.Argument(metavar="CERT", help="Certificate file (PEM or DER).")],
-    key: Annotated[Optional[Path], typer.Option(help="Private key: does it match? Is it "
-                                                "kept private?", show_default=False)] = None,
-    openssl_path: OpensslOpt = None,
-    timeout: TimeoutOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Show what a certificate says: names, dates, fingerprint, key, chain, key-file problems.
-
-    Example:
-
-      $ vncssl inspect vnc-server.pem
-
-      $ vncssl inspect vnc-server.pem --key vnc-server-private.pem --json
-    """
-    from vncssl import inspection
-
-    r = inspection.inspect(_openssl(openssl_path, timeout), cert, key, timeout=timeout)
-    if json_output:
-        data = ui.to_jsonable(r)
-        if key is None:
-            data.pop("key_matches")
-            data.pop("key_file")
-        ui.print_json(data)
-        return
-    _render_inspection(r)
-
-
-def _render_inspection(r: Inspection) -> None:
-    # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
-    names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
-    left = f"{r.days_left} days left" if r.days_left >= 0 else f"EXPIRED {-r.days_left} days ago"
-    key = f"{r.key.type}" + (f" {r.key.bits} bits" if r.key.bits else "") + \
-        (f" ({r.key.curve})" if r.key.curve else "")
-    rows = [
-        ("file", r.path), ("subject", r.subject), ("issuer", r.issuer),
-        ("self-signed", "yes" if r.self_signed else "no"), ("CA", "yes" if r.is_ca else "no"),
-        ("names (SAN)", names), ("valid from", r.not_before),
-        ("valid until", f"{r.not_after} ({left})"), ("SHA-256", r.fingerprint_sha256),
-        ("signature", r.signature_algorithm), ("key", key),
-    ]
-    if r.key_matches is not None:
-        rows.append(("key file", f"{r.key_file}: " + ("[green]matches[/]" if r.key_matches
-                                                       else "[red]does NOT match[/]")))
-    for label, value in rows:
-        ui.console.print(f"[bold]{label:<12}[/] {value}", soft_wrap=True)
-    if r.chain:
-        ui.console.print(f"\nThe file holds a chain of {len(r.chain)} certificates:")
-        for i, c in enumerate(r.chain):
-            ui.console.print(f"  {i}. {c.subject} (issuer {c.issuer}; until {c.not_after}; "
-                             f"{'CA' if c.is_ca else 'not a CA'}) {c.fingerprint_sha256}",
-                             soft_wrap=True)
-    for w in r.warnings:
-        ui.err_console.print(f"[yellow]Warning:[/] {w.message} {w.fix}", soft_wrap=True)
-
-
-@app.command(rich_help_panel="Check and maintain")
-@ui.boundary
-def check(
-    cert: Annotated[Path, typer.Argument(
-        metavar="CERT", help="The server's certificate (a chain file too).")],
-    host: Annotated[str, typer.Option(help="The name or address viewers type.")],
-    ca: Annotated[Optional[Path], typer.Option(
-        help="The viewer's X509CA file. Default: CERT itself (the guide's setup).",
-        show_default=False)] = None,
-    key: Annotated[Optional[Path], typer.Option(help="The server's private key: check it "
-                                                "too.", show_default=False)] = None,
-    openssl_path: OpensslOpt = None,
-    timeout: TimeoutOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
-    """Will the TigerVNC viewer accept this certificate for HOST, without any prompt?
-
-    Exit 0: it connects silently; 1: it would ask or refuse (the problems say why and how to
-    fix them); 2: bad input; 3: openssl failed.
-
-    Example:
-
-      $ vncssl check vnc-server.pem --host 192.168.1.5
-
-      $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
-    """
-    from vncssl.verdict import check_files
-
-    v = check_files(_openssl(openssl_path, timeout), cert, host, ca, key, timeout=timeout)
-    if json_output:
-        ui.print_json(v)
-    elif v.accepted:
-        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
-                         f"this certificate, no questions asked.", soft_wrap=True)
-    else:
-        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
-                         f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
-                         soft_wrap=True)
-        for p in v.problems:
-            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
-            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
-    if not v.accepted:
-        raise typer.Exit(1)
+    from vncssl.commands.renew import RenewPlan, RenewResult
 
 
 @app.command(rich_help_panel="Check and maintain")
@@ -147,9 +34,9 @@ def expiry(
 
       $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
     """
-    from vncssl.expiry import expiry as check_expiry
+    from vncssl.x509.expiry import expiry as check_expiry
 
-    r = check_expiry(_openssl(openssl_path, timeout), cert, within, timeout=timeout)
+    r = check_expiry(find_openssl(openssl_path, timeout), cert, within, timeout=timeout)
     if json_output:
         ui.print_json(r)
     elif r.expired:
@@ -204,7 +91,7 @@ def renew(
 
       $ vncssl renew --cert vnc-server.pem --key vnc-server-private.pem --yes
     """
-    from vncssl import renew as renew_mod
+    from vncssl.commands import renew as renew_mod
     from vncssl.errors import UsageError
 
     p = renew_mod.plan(cert, key, days=days, reuse_key=reuse_key, openssl_path=openssl_path,
@@ -233,7 +120,7 @@ def renew(
 
 
 def _render_renew_plan(p: RenewPlan) -> None:
-    from vncssl.renew import describe
+    from vncssl.commands.renew import describe
 
     d = describe(p)
     c = ui.err_console

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from vncssl.openssl.binary import OpensslInfo
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 OpensslOpt = Annotated[Optional[str], typer.Option(
@@ -17,3 +20,10 @@ KeyTypeOpt = Annotated[str, typer.Option(
     "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
+
+
+def find_openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
+    """The openssl a command uses (--openssl, VNCSSL_OPENSSL, PATH, well-known places)."""
+    from vncssl.openssl import binary
+
+    return binary.find(path, timeout=timeout)[0]

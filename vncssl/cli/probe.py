@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt
 
 if TYPE_CHECKING:
-    from vncssl.probe import ProbeReport
+    from vncssl.tigervnc.probe import ProbeReport
 
 
 @app.command(rich_help_panel="Use with TigerVNC")
@@ -42,13 +41,13 @@ def probe(
     Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
     2 bad input, 3 could not connect or protocol failure.
     """
-    from vncssl import openssl
-    from vncssl import probe as probe_mod
-    from vncssl.vncaddress import parse_target
+    from vncssl.openssl import binary, runner
+    from vncssl.tigervnc import probe as probe_mod
+    from vncssl.tigervnc.address import parse_target
 
-    openssl.check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
+    runner.check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
-    ossl = openssl.find(openssl_path)[0]
+    ossl = binary.find(openssl_path)[0]
     report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
     if json_output:
         ui.print_json(report.to_json())

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from vncssl import ui
-from vncssl.cli import app
+from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
-    from vncssl.tigervnc_server import ServerSettings
-    from vncssl.tigervnc_viewer import ViewerSettings
+    from vncssl.tigervnc.server import ServerSettings
+    from vncssl.tigervnc.viewer import ViewerSettings
 
 tigervnc_app = typer.Typer(
     help="Load the certificate into the TigerVNC server and viewer (the guide's last step).\n\n"
@@ -66,7 +65,7 @@ def server(
 
       $ vncssl tigervnc server --format windows        # WinVNC steps and a .reg file
     """
-    from vncssl import tigervnc_server
+    from vncssl.tigervnc import server as tigervnc_server
 
     s = tigervnc_server.server_settings(cert, key, security_types=security_types, fmt=fmt,
                                         version=version)
@@ -133,9 +132,10 @@ def viewer(
 
       $ vncssl tigervnc viewer --format windows --cert "C:\\\\Users\\\\me\\\\vnc-server.pem"
     """
-    from vncssl import openssl, tigervnc_viewer
+    from vncssl.openssl import binary
+    from vncssl.tigervnc import viewer as tigervnc_viewer
 
-    ossl = openssl.find(openssl_path, timeout=timeout)[0]
+    ossl = binary.find(openssl_path, timeout=timeout)[0]
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
     if install:

@@ -1,0 +1,216 @@
+"""`vncssl create`: plan the guide's command, run it safely, prove the result.
+
+plan() resolves everything and writes nothing (it is all `--dry-run` needs); execute() runs
+the one `openssl req`, then checks the result with openssl before anything is moved into
+place. openssl processes per run: `version -a` (cached per binary), `req`, `x509` (all cert
+facts in one call), `pkey` (the key's public half, to prove the pair matches).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from vncssl.commands import readback
+from vncssl.errors import UsageError
+from vncssl.fs import atomic, targets, workdir, writes
+from vncssl.fs.synced import synced_folder
+from vncssl.notice import Notice
+from vncssl.openssl import binary, opensslcnf, runner
+from vncssl.openssl.binary import OpensslInfo
+from vncssl.openssl.locate import Located
+from vncssl.teach import recipe
+from vncssl.x509 import certfacts, certinfo
+from vncssl.x509.names import Name
+
+BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
+
+
+@dataclass
+class Plan:
+    request: recipe.CertRequest  # as shown to the user (their paths, `openssl` as typed)
+    openssl: OpensslInfo
+    located: Located
+    config: opensslcnf.ConfigChoice
+    cert: targets.Target
+    key: targets.Target
+    notices: List[Notice] = field(default_factory=list)
+    timeout: Optional[float] = None
+    force: bool = False
+    backup: bool = False  # renew: keep the replaced pair as NAME.<time>.bak
+
+    @property
+    def argv(self) -> List[str]:
+        return recipe.build_argv(self.request)
+
+    @property
+    def command(self) -> str:
+        return recipe.render_posix(self.argv)
+
+
+@dataclass
+class CreateResult:
+    cert: str
+    key: str
+    cert_mode: Optional[str]
+    key_mode: Optional[str]
+    names: List[Dict[str, str]]
+    subject: str
+    not_before: str
+    not_after: str
+    days: int
+    fingerprint_sha256: str
+    key_type: str
+    replaced: List[str]
+    backups: List[str]
+    command: str
+    openssl: Dict[str, str]
+    config: Dict[str, Optional[str]]
+    notices: List[Notice]
+    next_steps: List[str]
+
+
+def plan(
+    names: Sequence[Name],
+    *,
+    days: int = recipe.DEFAULT_DAYS,
+    key_type: str = "rsa",
+    cert: str = recipe.DEFAULT_CERT,
+    key: str = recipe.DEFAULT_KEY,
+    openssl_path: Optional[str] = None,
+    config: Optional[str] = None,
+    subject: Optional[str] = None,
+    force: bool = False,
+    timeout: Optional[float] = None,
+    ask_openssl: Optional[Callable] = None,
+    dry_run: bool = False,
+) -> Plan:
+    """Validate everything, find openssl and a config; run nothing but `version -a`."""
+    if not names:
+        raise UsageError("No names for the certificate.", "Pass --ip and/or --dns.")
+    spec = recipe.parse_key_type(key_type)
+    recipe.check_days(days)
+    # A dry run only shows the command: existing files are reported, not refused.
+    cert_t = targets.check_target(Path(cert), "certificate", force=force or dry_run)
+    key_t = targets.check_target(Path(key), "private key", force=force or dry_run)
+    targets.check_distinct(cert_t, key_t)
+    timeout = runner.default_timeout() if timeout is None else timeout
+    info, located = binary.find(openssl_path, ask=ask_openssl, timeout=timeout)
+    if spec.algorithm == "ed25519" and not info.supports_ed25519:
+        raise UsageError(f"{info.version_text} cannot make Ed25519 keys.",
+                         "Use --key-type rsa (the guide's) or ec.")
+    choice = opensslcnf.choose(config, openssl_path=info.path, openssldir=info.openssldir,
+                               needs_dn=info.needs_distinguished_name)
+    notices: List[Notice] = []
+    config_shown = choice.path or BUILTIN_CONFIG_NAME
+    if choice.path is None:
+        notices.append(Notice("builtin-config", "No usable openssl.cnf was found, so vncssl "
+                              "uses a minimal one of its own (written to a private temporary "
+                              "folder and removed afterwards).",
+                              "Pass --config to use a specific openssl.cnf."))
+    if not info.supports_addext:
+        notices.append(Notice("no-addext", f"{info.version_text} has no -addext, so the "
+                              f"subjectAltName goes into a config section [{recipe.SAN_SECTION}]"
+                              " (selected with -extensions) instead.",
+                              "Nothing to do; a newer openssl makes the guide's exact command."))
+    request = recipe.CertRequest(
+        names=tuple(names), days=days, key_type=spec, cert=cert, key=key,
+        config=config_shown, openssl=located.display, subject=subject,
+        use_addext=info.supports_addext)
+    notices += advice(names, key_t.path)
+    existing = [t for t in (cert_t, key_t) if t.exists]
+    if dry_run and existing and not force:
+        notices.append(Notice("exists", " and ".join(str(t.path) for t in existing)
+                              + " already exist" + ("s" if len(existing) == 1 else "")
+                              + ": the real run refuses to replace them without --force."))
+    return Plan(request, info, located, choice, cert_t, key_t, notices, timeout, force)
+
+
+def advice(names: Sequence[Name], key_path: Path) -> List[Notice]:
+    out: List[Notice] = []
+    service = synced_folder(key_path)
+    if service:
+        out.append(Notice("synced-folder", f"The private key is in a folder synced by {service} "
+                          f"({key_path.parent}).", "Move it somewhere that is not synced or "
+                          "backed up (the guide's advice), e.g. with --key."))
+    if not any(n.kind == "IP" for n in names):
+        out.append(Notice("no-ip-san", "The certificate names no IP address: viewers must "
+                          "connect with the DNS name; typing the IP gives a hostname mismatch "
+                          "(TigerVNC never matches an IP against the CN).",
+                          "Add --ip ADDRESS if viewers connect by IP."))
+    ips = [n.value for n in names if n.kind == "IP"]
+    if ips and all(ip.startswith("127.") or ip == "::1" for ip in ips) and len(ips) == len(names):
+        out.append(Notice("loopback-only", "The certificate names only loopback addresses: it "
+                          "serves viewers on this machine or through an SSH tunnel.",
+                          "Add the LAN address viewers type (see `vncssl ips`)."))
+    return out
+
+
+def execute(p: Plan) -> CreateResult:
+    cert_dir, key_dir = p.cert.path.parent, p.key.path.parent
+    with contextlib.ExitStack() as stack:
+        key_work = stack.enter_context(workdir.private_workdir(key_dir))
+        cert_work = key_work if cert_dir == key_dir else stack.enter_context(
+            workdir.private_workdir(cert_dir))
+        key_tmp, cert_tmp = key_work / "key.pem", cert_work / "cert.pem"
+        writes.precreate_private(key_tmp)
+        writes.precreate_public(cert_tmp)
+        config_path = config_for_run(p, key_work)
+        run_req = dataclasses.replace(p.request, openssl=p.openssl.path, key=str(key_tmp),
+                                      cert=str(cert_tmp), config=config_path)
+        runner.run(recipe.build_argv(run_req), timeout=p.timeout, cwd=str(key_work),
+                    what="openssl req")
+        facts = readback.verify(p.openssl, p.request, p.argv, cert_tmp, key_tmp,
+                                timeout=p.timeout)
+        replaced = [str(t.path) for t in (p.key, p.cert) if t.path.exists()]
+        backups = atomic.install([(key_tmp, p.key), (cert_tmp, p.cert)], force=p.force,
+                                backup=p.backup)
+    return dataclasses.replace(result_of(p, facts, replaced),
+                               backups=[str(b) for b in backups])
+
+
+def config_for_run(p: Plan, work: Path) -> str:
+    base_text = None
+    if p.config.path is None:
+        base_text = opensslcnf.MINIMAL_CONFIG
+    if not p.request.use_addext:
+        if base_text is None:
+            base_text = certinfo.read_pem_file(Path(p.config.path or ""))
+        base_text = opensslcnf.san_config(base_text, recipe.SAN_SECTION, p.request.san)
+    if base_text is None:
+        return p.config.path or ""
+    path = work / BUILTIN_CONFIG_NAME
+    writes.write_text(path, base_text, 0o600)
+    return str(path)
+
+
+def result_of(p: Plan, facts: certfacts.CertFacts, replaced: List[str]) -> CreateResult:
+    cert_abs, key_abs = str(p.cert.path), str(p.key.path)
+    return CreateResult(
+        cert=cert_abs, key=key_abs, cert_mode=targets.mode_text(p.cert.path),
+        key_mode=targets.mode_text(p.key.path),
+        names=[{"type": n.kind, "value": n.value} for n in p.request.names],
+        subject=facts.subject, not_before=facts.not_before, not_after=facts.not_after,
+        days=p.request.days, fingerprint_sha256=facts.fingerprint_sha256,
+        key_type=p.request.key_type.text, replaced=replaced, backups=[], command=p.command,
+        openssl={"path": p.openssl.path, "version": p.openssl.version_text,
+                 "found_by": p.located.source},
+        config={"path": p.config.path, "reason": p.config.reason},
+        notices=p.notices, next_steps=next_steps(cert_abs, key_abs, p.request.names),
+    )
+
+
+def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
+    host = names[0].value
+    return [
+        f"Server: enable an X509 security type and load the pair, e.g. "
+        f"`Xvnc -SecurityTypes X509Vnc -X509Cert {cert} -X509Key {key}` "
+        f"(or `vncssl tigervnc server --cert {cert} --key {key}`).",
+        f"Viewer: copy {os.path.basename(cert)} (never the key) to each viewer and use it as "
+        f"X509CA: `vncviewer -X509CA {os.path.basename(cert)} {host}`.",
+        "Renew before it expires: `vncssl expiry " + os.path.basename(cert) + "` tells when.",
+    ]

@@ -1,0 +1,71 @@
+"""Creating files with their final mode from the first byte (keys 0600), and facts about
+the disk they land on."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from vncssl.errors import WriteFailed
+from vncssl.fs.oserror import fix_for
+
+KEY_MODE = 0o600
+
+
+def create(path: Path, mode: int, what: str) -> int:
+    try:
+        return os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                       | getattr(os, "O_BINARY", 0), mode)
+    except OSError as exc:
+        raise WriteFailed(f"Cannot create the {what} {path}: {exc.strerror}.",
+                          fix_for(exc)) from None
+
+
+def write_all(fd: int, path: Path, data: bytes, what: str) -> None:
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise WriteFailed(f"Cannot write the {what} {path}: {exc.strerror}.",
+                          fix_for(exc)) from None
+
+
+def precreate_private(path: Path) -> None:
+    """Create an empty 0600 file so openssl writes the key into a file that was private from
+    its first byte (openssl keeps an existing file's mode; older ones create 0644)."""
+    os.close(create(path, KEY_MODE, "private file"))
+
+
+def precreate_public(path: Path) -> None:
+    """Create an empty file with the user's usual mode (0666 less their umask): a
+    certificate is public, and openssl itself runs under umask 077."""
+    os.close(create(path, 0o666, "file"))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    write_all(create(path, KEY_MODE, "private file"), path, data, "private file")
+
+
+def write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    # newline="\n" semantics: the text is written byte for byte, on Windows too.
+    write_all(create(path, mode, "file"), path, text.encode("utf-8"), "file")
+
+
+def disk_full(folder: Path, reserve: int = 64 * 1024) -> bool:
+    """True when the file system holding `folder` has (almost) no space left for us. openssl
+    3.0 exits 0 even when writing its output failed, so an empty or cut-off file plus this
+    is how vncssl tells a full disk from a broken binary."""
+    if not hasattr(os, "statvfs"):
+        return False
+    try:
+        st = os.statvfs(str(folder))
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < reserve or (st.f_files > 0 and st.f_favail == 0)
+
+
+def timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")

@@ -1,0 +1,120 @@
+"""`vncssl probe`: fetch a live server's certificate (`rfb.fetch`) and judge it with
+`vncssl.verdict.judge`, the same rules `vncssl check` uses, for the name the user typed.
+A server that stops before TLS is reported as the problem it is (no TLS, anonymous TLS, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from vncssl.openssl.runner import check_timeout
+from vncssl.tigervnc import rfb
+from vncssl.tigervnc.address import parse_target
+
+
+@dataclass
+class ProbeReport:
+    server: str
+    rfb_version: str
+    security_types: List[str]
+    vencrypt_subtypes: List[str]
+    tls: Optional[Dict[str, Optional[str]]]
+    certificate: Optional[Any]  # inspection.Inspection (what `vncssl inspect` shows)
+    accepted: bool
+    problems: List[Any]  # verdict.Problem
+    ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
+
+    def to_json(self) -> Dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "ca"}
+        if d["certificate"] is not None:  # the inspect object: no key-file fields here
+            d["certificate"].pop("key_file", None)
+            d["certificate"].pop("key_matches", None)
+        return d
+
+
+def default_ca(env: Any = os.environ) -> Optional[Path]:
+    """The viewer's default X509CA file on this machine, newest layout first."""
+    from vncssl.tigervnc import generations
+
+    for modern in (True, False):
+        p = Path(generations.locations(modern, env).x509_ca)
+        if p.is_file():
+            return p
+    return None
+
+
+def _protocol_problem(f: rfb.Fetched) -> Any:
+    from vncssl.x509.verdict import Problem
+
+    offered = ", ".join(f.security_types) or "nothing"
+    if f.stop == "no-vencrypt":
+        return Problem("no-tls", f"The server offers no TLS at all (security types: {offered}):"
+                       " the connection is not encrypted with a certificate.",
+                       "Set SecurityTypes to X509Vnc (or X509Plain) with X509Cert and "
+                       "X509Key: `vncssl tigervnc server`.")
+    if f.stop == "no-x509":
+        anon = [s for s in f.vencrypt_subtypes if s.startswith("TLS")]
+        if anon:
+            return Problem("anonymous-tls", "The server offers only anonymous TLS ("
+                           + ", ".join(anon) + "): encrypted, but there is no certificate, "
+                           "so the viewer cannot know who it talks to.",
+                           "Offer X509Vnc (or X509Plain) instead: `vncssl tigervnc server`.")
+        return Problem("no-tls", "The server offers VeNCrypt without TLS ("
+                       + ", ".join(f.vencrypt_subtypes) + ").",
+                       "Offer X509Vnc: `vncssl tigervnc server`.")
+    if f.stop == "tls-not-ready":
+        said = f" The server said: \"{f.detail}\"." if f.detail else ""
+        return Problem("tls-setup-failed", f"The server accepted {f.chosen} but could not "
+                       "set up TLS (it answered 0): usually X509Cert/X509Key cannot be read, "
+                       "the key is encrypted or does not match the certificate." + said,
+                       "Check the server log, and `vncssl check CERT --key KEY` on the "
+                       "server's files.")
+    return Problem("tls-handshake-failed", f"The TLS handshake with {f.server} failed: "
+                   f"{f.detail}. The server could not use its certificate or key (a key "
+                   "that does not match, a keyUsage without digitalSignature).",
+                   "Check the server log, and `vncssl check CERT --key KEY` on the "
+                   "server's files.")
+
+
+def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
+            timeout: Optional[float] = None, env: Any = os.environ) -> ProbeReport:
+    from vncssl.x509 import certinfo
+    from vncssl.x509.verdict import judge
+
+    if timeout is not None:
+        check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
+    target = parse_target(target_text)
+    ca_path = Path(ca) if ca else default_ca(env)
+    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
+    ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
+               "store") if ca_path else "system trust store only (no X509CA file found)"
+    f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT)
+    report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
+                         f.tls, None, False, [], ca_note)
+    if f.stop or not f.chain_pem:
+        report.problems = [_protocol_problem(f)]
+        return report
+    chain, inspection = _read_fetched(ossl, f, timeout)
+    verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
+    report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
+        verdict.problems
+    return report
+
+
+def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[List[Any], Any]:
+    """The fetched chain as CertFacts (for the verdict) and as the `inspect` object (for the
+    report), read once by openssl from a private temp file that is removed at once."""
+    from vncssl.fs import workdir, writes
+    from vncssl.x509 import certinfo
+    from vncssl.x509.inspection import inspect
+
+    with workdir.scratch_dir("vncssl-probe-") as work:
+        path = work / "server-chain.pem"
+        writes.write_text(path, "".join(f.chain_pem), 0o600)
+        chain = certinfo.read_chain(ossl, path, timeout=timeout)
+    inspection = inspect(ossl, path, timeout=timeout, chain=chain)
+    inspection.path = f.server
+    return chain, inspection

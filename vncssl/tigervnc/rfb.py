@@ -1,0 +1,196 @@
+"""A VNC client that goes exactly as far as the server's certificate: RFB 3.8, VeNCrypt 0.2,
+an X509 subtype, the TLS handshake (verification off: we only *fetch* the chain), then close.
+It never sends credentials. `fetch` returns what the server said; judging it is `probe`'s job.
+
+Protocol: RFC 6143 and TigerVNC's CSecurityVeNCrypt.cxx (summary in TIGERVNC-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from vncssl.errors import ConnectFailed
+from vncssl.tigervnc.address import Target, is_dns_name
+
+VENCRYPT = 19
+SECURITY_TYPES = {0: "Invalid", 1: "None", 2: "VncAuth", 5: "RA2", 6: "RA2ne", 16: "Tight",
+                  19: "VeNCrypt", 22: "XVP", 30: "DH", 113: "MSLogonII", 129: "RA2_256",
+                  130: "RA2ne_256"}
+SUBTYPES = {256: "Plain", 257: "TLSNone", 258: "TLSVnc", 259: "TLSPlain", 260: "X509None",
+            261: "X509Vnc", 262: "X509Plain"}
+X509_PREFERENCE = (260, 261, 262)  # X509None first: nothing would be asked after TLS anyway
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass
+class Fetched:
+    """What the server said, in order. `stop` says why the probe stopped before TLS, if it
+    did: "no-vencrypt", "no-x509", "tls-not-ready", "tls-handshake"."""
+
+    server: str
+    rfb_version: str
+    security_types: List[str]
+    vencrypt_subtypes: List[str] = field(default_factory=list)
+    chosen: Optional[str] = None
+    tls: Optional[Dict[str, Optional[str]]] = None
+    chain_pem: List[str] = field(default_factory=list)
+    stop: Optional[str] = None
+    detail: str = ""
+
+
+class _Conn:
+    def __init__(self, target: Target, timeout: float) -> None:
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.where = target.display
+        try:
+            self.sock = socket.create_connection((target.host, target.port), timeout=timeout)
+        except socket.timeout:
+            raise ConnectFailed(f"No answer from {self.where} within {timeout:g} s.",
+                                "Check the address, the display number and firewalls.") from None
+        except OSError as exc:
+            raise ConnectFailed(f"Cannot connect to {self.where}: {exc.strerror or exc}.",
+                                "Is the VNC server running and listening on that port? "
+                                "Check the display number (:1 is port 5901).") from None
+
+    def left(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise ConnectFailed(f"{self.where} did not finish the handshake within "
+                                f"{self.timeout:g} s.", "Raise --timeout, or check the server.")
+        return remaining
+
+    def recv(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            self.sock.settimeout(self.left())
+            try:
+                chunk = self.sock.recv(n - len(data))
+            except socket.timeout:
+                self.left()
+                continue
+            except OSError as exc:
+                raise ConnectFailed(f"{self.where} broke the connection: {exc}.", "") from None
+            if not chunk:
+                raise ConnectFailed(f"{self.where} closed the connection during the VNC "
+                                    "handshake.", "Check the server log.")
+            data += chunk
+        return data
+
+    def send(self, data: bytes) -> None:
+        self.sock.settimeout(self.left())
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise ConnectFailed(f"Sending to {self.where} failed: {exc}.", "") from None
+
+    def reason(self) -> str:
+        (length,) = struct.unpack(">I", self.recv(4))
+        return self.recv(min(length, 4096)).decode("utf-8", "replace")
+
+
+def _name(table: Dict[int, str], code: int) -> str:
+    return table.get(code, f"unknown({code})")
+
+
+def fetch(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
+    conn = _Conn(target, timeout)
+    try:
+        return _handshake(conn, target)
+    finally:
+        conn.sock.close()  # after the certificate: no credentials, no RFB session
+
+
+def _handshake(c: _Conn, target: Target) -> Fetched:
+    banner = c.recv(12)
+    m = re.fullmatch(rb"RFB (\d{3})\.(\d{3})\n", banner)
+    if not m:
+        raise ConnectFailed(f"{c.where} is not a VNC server (it said {banner!r}).",
+                            "Check the port: display :N is port 5900+N.")
+    version = (int(m.group(1)), int(m.group(2)))
+    rfb = f"{version[0]}.{version[1]}"
+    if version < (3, 7):  # 3.3: the server picks one type; VeNCrypt needs 3.7+
+        c.send(b"RFB 003.003\n")
+        (chosen,) = struct.unpack(">I", c.recv(4))
+        if chosen == 0:
+            raise ConnectFailed(f"{c.where} refused the connection: {c.reason()}", "")
+        return Fetched(target.display, rfb, [_name(SECURITY_TYPES, chosen)], stop="no-vencrypt")
+    c.send(b"RFB 003.008\n" if version >= (3, 8) else b"RFB 003.007\n")
+    (n,) = c.recv(1)
+    if n == 0:
+        raise ConnectFailed(f"{c.where} refused the connection: {c.reason()}",
+                            "Too many failed logins make TigerVNC block a client for a while.")
+    types = list(c.recv(n))
+    out = Fetched(target.display, rfb, [_name(SECURITY_TYPES, t) for t in types])
+    if VENCRYPT not in types:
+        out.stop = "no-vencrypt"
+        return out
+    c.send(bytes([VENCRYPT]))
+    major, minor = c.recv(2)
+    if (major, minor) < (0, 2):
+        raise ConnectFailed(f"{c.where} speaks VeNCrypt {major}.{minor}; only 0.2 exists "
+                            "in TigerVNC.", "")
+    c.send(b"\x00\x02")
+    if c.recv(1) != b"\x00":
+        raise ConnectFailed(f"{c.where} refused VeNCrypt 0.2.", "")
+    (m_count,) = c.recv(1)
+    subtypes = list(struct.unpack(f">{m_count}I", c.recv(4 * m_count)))
+    out.vencrypt_subtypes = [_name(SUBTYPES, s) for s in subtypes]
+    pick = next((s for s in X509_PREFERENCE if s in subtypes), None)
+    if pick is None:
+        out.stop = "no-x509"
+        return out
+    out.chosen = SUBTYPES[pick]
+    c.send(struct.pack(">I", pick))
+    if c.recv(1) != b"\x01":
+        out.stop = "tls-not-ready"
+        # TigerVNC then sends SecurityResult "failed" with its reason ("Private key does not
+        # match certificate"): worth reading, but not worth failing over.
+        try:
+            if c.recv(4) == b"\x00\x00\x00\x01":
+                out.detail = c.reason()
+        except ConnectFailed:
+            pass
+        return out
+    _tls(c, target, out)
+    return out
+
+
+def _tls(c: _Conn, target: Target, out: Fetched) -> None:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    # Fetch only: the verdict is computed afterwards by openssl + vncssl.verdict. Nothing but
+    # verification is relaxed (protocol versions and ciphers stay Python's defaults).
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    # TigerVNC 1.12 rejects an IP literal such as "::1" as SNI: send only DNS names.
+    sni = target.host if is_dns_name(target.host) else None
+    tls = ctx.wrap_socket(c.sock, server_hostname=sni, do_handshake_on_connect=False)
+    c.sock = tls
+    try:
+        tls.settimeout(c.left())
+        tls.do_handshake()
+    except socket.timeout:
+        c.left()
+        raise ConnectFailed(f"{c.where}: the TLS handshake timed out.", "") from None
+    except (ssl.SSLError, ConnectionError) as exc:
+        out.stop, out.detail = "tls-handshake", str(exc)
+        return
+    chain_der: List[bytes] = []
+    getter = getattr(tls, "get_unverified_chain", None)  # Python 3.13+: the whole chain
+    if getter is not None:
+        chain_der = [bytes(x) if isinstance(x, (bytes, bytearray)) else x.public_bytes()
+                     for x in getter() or []]
+    if not chain_der:
+        leaf = tls.getpeercert(binary_form=True)
+        chain_der = [leaf] if leaf else []
+    out.chain_pem = [ssl.DER_cert_to_PEM_cert(d) for d in chain_der]
+    cipher = tls.cipher()
+    out.tls = {"version": tls.version(), "cipher": cipher[0] if cipher else None,
+               "subtype": out.chosen, "sni": sni}
+

@@ -1,0 +1,142 @@
+"""TigerVNC viewer settings for a server's certificate: the vncviewer command, a .tigervnc
+file or the Windows steps that make the viewer trust it as its X509CA; and `--install`, which
+puts it into the viewer's default X509CA file.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Mapping, Optional
+
+from vncssl.errors import UsageError
+from vncssl.notice import Notice
+from vncssl.tigervnc import generations, settings
+
+if TYPE_CHECKING:
+    from vncssl.openssl.binary import OpensslInfo
+    from vncssl.x509.certfacts import CertFacts
+
+VIEWER_FORMATS = ("cli", "config", "windows")
+VIEWER_CONFIG_HEADER = "TigerVNC Configuration file Version 1.0"
+
+
+@dataclass
+class ViewerSettings:
+    format: str
+    cert: str
+    host: str
+    text: str
+    target: Optional[str]  # where this form is kept (default.tigervnc, registry key)
+    x509_ca_default: str  # the file the viewer reads when -X509CA is not given
+    generation: str
+    subject: str
+    fingerprint_sha256: str
+    steps: List[str]
+    notices: List[Notice] = field(default_factory=list)
+    installed: Optional[str] = None
+    backup: Optional[str] = None
+    replaced: List[str] = field(default_factory=list)  # fingerprints of certs replaced
+    already_present: bool = False
+
+
+def _default_host(facts: CertFacts) -> str:
+    for kind in ("IP", "DNS"):
+        values = facts.san_values(kind)
+        if values:
+            return values[0]
+    return facts.common_name or "SERVER"
+
+
+def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
+                    fmt: str = "cli", version: Optional[str] = None,
+                    env: Mapping[str, str] = os.environ,
+                    platform: str = sys.platform, timeout: Optional[float] = None
+                    ) -> ViewerSettings:
+    from vncssl.x509 import certinfo
+
+    if fmt not in VIEWER_FORMATS:
+        raise UsageError(f"--format {fmt!r} is not one of {', '.join(VIEWER_FORMATS)}.", "")
+    facts = certinfo.read_chain(ossl, Path(cert), timeout=timeout)[0]
+    windows = fmt == "windows"
+    cert_a = settings.abs_path(cert, windows)
+    host = host or _default_host(facts)
+    gen = generations.generation(version, env, "win32" if windows else platform,
+                              programs=("vncviewer",))
+    here = generations.locations(gen.modern, env, platform)
+    notices: List[Notice] = []
+    steps: List[str] = []
+    target: Optional[str] = None
+    if fmt == "cli":
+        text = f"vncviewer -X509CA {shlex.quote(cert_a)} {shlex.quote(host)}"
+    elif fmt == "config":
+        text = f"{VIEWER_CONFIG_HEADER}\n\nServerName={host}\nX509CA={cert_a}\n"
+        target = here.viewer_config
+    else:
+        name = ntpath.basename(cert_a) or "vnc-server.pem"
+        text = f"vncviewer.exe -X509CA={name} {host}"
+        target = settings.VIEWER_KEY
+        steps = [
+            f"Copy {name} (the certificate, never the key) into the folder of vncviewer.exe.",
+            "Open the TigerVNC viewer and type the server's address: " + host + ".",
+            "Choose Options..., then the Security tab.",
+            f"Under \"Path to X509 CA certificate\" type {name}.",
+            "Type the password and choose OK. Read any certificate message carefully: "
+            "skipping it bypasses everything the certificate is for.",
+            "On the server you may have to choose Accept within 10 seconds (QueryConnect).",
+            f"Alternative: save it as %APPDATA%\\{'TigerVNC' if gen.modern else 'vnc'}"
+            "\\x509_ca.pem, which the viewer reads when the X509 CA field is empty.",
+        ]
+        if settings.has_space_or_quote(cert_a) and ntpath.dirname(cert_a):
+            notices.append(Notice(
+                "PATH_SPACES",
+                f"The path {cert_a} has spaces or quotes: the Windows viewer cannot use it "
+                "as X509CA (quoting does not help).",
+                f"Put {name} next to vncviewer.exe and type just {name}, or use a path "
+                "without spaces such as C:/vnc/" + name + "."))
+    if not windows and settings.has_space_or_quote(cert_a) and platform.startswith("win"):
+        notices.append(Notice("PATH_SPACES", f"The path {cert_a} has spaces or quotes, "
+                              "which the Windows viewer cannot use as X509CA.",
+                              "Move the certificate next to vncviewer.exe."))
+    if facts.days_left < 0:
+        notices.append(Notice("EXPIRED", f"This certificate expired on {facts.not_after}.",
+                              "Create a new one: vncssl create."))
+    return ViewerSettings(fmt, cert_a, host, text, target, here.x509_ca,
+                          f"{gen.label} ({gen.reason})", facts.subject,
+                          facts.fingerprint_sha256, steps, notices)
+
+
+def install_ca(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float] = None
+               ) -> ViewerSettings:
+    """Put the certificate into the viewer's default X509CA file. A different certificate
+    with the same subject (the old one after a renewal) is replaced, not kept beside it:
+    the viewer would otherwise stop at "Unknown certificate issuer" (see TIGERVNC-NOTES)."""
+    from vncssl.x509 import certinfo
+
+    new_pem = certinfo.split_pem(certinfo.read_pem_file(Path(s.cert)))
+    if not new_pem:
+        raise UsageError(f"{s.cert} holds no PEM certificate; the viewer reads only PEM.",
+                         "Convert it: openssl x509 -in CERT.der -inform DER -out cert.pem")
+    target = Path(s.x509_ca_default)
+    kept: List[str] = []
+    if target.exists() and not target.is_symlink():
+        for block in certinfo.split_pem(certinfo.read_pem_file(target)):
+            f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
+            if f.fingerprint_sha256 == s.fingerprint_sha256:
+                s.already_present = True
+            elif f.subject == s.subject:
+                s.replaced.append(f.fingerprint_sha256)
+                continue
+            kept.append(block)
+    if s.already_present and not s.replaced:
+        s.installed = str(target)
+        return s
+    if not s.already_present:
+        kept.append(new_pem[0])
+    s.backup = settings.write_file(str(target), "".join(kept), kind="viewer X509CA file")
+    s.installed = str(target)
+    return s

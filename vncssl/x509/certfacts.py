@@ -1,0 +1,66 @@
+"""What vncssl knows about a certificate or a key, as plain data (read by `certinfo`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+
+@dataclass
+class San:
+    type: str  # "IP", "DNS", "email", "URI", ...
+    value: str
+
+
+@dataclass
+class KeyInfo:
+    type: str  # "RSA", "EC", "ED25519", "ED448", "DSA", ...
+    bits: Optional[int]
+    curve: Optional[str] = None
+
+
+@dataclass
+class CertFacts:
+    subject: str  # RFC 2253
+    issuer: str
+    self_signed: bool
+    is_ca: bool
+    san: List[San]
+    not_before: str  # ISO 8601 UTC
+    not_after: str
+    days_left: int
+    fingerprint_sha256: str  # AA:BB:...
+    signature_algorithm: str
+    key: KeyInfo
+    serial: str
+    version: int
+    key_usage: Optional[List[str]]  # None when the extension is absent
+    extended_key_usage: Optional[List[str]]
+    subject_key_id: Optional[str]
+    authority_key_id: Optional[str]
+    public_key_pem: str = field(repr=False)
+    pem: str = field(repr=False)
+
+    @property
+    def not_after_dt(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.not_after.replace("Z", "+00:00"))
+
+    @property
+    def not_before_dt(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.not_before.replace("Z", "+00:00"))
+
+    @property
+    def common_name(self) -> Optional[str]:
+        m = re.search(r"(?:^|,)CN=((?:[^,\\]|\\.)*)", self.subject)
+        return m.group(1).replace("\\", "") if m else None
+
+    def san_values(self, kind: str) -> List[str]:
+        return [s.value for s in self.san if s.type == kind]
+
+
+@dataclass
+class KeyFacts:
+    encrypted: bool
+    public_key_pem: Optional[str]  # None when it could not be read (encrypted, damaged)

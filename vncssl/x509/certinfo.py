@@ -1,0 +1,141 @@
+"""Facts about a certificate, a chain and a key, read with the openssl binary (one process
+each). The parsing of openssl's output is `textparse`; the data is `certfacts`."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
+from vncssl.openssl import binary, runner
+from vncssl.x509.certfacts import CertFacts, KeyFacts
+from vncssl.x509.textparse import parse_x509_output
+
+# OpenSSL 3's `x509` loads the whole default trust store (~150 CA certificates, ~17 ms of a
+# ~21 ms run) before anything else, though printing a certificate's facts never uses it.
+# Pointing SSL_CERT_FILE at nothing makes the same call ~4 ms (openssl ignores a store that
+# fails to load there). Only for reading facts: never for verify or signing.
+NO_TRUST_STORE = {"SSL_CERT_FILE": os.devnull}
+
+
+_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
+
+
+def split_pem(text: str) -> List[str]:
+    return [m.group(0) + "\n" for m in _PEM_CERT.finditer(text)]
+
+
+def read_pem_file(path: Path) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file.", "Check the path.") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a certificate.", "") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror}).", "Check permissions.") from None
+    return data.decode("utf-8", "replace")
+
+
+def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
+              now: Optional[dt.datetime] = None, timeout: Optional[float] = None
+              ) -> CertFacts:
+    """Facts of the first certificate in `path` (or of the PEM text given), one openssl call.
+    DER files are read too (openssl -inform DER) when no PEM block is present."""
+    if pem is None:
+        text = read_pem_file(path)
+        blocks = split_pem(text)
+        if blocks:
+            pem = blocks[0]
+    result = _x509_text(ossl, path, pem, timeout)
+    return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
+
+
+def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
+               timeout: Optional[float]) -> runner.Result:
+    """`openssl x509 -text` and friends on `pem`, or on the DER file `path` when pem is None."""
+    argv = [ossl.path, "x509", "-noout", "-nameopt", "RFC2253", "-subject", "-issuer",
+            "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
+    if pem is None:
+        argv += ["-inform", "DER", "-in", str(path)]
+        return runner.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
+    argv += ["-in", "-"]
+    return _run_with_input(argv, pem, timeout)
+
+
+def _run_with_input(argv: List[str], data: str, timeout: Optional[float]) -> runner.Result:
+    # stdin stays closed for every process we start; input goes through a private temp file.
+    from vncssl.fs import workdir, writes
+
+    with workdir.scratch_dir() as work:
+        name = str(work / "cert.pem")
+        writes.write_text(work / "cert.pem", data, 0o600)
+        argv = [name if a == "-" else a for a in argv]
+        return runner.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
+
+
+def key_is_encrypted(text: str) -> bool:
+    return "BEGIN ENCRYPTED PRIVATE KEY" in text or "Proc-Type: 4,ENCRYPTED" in text
+
+
+def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None
+             ) -> KeyFacts:
+    text = read_pem_file(path)
+    if key_is_encrypted(text):
+        return KeyFacts(True, None)
+    # -passin pass: makes an unexpectedly encrypted key fail instead of asking.
+    result = runner.run([ossl.path, "pkey", "-in", str(path), "-pubout", "-passin", "pass:"],
+                         timeout=timeout, what="openssl pkey")
+    pub = re.search(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", result.stdout, re.S)
+    return KeyFacts(False, pub.group(0) if pub else None)
+
+
+def read_user_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None
+                  ) -> KeyFacts:
+    """read_key for a file the user named: one openssl cannot read is bad input (exit 2)."""
+    with _unreadable_is_bad_input(path, "private key",
+                                  "Give the PEM private key file, e.g. vnc-server-private.pem."):
+        return read_key(ossl, path, timeout=timeout)
+
+
+@contextlib.contextmanager
+def _unreadable_is_bad_input(path: Path, what: str, fix: str) -> Iterator[None]:
+    """openssl failing on a file the user named means the file is wrong (exit 2); a hung
+    openssl stays a timeout (exit 3)."""
+    try:
+        yield
+    except OpensslTimeout:
+        raise
+    except OpensslFailed as exc:
+        raise UsageError(f"{path} is not a readable {what} (openssl could not parse it).", fix,
+                         details=exc.stderr) from None
+
+
+def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
+    if not a or not b:
+        return False
+    return "".join(a.split()) == "".join(b.split())
+
+
+def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
+               timeout: Optional[float] = None) -> List[CertFacts]:
+    """Every certificate in a PEM file, in file order (one openssl call each), or the one
+    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure."""
+    text = read_pem_file(path)
+    blocks = split_pem(text)
+    if not blocks and "-----BEGIN" in text:
+        what = "a private key" if "PRIVATE KEY-----" in text else "no certificate"
+        raise UsageError(f"{path} holds {what}, not a certificate.",
+                         "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
+    pems: List[Optional[str]] = list(blocks) or [None]
+    with _unreadable_is_bad_input(path, "certificate",
+                                  "Check that it is a PEM or DER X.509 certificate."):
+        results = [_x509_text(ossl, path, pem, timeout) for pem in pems]
+    # Parsed outside the try: output openssl printed with exit 0 but vncssl cannot read is
+    # the binary's fault (exit 3), not the file's.
+    return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
+            for r, pem in zip(results, pems)]

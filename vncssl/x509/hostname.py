@@ -1,0 +1,97 @@
+"""Does a certificate name the host the viewer connects to? gnutls_x509_crt_check_hostname()
+(GnuTLS lib/x509/hostname-verify.c), which TigerVNC's viewer calls with the name the user
+typed, mirrored in Python because OpenSSL's rules differ (it matches an IP against the CN,
+for one). Pure: no openssl, no files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from vncssl.x509.certfacts import CertFacts
+
+
+def host_ip(host: str) -> Optional[ipaddress._BaseAddress]:
+    """GnuTLS treats `host` as an IP when inet_pton(AF_INET) accepts it, or when it has a ':'
+    and inet_pton(AF_INET6) accepts it (a ':' that is not IPv6 falls back to DNS rules)."""
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host):
+        try:
+            return ipaddress.IPv4Address(host)
+        except ValueError:
+            return None
+    if ":" in host and "%" not in host:
+        try:
+            return ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(certname: str, host: str) -> bool:
+    """_gnutls_hostname_compare: case-insensitive; a leading '*' matches one label or part of
+    one (never a dot), and only with two more labels after it (no '*.com')."""
+    if any(not (32 <= ord(c) < 127) for c in certname):
+        return False  # GnuTLS skips non-printable / non-ASCII names
+    certname, host = certname.lower(), host.lower()
+    if certname.startswith("*"):
+        last, first = certname.rfind("."), certname.find(".")
+        if last == -1 or first == last or last == len(certname) - 1:
+            return False
+        rest = certname[1:]
+        for i in range(len(host) + 1):
+            if host[i:] == rest:
+                return True
+            if i >= len(host) or host[i] == ".":
+                return False
+        return False
+    return certname == host
+
+
+def _server_auth_allowed(cert: CertFacts) -> bool:
+    # The CN fallback needs the cert to be usable for TLS WWW server (no EKU, or serverAuth).
+    eku = cert.extended_key_usage
+    if eku is None:
+        return True
+    return any(u in ("TLS Web Server Authentication", "Any Extended Key Usage") for u in eku)
+
+
+def _common_names(subject: str) -> List[str]:
+    parts = re.split(r"(?<!\\)[,+]", subject)
+    return [p[3:].replace("\\", "") for p in parts if p.startswith("CN=")]
+
+
+def normalise_host(host: str) -> str:
+    """What the viewer passes on: `[::1]` -> `::1`, a trailing dot kept as typed."""
+    h = host.strip()
+    if h.startswith("[") and h.endswith("]"):
+        h = h[1:-1]
+    return h
+
+
+def hostname_matches(cert: CertFacts, host: str) -> bool:
+    host = normalise_host(host)
+    ip = host_ip(host)
+    if ip is not None:
+        # Since GnuTLS 3.6 an IP literal matches only an iPAddress SAN: never a DNS SAN,
+        # never the CN.
+        for value in cert.san_values("IP"):
+            try:
+                if ipaddress.ip_address(value) == ip:
+                    return True
+            except ValueError:
+                continue
+        return False
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    if any(_compare(n, host) for n in cert.san_values("DNS")):
+        return True
+    if cert.san_values("DNS") or cert.san_values("IP"):
+        return False  # RFC 6125: no CN fallback once a DNS or IP SAN exists
+    cns = _common_names(cert.subject)
+    return len(cns) == 1 and _server_auth_allowed(cert) and _compare(cns[0], host)
