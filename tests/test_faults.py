@@ -570,10 +570,10 @@ def test_failed_second_rename_restores_the_first(tmp_path: Path, monkeypatch) ->
         (work / "cert.pem").write_bytes(b"new cert")
         real_replace = os.replace
 
-        def flaky(src, dst):
+        def flaky(src, dst, **kw):
             if str(dst).endswith("vnc-server.pem") and "cert.pem" in str(src):
                 raise OSError(28, "No space left on device")
-            return real_replace(src, dst)
+            return real_replace(src, dst, **kw)
 
         monkeypatch.setattr(os, "replace", flaky)
         from vncssl.errors import WriteFailed

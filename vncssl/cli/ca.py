@@ -133,7 +133,7 @@ def ca_issue(
         from vncssl.ca import fleet
         from vncssl.x509.certinfo import read_pem_file
 
-        hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
+        hosts = fleet.parse_hosts(read_pem_file(Path(from_file), "hosts file"), from_file)
         _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
     names = names_mod.collect(ip or [], dns or [])

@@ -13,8 +13,9 @@ import math
 import os
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from vncssl.errors import (
     OpensslFailed,
@@ -24,6 +25,7 @@ from vncssl.errors import (
 )
 from vncssl.openssl import locate
 
+MAX_OUTPUT = 16 * 1024 * 1024  # per stream; openssl's -text of a 1,000-certificate file is ~5 MiB
 DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
 
 
@@ -42,6 +44,21 @@ def check_timeout(value: float, source: str = "--timeout",
     if not (value > 0) or not math.isfinite(value):
         raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.", fix)
     return float(value)
+
+
+def check_openssl_conf(env: Mapping[str, str]) -> None:
+    """openssl reads OPENSSL_CONF itself at every start: a FIFO there would hang it and
+    /dev/zero would grow it without end. It must be a regular file of at most 16 MiB."""
+    value = env.get("OPENSSL_CONF")
+    if not value or not os.path.exists(value):
+        return  # missing: openssl's own defaults apply, as before
+    from vncssl.fs.safeopen import check_regular
+
+    try:
+        check_regular(value, "openssl config")
+    except UsageError as exc:
+        raise UsageError(f"OPENSSL_CONF={value}: {exc.message}",
+                         "Point OPENSSL_CONF at an openssl.cnf file, or unset it.") from None
 
 
 def default_timeout(env: Mapping[str, str] = os.environ) -> float:
@@ -71,6 +88,7 @@ def run(
     """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept.
     env: variables to set for this process only, on top of ours."""
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
+    check_openssl_conf({**os.environ, **(env or {})})
     kwargs: dict = {}
     if env:
         kwargs["env"] = {**os.environ, **env}
@@ -102,7 +120,7 @@ def run(
         raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
                               "Pass a working openssl with --openssl.") from None
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = _communicate(proc, timeout, what)
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise OpensslTimeout(
@@ -130,6 +148,45 @@ def run(
             message, fix, argv=argv, returncode=result.returncode, stderr=result.stderr
         )
     return result
+
+
+def _communicate(proc: subprocess.Popen, timeout: float, what: str) -> Tuple[bytes, bytes]:
+    """Both pipes read to the end, but never more than MAX_OUTPUT each (an openssl that
+    prints endlessly is killed, not kept in memory), and never past the timeout."""
+    if os.name != "posix":  # pragma: no cover - Windows pipes do not work with select
+        return proc.communicate(timeout=timeout)
+    import selectors
+
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None and proc.stderr is not None
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    bufs = {out_fd: bytearray(), err_fd: bytearray()}
+    with selectors.DefaultSelector() as sel:
+        for fd in bufs:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            for key, _ in sel.select(min(left, 1.0)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    continue
+                bufs[key.fd] += chunk
+                if len(bufs[key.fd]) > MAX_OUTPUT:
+                    _kill(proc)
+                    raise OpensslFailed(
+                        f"{what} printed more than {MAX_OUTPUT // (1024 * 1024)} MiB and was "
+                        "stopped.", "The openssl binary is misbehaving: try another with "
+                        "--openssl.", argv=proc.args if isinstance(proc.args, list) else [])
+    try:
+        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise subprocess.TimeoutExpired(proc.args, timeout) from None
+    proc.stdout.close()
+    proc.stderr.close()
+    return bytes(bufs[out_fd]), bytes(bufs[err_fd])
 
 
 def _kill(proc: subprocess.Popen) -> None:

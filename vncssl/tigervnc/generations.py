@@ -101,7 +101,9 @@ def generation(version: Optional[str], env: Mapping[str, str] = os.environ,
 
 
 def _home(env: Mapping[str, str]) -> str:
-    return env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    from vncssl.fs.home import home  # never a literal `~` folder when HOME is unset
+
+    return env.get("HOME") or env.get("USERPROFILE") or str(home(env))
 
 
 def locations(modern: bool, env: Mapping[str, str] = os.environ,
