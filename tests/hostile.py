@@ -75,15 +75,51 @@ def openssl_text(cert: Path) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-@pytest.fixture
-def shared_tmp():
-    """A folder every user can reach (pytest's own tmp folders are 0700, root's)."""
-    import shutil
-    import tempfile
+def cli_as_other_user(args, *, cwd: Path, env: Dict[str, Optional[str]],
+                      uid: int = OTHER_UID) -> Dict[str, object]:
+    """`vncssl ARGS` run in-process by a forked child that dropped to another uid, with
+    `env` applied (None: unset). The parent has already imported what the command needs
+    (run it once as root first): the child may not be able to read the interpreter's files."""
+    import json as _json
 
-    d = Path(tempfile.mkdtemp(prefix="vncssl-hostile-"))
-    d.chmod(0o755)
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    from typer.testing import CliRunner
+
+    from vncssl.cli import app
+
+    need_root()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.chdir(cwd)
+            for k, v in env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            res = CliRunner().invoke(app, list(args))
+            out = {"exit_code": res.exit_code, "stdout": res.stdout, "stderr": res.stderr,
+                   "exception": None}
+            if res.exception is not None and not isinstance(res.exception, SystemExit):
+                import traceback
+
+                out["exception"] = "".join(traceback.format_exception(*res.exc_info))
+            os.write(w, _json.dumps(out).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    os.waitpid(pid, 0)
+    return _json.loads(b"".join(chunks) or b"{}")

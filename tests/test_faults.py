@@ -515,7 +515,7 @@ def test_interrupt_during_generation(fake_openssl, tmp_path: Path, sig) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130
-    assert "Interrupted: temporary files were removed" in err
+    assert "Interrupted: nothing was installed; temporary files were removed" in err
     assert wait_dead(int(Path(f"{marker}.sleep").read_text()))
     assert_untouched(d, before)
 

@@ -19,13 +19,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.hostile import (  # noqa: F401 - shared_tmp is a fixture
+from tests.hostile import (
     OTHER_UID,
     as_other_user,
     give_to_other_user,
     mode,
     need_root,
-    shared_tmp,
     vncssl,
 )
 from vncssl.cli import app

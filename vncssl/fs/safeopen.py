@@ -114,8 +114,10 @@ def open_regular(path: PathLike, what: str = "file", *, max_bytes: int = MAX_INP
         os.close(fd)
 
 
-def read_text(path: PathLike, what: str = "file", *, max_bytes: int = MAX_INPUT) -> str:
-    return open_regular(path, what, max_bytes=max_bytes).decode("utf-8", "replace")
+def read_text(path: PathLike, what: str = "file", *, max_bytes: int = MAX_INPUT,
+              follow: bool = True) -> str:
+    return open_regular(path, what, max_bytes=max_bytes, follow=follow).decode("utf-8",
+                                                                               "replace")
 
 
 def check_regular(path: PathLike, what: str, *, max_bytes: int = MAX_INPUT) -> None:

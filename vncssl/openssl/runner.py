@@ -20,13 +20,15 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from vncssl.errors import (
     OpensslFailed,
     OpensslNotFound,
+    OpensslRunaway,
     OpensslTimeout,
     UsageError,
 )
 from vncssl.openssl import locate
 
 MAX_OUTPUT = 16 * 1024 * 1024  # per stream; openssl's -text of a 1,000-certificate file is ~5 MiB
-DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
+DEFAULT_TIMEOUT = 120.0
+MAX_TIMEOUT = 86400.0  # a day: longer is a hang, and larger numbers overflow the OS's timers
 
 
 @dataclass
@@ -40,9 +42,11 @@ class Result:
 def check_timeout(value: float, source: str = "--timeout",
                   fix: str = "Give e.g. 120 (the default), or more for RSA-4096 on a slow "
                   "machine.") -> float:
-    """A usable number of seconds: more than 0 and finite (inf/nan would break waiting)."""
-    if not (value > 0) or not math.isfinite(value):
-        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.", fix)
+    """A usable number of seconds: more than 0 and at most a day (inf, nan or 1e300 would
+    break waiting: the OS's timers overflow)."""
+    if not (value > 0) or not math.isfinite(value) or value > MAX_TIMEOUT:
+        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0 and at "
+                         f"most {MAX_TIMEOUT:g} (a day).", fix)
     return float(value)
 
 
@@ -176,7 +180,7 @@ def _communicate(proc: subprocess.Popen, timeout: float, what: str) -> Tuple[byt
                 bufs[key.fd] += chunk
                 if len(bufs[key.fd]) > MAX_OUTPUT:
                     _kill(proc)
-                    raise OpensslFailed(
+                    raise OpensslRunaway(
                         f"{what} printed more than {MAX_OUTPUT // (1024 * 1024)} MiB and was "
                         "stopped.", "The openssl binary is misbehaving: try another with "
                         "--openssl.", argv=proc.args if isinstance(proc.args, list) else [])

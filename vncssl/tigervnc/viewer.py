@@ -61,10 +61,11 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
 
     if fmt not in VIEWER_FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(VIEWER_FORMATS)}.", "")
-    facts = certinfo.read_chain(ossl, Path(cert), timeout=timeout)[0]
+    facts = certinfo.read_chain(ossl, Path(cert), timeout=timeout, first_only=True)[0]
     windows = fmt == "windows"
     cert_a = settings.abs_path(cert, windows)
-    host = host or _default_host(facts)
+    host = settings.check_value(host or _default_host(facts), "server name")
+    settings.check_value(cert_a, "certificate path")
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)
@@ -123,8 +124,10 @@ def install_ca(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float]
                          "Convert it: openssl x509 -in CERT.der -inform DER -out cert.pem")
     target = Path(s.x509_ca_default)
     kept: List[str] = []
-    if target.exists() and not target.is_symlink():
-        for block in certinfo.split_pem(certinfo.read_pem_file(target)):
+    if os.path.lexists(target) and not target.is_symlink():
+        # The existing X509CA file: bounded and never blocking (a FIFO there is refused).
+        for block in certinfo.split_pem(certinfo.read_pem_file(target, "X509CA file"),
+                                        str(target)):
             f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
             if f.fingerprint_sha256 == s.fingerprint_sha256:
                 s.already_present = True

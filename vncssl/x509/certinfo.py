@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
+from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
 from vncssl.openssl import binary, runner
 from vncssl.x509.certfacts import CertFacts, KeyFacts
 from vncssl.x509.textparse import parse_x509_output
@@ -137,7 +137,7 @@ def _unreadable_is_bad_input(path: Path, what: str, fix: str) -> Iterator[None]:
     openssl stays a timeout (exit 3)."""
     try:
         yield
-    except OpensslTimeout:
+    except (OpensslTimeout, OpensslRunaway):
         raise
     except OpensslFailed as exc:
         raise UsageError(f"{path} is not a readable {what} (openssl could not parse it).", fix,
@@ -151,9 +151,10 @@ def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
 
 
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
-               timeout: Optional[float] = None) -> List[CertFacts]:
+               timeout: Optional[float] = None, first_only: bool = False) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order (one openssl call each), or the one
-    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure."""
+    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure.
+    `first_only`: just the first (one openssl call, however many the file holds)."""
     from vncssl.fs.safeopen import open_regular
 
     data = open_regular(path, "certificate")
@@ -163,7 +164,7 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
         what = "a private key" if "PRIVATE KEY-----" in text else "no certificate"
         raise UsageError(f"{path} holds {what}, not a certificate.",
                          "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
-    pems: List[Optional[str]] = list(blocks) or [None]
+    pems: List[Optional[str]] = list(blocks[:1] if first_only else blocks) or [None]
     with _unreadable_is_bad_input(path, "certificate",
                                   "Check that it is a PEM or DER X.509 certificate."):
         results = [_x509_text(ossl, path, pem, timeout, data) for pem in pems]
