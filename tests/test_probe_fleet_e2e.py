@@ -149,14 +149,7 @@ def test_signal_during_probe_from_leaves_no_process(fleet: dict, fake_openssl, t
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    sleeper = int(Path(f"{marker}.sleep").read_text())
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(sleeper, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the openssl started by a probe worker was left running")
+    from tests.test_revocation import _dead
+
+    assert _dead(int(Path(f"{marker}.sleep").read_text())), "openssl was left running"
     assert list(scratch.iterdir()) == []
