@@ -84,7 +84,8 @@ def test_viewer_without_ca_is_asked(setup: dict, tmp_path: Path) -> None:
     assert out.prompt_title == "Unknown certificate issuer"
 
 
-def test_install_after_a_new_key_renewal_keeps_both_and_connects(setup: dict, tmp_path: Path) -> None:
+def test_install_after_a_new_key_renewal_keeps_both_and_connects(setup: dict,
+                                                                 tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     d = setup["dir"]
