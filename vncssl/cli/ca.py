@@ -8,12 +8,14 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
     from vncssl.ca.authority import Issuer
     from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
+    cls=VncsslGroup,
     name="ca",
     help="A private certificate authority: every viewer trusts one CA certificate, once, "
     "instead of a copy of every server's certificate.\n\n"
@@ -150,7 +152,10 @@ def ca_issue(
     ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
-    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA "
+    from vncssl.x509.hostname import bracketed
+
+    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {bracketed(names[0].value)}` "
+                     "(the CA "
                      "certificate, once, for every server it signs).", soft_wrap=True)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, List, Mapping, Optional
 from vncssl.errors import UsageError
 from vncssl.notice import Notice
 from vncssl.tigervnc import generations, settings
+from vncssl.x509.hostname import bracketed
 
 if TYPE_CHECKING:
     from vncssl.openssl.binary import OpensslInfo
@@ -64,7 +65,9 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
     facts = certinfo.read_chain(ossl, Path(cert), timeout=timeout)[0]
     windows = fmt == "windows"
     cert_a = settings.abs_path(cert, windows)
-    host = host or _default_host(facts)
+    # As typed in the viewer: an IPv6 address in brackets, or TigerVNC reads fd00::5 as
+    # host fd00, port 5.
+    host = bracketed(host or _default_host(facts))
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)

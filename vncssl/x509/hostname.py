@@ -94,6 +94,17 @@ def hostname_matches(cert: CertFacts, host: str) -> bool:
     return len(cns) == 1 and _server_auth_allowed(cert) and _compare(cns[0], host)
 
 
+def bracketed(host: str) -> str:
+    """`host` as typed to vncviewer: an IPv6 address in brackets (TigerVNC's getHostAndPort
+    reads a bare `fd00::5` as host `fd00` port 5); anything else as it is."""
+    h = normalise_host(host)
+    try:
+        ipaddress.IPv6Address(h.split("%")[0])
+    except ValueError:
+        return host
+    return f"[{h}]"
+
+
 def create_hint(host: str) -> str:
     """The `vncssl create` option that names `host`, when `create` accepts it; else why no
     certificate can name it (never a command `create` would refuse)."""
@@ -105,5 +116,5 @@ def create_hint(host: str) -> str:
     except InvalidNameError as exc:
         return (f"no certificate vncssl makes can name {host!r} ({exc.message.rstrip('.')}); "
                 "connect with a name or address a certificate can hold")
-    shown = value if value == host else f"{host} (stored as {value})"
-    return f"`vncssl create {'--ip' if is_ip else '--dns'} {value}` for {shown}"
+    stored = "" if value == host else f" (stored as {value}, the form GnuTLS compares)"
+    return f"`vncssl create {'--ip' if is_ip else '--dns'} {host}`{stored}"

@@ -9,14 +9,23 @@ those three open the "Unknown certificate issuer" question.
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass
 from typing import List, Sequence
 
 from vncssl.x509 import gnutlspath as g
 from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.problem import ASKS, REFUSES, WARNING, Problem
 
-REISSUE = "Have it re-issued with SHA-256 (openssl's default), e.g. `vncssl renew`."
+
+@dataclass
+class Words:
+    """What the messages name: the X509CA file, whether only the system store is used, the
+    `vncssl renew` and `vncviewer -X509CA` commands to suggest (shell-quoted)."""
+
+    where: str
+    system_only: bool = False
+    renew_cmd: str = "vncssl renew"
+    viewer_cmd: str = "vncviewer -X509CA vnc-server.pem HOST"
 
 
 def _who(c: CertFacts, leaf: CertFacts, ca_prints: set) -> str:
@@ -27,9 +36,9 @@ def _who(c: CertFacts, leaf: CertFacts, ca_prints: set) -> str:
     return f"The chain certificate {c.subject}"
 
 
-def _dates(f: g.Finding, leaf: CertFacts, ca_prints: set) -> Problem:
+def _dates(f: g.Finding, leaf: CertFacts, ca_prints: set, w: Words) -> Problem:
     c, who = f.cert, _who(f.cert, leaf, ca_prints)
-    renew = ("Renew it: `vncssl renew`, then give every viewer the new certificate."
+    renew = (f"Renew it: `{w.renew_cmd}`, then give every viewer the new certificate."
              if who.startswith("The server") else "Have that CA certificate renewed (and the "
              "certificates it issued re-issued), then give every viewer the new one.")
     if f.status & g.EXPIRED:
@@ -37,11 +46,12 @@ def _dates(f: g.Finding, leaf: CertFacts, ca_prints: set) -> Problem:
                        "newer viewers ask).", renew, REFUSES)
     return Problem("not-yet-valid", f"{who} is valid only from {c.not_before} (TigerVNC 1.12 "
                    "refuses it). Is a clock wrong?", "Check the date on the server and viewer "
-                   "machines (or wait); `vncssl renew` makes one valid from now.", REFUSES)
+                   f"machines (or wait); `{w.renew_cmd}` makes one valid from now.", REFUSES)
 
 
-def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], where: str,
-                    system_only: bool) -> Problem:
+def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], w: Words
+                    ) -> Problem:
+    where = w.where
     top_d = g._der(top)
     same_raw = [c for c in ca if g._der(c).subject_raw == top_d.issuer_raw]
     same_text = [c for c in ca if c.subject.casefold() == top.issuer.casefold()]
@@ -64,22 +74,22 @@ def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], wh
             "OpenSSL does; GnuTLS compares the names byte for byte and finds no issuer. "
             + ask, "Give the viewer the exact CA certificate that signed it (or re-issue the "
             "certificate from the CA as it is in X509CA).", ASKS)
-    anchor = "the system trust store" if system_only else f"{where} or the system trust store"
+    anchor = "the system trust store" if w.system_only else f"{where} or the system trust store"
     return Problem(
         "unknown-issuer",
         f"The certificate (issuer {top.issuer}) is not in, and does not chain to a certificate "
         f"in, {anchor}: {ask}", "Copy the server's certificate (or its CA's) to the viewer "
-        "and pass it as X509CA: `vncviewer -X509CA vnc-server.pem HOST`.", ASKS)
+        f"and pass it as X509CA: `{w.viewer_cmd}`.", ASKS)
 
 
-def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts],
-             where: str, system_only: bool, now: dt.datetime) -> List[Problem]:
-    leaf, prints = chain[0], {c.fingerprint_sha256 for c in ca}
+def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts], w: Words
+             ) -> List[Problem]:
+    leaf, prints, where = chain[0], {c.fingerprint_sha256 for c in ca}, w.where
     out: List[Problem] = []
     for f in r.findings:
         who = _who(f.cert, leaf, prints)
         if f.status & g.SIGNER_NOT_FOUND:
-            out.append(_unknown_issuer(leaf, f.cert, ca, where, system_only))
+            out.append(_unknown_issuer(leaf, f.cert, ca, w))
         elif f.status & g.SIGNER_NOT_CA:
             renewal = f.issuer is not None and g.same_name_and_key(f.issuer, leaf)
             out.append(Problem(
@@ -90,7 +100,7 @@ def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts
                 "\"Unknown certificate issuer\".", "Replace the viewer's X509CA file with "
                 f"the server's current certificate (SHA-256 {leaf.fingerprint_sha256}).", ASKS))
         elif f.status & (g.EXPIRED | g.NOT_ACTIVATED):
-            out.append(_dates(f, leaf, prints))
+            out.append(_dates(f, leaf, prints, w))
         elif f.status & g.INSECURE_ALGORITHM and f.why == "key-size":
             weak = f.issuer or f.cert
             out.append(Problem(
@@ -103,7 +113,8 @@ def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts
             out.append(Problem(
                 "insecure-algorithm", f"{f.cert.subject} is signed with "
                 f"{f.cert.signature_algorithm}: TigerVNC refuses it (\"insecure algorithm\").",
-                REISSUE, REFUSES))
+                "Have it re-issued with SHA-256 (openssl's default), e.g. "
+                f"`{w.renew_cmd}`.", REFUSES))
         elif f.status & g.UNKNOWN_CRIT_EXTENSIONS:
             out.append(Problem(
                 "unknown-critical-extension", f"{who} has a critical extension GnuTLS does not "

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from vncssl.errors import OpensslFailed, UsageError
+from vncssl.notice import command, key_beside
 from vncssl.openssl import binary, runner
-from vncssl.x509 import certinfo, trustproblems
+from vncssl.x509 import certinfo, names, trustproblems
 from vncssl.x509 import gnutlspath as g
 from vncssl.x509.certfacts import CertFacts
-from vncssl.x509.hostname import create_hint, host_ip, hostname_matches, normalise_host
+from vncssl.x509.hostname import bracketed, create_hint, host_ip, hostname_matches, normalise_host
 from vncssl.x509.problem import (
     ASKS,
     CONNECTS,
@@ -145,9 +146,12 @@ def _key_usage_problem(leaf: CertFacts) -> List[Problem]:
 def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
           ca: Optional[List[CertFacts]], *, ca_file: Optional[Path] = None,
           key: Optional[Path] = None, now: Optional[dt.datetime] = None,
-          timeout: Optional[float] = None) -> Verdict:
+          timeout: Optional[float] = None, cert_file: Optional[Path] = None) -> Verdict:
     """chain[0] = the server cert, the rest what the server sent with it; ca = the viewer's
-    X509CA certs (None: no X509CA file, the system store only)."""
+    X509CA certs (None: no X509CA file, the system store only). `cert_file`: where chain[0]
+    is, so that a suggested `vncssl renew` names it (and its key)."""
+    renew_cmd = "vncssl renew" if cert_file is None else command(
+        "vncssl", "renew", "--cert", cert_file, "--key", key or key_beside(cert_file))
     if not chain:
         raise UsageError("No certificate to judge.", "Give a PEM certificate file.")
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -155,28 +159,32 @@ def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
     where = str(ca_file) if ca_file else "the viewer's X509CA file"
     r = _path(ossl, chain, ca or [], True, now, timeout)
     problems = _key_usage_problem(leaf)
-    problems += trustproblems.problems(r, chain, ca or [], where, ca is None, now)
+    words = trustproblems.Words(where, ca is None, renew_cmd, command(
+        "vncviewer", "-X509CA", cert_file or "vnc-server.pem", bracketed(host)))
+    problems += trustproblems.problems(r, chain, ca or [], words)
     if not hostname_matches(leaf, host):
         problems.append(_hostname_problem(leaf, host))
     if key is not None:
-        problems += key_problems(ossl, leaf, key, timeout=timeout)
+        problems += key_problems(ossl, leaf, key, timeout=timeout, renew_cmd=renew_cmd)
     return Verdict(normalise_host(host), not blocking(problems), problems, outcome(problems))
 
 
 def key_problems(ossl: binary.OpensslInfo, leaf: CertFacts, key: Path, *,
-                 timeout: Optional[float] = None) -> List[Problem]:
+                 timeout: Optional[float] = None, renew_cmd: str = "vncssl renew"
+                 ) -> List[Problem]:
     facts = certinfo.read_user_key(ossl, key, timeout=timeout)
     if facts.encrypted:
         return [Problem("encrypted-key", f"The private key {key} is encrypted (has a "
-                        "passphrase): the TigerVNC server cannot read it.",
-                        f"Decrypt it once: `openssl pkey -in {key} -out decrypted.pem`, or "
+                        "passphrase): the TigerVNC server cannot read it, and stops the TLS "
+                        "set-up when a viewer connects.", "Decrypt it once: "
+                        f"`{command('openssl', 'pkey', '-in', key, '-out', 'decrypted.pem')}`, or "
                         "make keys with -nodes as the guide does.", HANDSHAKE)]
     if not certinfo.same_public_key(leaf.public_key_pem, facts.public_key_pem):
         return [Problem("key-mismatch", f"The private key {key} does not belong to the "
                         "certificate: the server fails with \"Private key does not match "
                         "certificate\" when a viewer connects.",
                         "Use the key made together with this certificate, or run "
-                        "`vncssl renew` to make a matching pair.", HANDSHAKE)]
+                        f"`{renew_cmd}` to make a matching pair.", HANDSHAKE)]
     return []
 
 
@@ -185,10 +193,9 @@ def check_files(ossl: binary.OpensslInfo, cert: Path, host: str,
                 now: Optional[dt.datetime] = None, timeout: Optional[float] = None
                 ) -> Verdict:
     """The guide's setup by default: the viewer's X509CA is the server's own certificate."""
-    if not normalise_host(host):
-        raise UsageError("--host is empty.", "Give the name or address viewers type.")
+    host = names.parse_host(host)
     chain = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)
     ca = certinfo.read_chain(ossl, ca_file if ca_file is not None else cert, now=now,
                              timeout=timeout)
     return judge(ossl, chain, host, ca, ca_file=ca_file or cert, key=key, now=now,
-                 timeout=timeout)
+                 timeout=timeout, cert_file=cert)
