@@ -46,10 +46,10 @@ def test_real_dsa_1024_and_md5(tmp_path: Path) -> None:
     assert dsa.key.type == "DSA" and dsa.key.bits == 1024 and gnutlspath.key_level_ok(dsa)
     # MD5 is below the LOW profile's hash strength even for a cert trusted as itself.
     md5 = _cert(tmp_path, "md5", ["-newkey", "rsa:2048"], md="-md5")
-    now = dt.datetime.now(dt.timezone.utc)
+    sha1 = _cert(tmp_path, "sha1", ["-newkey", "rsa:2048"], md="-sha1")
+    now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
     r = gnutlspath.verify([md5], [md5], now)
     assert r.status & gnutlspath.INSECURE_ALGORITHM
-    sha1 = _cert(tmp_path, "sha1", ["-newkey", "rsa:2048"], md="-sha1")
     assert gnutlspath.verify([sha1], [sha1], now).status == 0  # SHA-1 self: not checked
 
 
