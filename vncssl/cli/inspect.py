@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -85,6 +85,9 @@ def check(
         show_default=False)] = None,
     key: Annotated[Optional[Path], typer.Option(help="The server's private key: check it "
                                                 "too.", show_default=False)] = None,
+    crl: Annotated[Optional[Path], typer.Option(
+        help="The viewer's X509CRL file: a certificate it lists is `revoked`. It must be "
+        "signed by the CA in --ca.", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
@@ -105,10 +108,12 @@ def check(
 
     # What is typed in the viewer: its HOST:DISPLAY and HOST::PORT forms name the same host.
     target = parse_target(host)
-    v = check_files(find_openssl(openssl_path, timeout), cert, target.host, ca, key,
-                    timeout=timeout)
+    ossl = find_openssl(openssl_path, timeout)
+    v = check_files(ossl, cert, target.host, ca, key, timeout=timeout)
+    revocation = _check_crl(ossl, cert, ca, crl, v, timeout) if crl is not None else None
     if json_output:
-        ui.print_json(v)
+        ui.print_json(v if revocation is None else
+                      {**ui.to_jsonable(v), "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
                          f"this certificate, no questions asked"
@@ -123,5 +128,23 @@ def check(
         for p in v.problems:
             ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
             ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+    for note in revocation.notes if revocation is not None else []:
+        ui.err_console.print(f"[yellow]Note:[/] {ui_escape(note)}", soft_wrap=True)
     if not v.accepted:
         raise typer.Exit(1)
+
+
+def ui_escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _check_crl(ossl: Any, cert: Path, ca: Optional[Path], crl: Path, verdict: Any,
+               timeout: Optional[float]) -> Any:
+    from vncssl.x509 import certinfo, revocation
+
+    chain = certinfo.read_chain(ossl, cert, timeout=timeout)
+    result = revocation.check_revocation(ossl, chain, crl, ca or cert, timeout=timeout)
+    revocation.apply(verdict, result)
+    return result

@@ -118,6 +118,10 @@ def viewer(
     install: Annotated[bool, typer.Option(
         "--install", help="Copy the certificate into the viewer's default X509CA file, "
         "replacing an older one with the same subject (after a backup).")] = False,
+    install_crl: Annotated[Optional[str], typer.Option(
+        "--install-crl", metavar="FILE", help="Put this CRL (from `vncssl ca crl`) where the "
+        "viewer reads it: x509_crl.pem beside its default X509CA file. It must be signed by "
+        "a CA in that file.", show_default=False)] = None,
     version: VersionOpt = None,
     openssl_path: OpensslOpt = None,
     timeout: Annotated[Optional[float], typer.Option(
@@ -138,14 +142,42 @@ def viewer(
     from vncssl.tigervnc import viewer as tigervnc_viewer
 
     ossl = binary.find(openssl_path, timeout=timeout)[0]
+    if install_crl is not None and not install:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+        return
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
     if install:
         s = tigervnc_viewer.install_ca(ossl, s, timeout=timeout)
-    if json_output:
+    if json_output and install_crl is None:
         ui.print_json(s)
         return
-    _render_viewer(s)
+    if not json_output:
+        _render_viewer(s)
+    if install_crl is not None:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+
+
+def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
+                 json_output: bool) -> None:
+    from rich.markup import escape
+
+    from vncssl.tigervnc.crlinstall import install_crl
+
+    r = install_crl(ossl, crl, version=version, timeout=timeout)  # type: ignore[arg-type]
+    if json_output:
+        ui.print_json(r)
+        return
+    if r.unchanged:
+        ui.console.print(f"{escape(r.installed)} already holds this CRL; nothing changed.",
+                         soft_wrap=True)
+        return
+    ui.console.print(f"[green]Installed[/] the CRL of {escape(r.issuer)} into "
+                     f"{escape(r.installed)} (TigerVNC {escape(r.generation)}): "
+                     f"{r.revoked} revoked certificate(s), next update "
+                     f"{r.next_update or 'none'}.", soft_wrap=True)
+    if r.backup:
+        ui.console.print(f"  previous file kept as {escape(r.backup)}", soft_wrap=True)
 
 
 def _render_viewer(s: ViewerSettings) -> None:
