@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
@@ -53,9 +54,14 @@ def server(
         "--write", help="Merge into the config file (other lines kept, old file backed "
         "up) instead of printing.")] = False,
     version: VersionOpt = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Server settings that make TigerVNC present the certificate (absolute paths).
+
+    When both files are here, the key must be the certificate's and unencrypted (exit 2
+    otherwise). --format windows takes paths of the Windows machine as they are.
 
     Example:
 
@@ -71,6 +77,11 @@ def server(
 
     s = tigervnc_server.server_settings(cert, key, security_types=security_types, fmt=fmt,
                                         version=version)
+    if os.path.isfile(s.cert) and os.path.isfile(s.key):
+        from vncssl.openssl import binary
+
+        ossl = binary.find(openssl_path, timeout=timeout)[0]
+        tigervnc_server.check_pair(ossl, s.cert, s.key, timeout=timeout)
     if write:
         s = tigervnc_server.write_server_config(s)
     if json_output:
@@ -148,7 +159,9 @@ def viewer(
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
     if install:
-        s = tigervnc_viewer.install_ca(ossl, s, timeout=timeout)
+        from vncssl.tigervnc import x509ca
+
+        s = x509ca.install(ossl, s, timeout=timeout)
     if json_output and install_crl is None:
         ui.print_json(s)
         return
@@ -181,17 +194,24 @@ def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Option
 
 
 def _render_viewer(s: ViewerSettings) -> None:
+    from rich.markup import escape
+
     out, err = ui.console, ui.err_console
     if s.installed:
-        if s.already_present and not s.replaced:
+        if any(n.code == "SUPERSEDED" for n in s.notices):
+            out.print(f"{s.installed}: nothing changed.", soft_wrap=True)
+        elif s.already_present and not s.replaced:
             out.print(f"{s.installed} already holds this certificate; nothing changed.",
                       soft_wrap=True)
         else:
             out.print(f"[green]Installed[/] the certificate into {s.installed} "
                       f"(TigerVNC {s.generation}).", soft_wrap=True)
-        if s.replaced:
-            out.print(f"  replaced {len(s.replaced)} older certificate(s) with the same "
-                      f"subject: {', '.join(s.replaced)}", soft_wrap=True)
+        for fp in s.replaced:
+            out.print(f"  removed  {fp} (an earlier certificate of this server)",
+                      soft_wrap=True)
+        for k in s.kept:
+            out.print(f"  kept     {k['fingerprint_sha256']} ({escape(k['subject'])}, until "
+                      f"{k['not_after']}): {k['why']}", soft_wrap=True)
         if s.backup:
             out.print(f"  previous file kept as {s.backup}", soft_wrap=True)
         out.print(f"  SHA-256 {s.fingerprint_sha256}", soft_wrap=True)

@@ -36,6 +36,7 @@ class ProbeReport:
         if d["certificate"] is not None:  # the inspect object: no key-file fields here
             d["certificate"].pop("key_file", None)
             d["certificate"].pop("key_matches", None)
+            d["certificate"].pop("key_encrypted", None)
         return d
 
 
