@@ -99,7 +99,8 @@ def codes(v: dict) -> List[str]:
 def test_guide_setup_is_accepted_by_ip(certs: Path) -> None:
     code, v = check(str(certs / "guide.pem"), "--host", "192.168.1.5",
                     "--key", str(certs / "guide.key"))
-    assert code == 0 and v == {"host": "192.168.1.5", "accepted": True, "problems": []}
+    assert code == 0 and v == {"host": "192.168.1.5", "accepted": True, "problems": [],
+                               "viewer": "connects"}
 
 
 def test_wrong_host_is_a_hostname_mismatch_with_a_fix(certs: Path) -> None:
@@ -178,9 +179,16 @@ def test_bad_input_is_exit_2(tmp_path: Path, certs: Path) -> None:
     assert r.exit_code == 2 and "not a readable private key" in r.stderr
 
 
-def test_openssl_failure_is_exit_3(certs: Path, fake_openssl) -> None:  # type: ignore
+def test_openssl_failure_is_exit_3(tmp_path: Path, fake_openssl) -> None:  # type: ignore
+    from tests import tigervnc_harness as h
+
+    # A CA-issued leaf: its signature is openssl verify's to check (an exact X509CA match
+    # needs no openssl verify at all).
+    ca = h.make_ca(tmp_path, "ca", key_type="ec")
+    leaf = h.issue_leaf(ca, tmp_path, "vnc.test", san="IP:192.168.1.5", key_type="ec")
     fake_openssl('if [ "$1" = verify ]; then echo "boom" >&2; exit 1; fi\nexec $REAL "$@"\n')
-    r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", "192.168.1.5"])
+    r = runner.invoke(app, ["check", str(leaf.cert), "--host", "192.168.1.5", "--ca",
+                            str(ca.cert)])
     assert r.exit_code == 3, r.output
 
 
@@ -206,3 +214,22 @@ def test_chains_and_an_expired_root(tmp_path: Path) -> None:
     code, v = check(str(under.cert), "--host", "10.0.0.9", "--ca", str(old.cert))
     assert code == 1 and codes(v) == ["expired"] and "CA certificate" in v["problems"][0][
         "message"]
+
+
+@pytest.mark.parametrize("host", ["bad host", "a,DNS:b", "192.168.1.500", "*.example.lan",
+                                  "vnc_server!", ""])
+def test_a_host_no_viewer_could_type_is_bad_input(certs: Path, host: str) -> None:
+    r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", host])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Error: ") and "Fix:" not in r.stdout
+
+
+@pytest.mark.parametrize("typed,host,code", [
+    ("192.168.1.5:1", "192.168.1.5", 0), ("192.168.1.5::5901", "192.168.1.5", 0),
+    ("192.168.1.6:1", "192.168.1.6", 1), ("[::1]:1", "::1", 1)])
+def test_the_viewers_display_and_port_forms_name_the_host(certs: Path, typed: str, host: str,
+                                                           code: int) -> None:
+    got, v = check(str(certs / "guide.pem"), "--host", typed)
+    assert (got, v["host"]) == (code, host)
+    if code:  # the Fix names the host alone: a certificate holds no ports
+        assert v["problems"][0]["fix"].endswith(f"--ip {host}` (keep the other names too).")

@@ -282,4 +282,90 @@ def test_control_characters_in_a_certificate_name_never_reach_the_viewer_config(
         tmp_path: Path, cert: Path) -> None:
     r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(cert), "--format", "config",
                             "--host", "h\nX509CA=/tmp/evil.pem"])
-    assert r.exit_code == 2 and "control character" in r.stderr
+    assert r.exit_code == 2, r.output
+    assert "\nX509CA=/tmp/evil.pem" not in r.stdout
+    from vncssl.errors import UsageError
+    from vncssl.tigervnc import settings
+
+    with pytest.raises(UsageError, match="control character"):  # the rule itself, for any value
+        settings.check_value("h\nX509CA=/tmp/evil.pem", "server name")
+
+
+# --- 11. a weak result from a hostile or careless openssl.cnf ---------------------------------
+
+@pytest.mark.parametrize("setting", ["default_bits", "default_md", "sha1", "keyUsage"])
+@pytest.mark.parametrize("how", ["--config", "OPENSSL_CONF"])
+def test_weak_config_result_is_refused_naming_the_setting(tmp_path: Path, setting: str,
+                                                          how: str) -> None:
+    req = {"default_bits": "default_bits = 1024\n", "default_md": "default_md = md5\n",
+           "sha1": "default_md = sha1\n", "keyUsage": ""}[setting]
+    ku = "keyUsage = keyCertSign\n" if setting == "keyUsage" else ""
+    cfg = tmp_path / "hostile.cnf"
+    cfg.write_text("[ req ]\n" + req + "distinguished_name = dn\nx509_extensions = v3\n"
+                   "[ dn ]\n[ v3 ]\nbasicConstraints = critical,CA:true\n"
+                   "subjectKeyIdentifier = hash\n" + ku)
+    args = ["create", "--ip", IP, "--yes", "--cert", str(tmp_path / "c.pem"), "--key",
+            str(tmp_path / "k.pem")]
+    env = {}
+    if how == "--config":
+        args += ["--config", str(cfg)]
+    else:
+        env["OPENSSL_CONF"] = str(cfg)
+    r = vncssl(*args, cwd=tmp_path, env=env)
+    assert r.returncode == 3, r.stdout + r.stderr
+    want = "default_md" if setting == "sha1" else setting
+    assert f"`{want}`" in r.stderr and str(cfg) in r.stderr, r.stderr
+    assert not (tmp_path / "c.pem").exists() and not (tmp_path / "k.pem").exists()
+
+
+def test_floor_reads_what_openssl_made(tmp_path: Path, openssl_bin: str) -> None:
+    """The floor on certificates the real openssl made, strong and weak."""
+    import subprocess
+
+    from vncssl.openssl import binary
+    from vncssl.x509 import strength
+
+    ossl, _ = binary.find(openssl_bin)
+    out = {}
+    for name, newkey, md in (("weak", "rsa:1024", "-sha1"), ("strong", "rsa:2048", "-sha256"),
+                             ("ec", "ec", "-sha256")):
+        extra = ["-pkeyopt", "ec_paramgen_curve:prime256v1"] if newkey == "ec" else []
+        subprocess.run([openssl_bin, "req", "-x509", "-newkey", newkey, *extra, md, "-nodes",
+                        "-subj", "/CN=x", "-keyout", str(tmp_path / f"{name}.key"), "-out",
+                        str(tmp_path / f"{name}.pem"), "-days", "2"], check=True,
+                       capture_output=True)
+        out[name] = {s for _, s in strength.floor_problems(
+            certinfo.read_cert(ossl, tmp_path / f"{name}.pem"))}
+    assert out == {"weak": {"default_bits", "default_md"}, "strong": set(), "ec": set()}
+
+
+def test_ca_issuance_refuses_a_weak_leaf(tmp_path: Path) -> None:
+    from vncssl.ca import authority, issuance
+    from vncssl.errors import OpensslFailed
+    from vncssl.teach.recipe import KeySpec
+    from vncssl.x509 import names
+
+    d = tmp_path / "ca"
+    assert runner.invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"]).exit_code == 0
+    iss = authority.load(str(d))
+    iss.spec = KeySpec("rsa", 1024)  # as a careless CA setting would ask
+    with pytest.raises(OpensslFailed, match="too weak"):
+        issuance.issue(iss, names.collect([IP], []), str(tmp_path / "s.pem"),
+                       str(tmp_path / "s-key.pem"))
+    assert not (tmp_path / "s.pem").exists() and not (tmp_path / "s-key.pem").exists()
+
+
+def test_encrypted_ca_key_is_reported_as_encrypted(tmp_path: Path, openssl_bin: str) -> None:
+    import subprocess
+
+    d = tmp_path / "ca"
+    assert runner.invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"]).exit_code == 0
+    key = d / "ca-key.pem"
+    subprocess.run([openssl_bin, "pkey", "-in", str(key), "-out", str(tmp_path / "enc.pem"),
+                    "-aes256", "-passout", "pass:secret"], check=True, capture_output=True)
+    os.replace(tmp_path / "enc.pem", key)
+    key.chmod(0o600)
+    r = runner.invoke(app, ["ca", "issue", "--ca-dir", str(d), "--ip", IP, "--cert",
+                            str(tmp_path / "s.pem"), "--key", str(tmp_path / "k.pem")])
+    assert r.exit_code == 2, r.output
+    assert "is encrypted" in r.stderr and "does not belong" not in r.stderr

@@ -36,6 +36,7 @@ from vncssl.openssl import binary, runner
 from vncssl.teach import recipe
 from vncssl.x509 import certinfo
 from vncssl.x509 import names as names_mod
+from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.extensions import CA_SECTION, ca_config, subject_args
 
 DEFAULT_CA_DAYS = 3650
@@ -143,6 +144,7 @@ class Issuer:
     days: int
     spec: recipe.KeySpec
     timeout: Optional[float]
+    ca_facts: Optional[CertFacts] = None  # ca.pem as read by load(): the viewer's X509CA
 
     @property
     def one_process(self) -> bool:
@@ -175,5 +177,5 @@ def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
                          f"{key}.new && mv {key}.new {key} (keep it 0600).")
     if not certinfo.same_public_key(facts.public_key_pem, key_facts.public_key_pem):
         raise UsageError(f"{key} does not belong to {cert}.", "Restore the matching CA key.")
-    return Issuer(ossl, folder, cert, key, facts.subject, days, spec, timeout)
+    return Issuer(ossl, folder, cert, key, facts.subject, days, spec, timeout, facts)
 

@@ -17,6 +17,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.ca import authority, issuance
 from vncssl.errors import FileProblem, UsageError, VncsslError
+from vncssl.fs.signals import term_as_interrupt
+from vncssl.openssl import runner
 from vncssl.x509 import names as names_mod
 from vncssl.x509.names import Name
 
@@ -51,7 +53,7 @@ def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
         seen[name] = number
         ips: List[str] = []
         dns: List[str] = []
-        for e in entries:
+        for e in map(_without_port, entries):
             (dns if re.search(r"[A-Za-z]", e) and ":" not in e else ips).append(e)
         try:
             hosts.append(Host(name, names_mod.collect(ips, dns), number))
@@ -61,6 +63,26 @@ def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
         raise UsageError(f"{source} lists no servers.",
                          "Write one server per line: `NAME IP-or-DNS ...`.")
     return hosts
+
+
+def _without_port(entry: str) -> str:
+    """`probe --from` reads the same file: HOST:DISPLAY / HOST::PORT name the host HOST. A
+    bare IP address (IPv6 too) is an address, never host:port."""
+    import ipaddress
+
+    from vncssl.tigervnc.address import parse_target
+
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return entry
+    except ValueError:
+        pass
+    if ":" not in entry:
+        return entry
+    try:
+        return parse_target(entry).host
+    except VncsslError:
+        return entry  # names.collect says what is wrong with it
 
 
 @dataclass
@@ -89,6 +111,28 @@ def batch_paths(out_dir: Path, name: str) -> Tuple[Path, Path]:
     return out_dir / f"{name}.pem", out_dir / f"{name}-private.pem"
 
 
+def check_outputs(iss: authority.Issuer, folder: Path, hosts: Sequence[Host]) -> None:
+    """Before any work: no two servers may share an output file (`a` and `a-private` both
+    write a-private.pem), compared as a case-insensitive file system would, and none may be
+    one of the CA's own files (a server named `ca-key` in the CA folder)."""
+    seen: Dict[str, str] = {}
+    own = {os.path.realpath(p) for p in (iss.cert, iss.key)}
+    ca_dir = os.path.realpath(iss.dir)
+    for h in hosts:
+        for path in batch_paths(folder, h.name):
+            real = os.path.realpath(path)
+            if real in own or (os.path.dirname(real) == ca_dir and path.name in (
+                    authority.CA_CERT, authority.CA_KEY)):
+                raise UsageError(f"Server {h.name!r} would write {path}, one of the CA's own "
+                                 "files.", "Rename the server, or use another --out-dir.")
+            other = seen.get(real.lower())
+            if other is not None and other != h.name:
+                raise UsageError(f"Servers {other!r} and {h.name!r} would both write {path}.",
+                                 "Rename one of them (NAME.pem and NAME-private.pem are "
+                                 "each server's files).")
+            seen[real.lower()] = h.name
+
+
 def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, force: bool = False,
                workers: Optional[int] = None,
                on_done: Optional[Callable[[HostOutcome], None]] = None) -> BatchResult:
@@ -98,6 +142,7 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
     if not folder.is_dir():
         raise FileProblem(f"The output folder {folder} does not exist.",
                           f"Create it first: mkdir -p {folder}")
+    check_outputs(iss, folder, hosts)
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
     outcomes: Dict[str, HostOutcome] = {}
@@ -113,15 +158,27 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
             return HostOutcome(h.name, False, error=str(exc), fix="Check the folder.")
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
+    futures = []
     try:
-        futures = [pool.submit(job, h) for h in hosts]
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            outcomes[outcome.host] = outcome
-            if on_done:
-                on_done(outcome)
-    finally:
-        # Ctrl-C: start nothing new; running openssl jobs finish and clean their temp dirs.
+        with term_as_interrupt():  # SIGTERM/SIGHUP as Ctrl-C: the clean-up below runs
+            futures = [pool.submit(job, h) for h in hosts]
+            for fut in as_completed(futures):
+                outcome = fut.result()
+                outcomes[outcome.host] = outcome
+                if on_done:
+                    on_done(outcome)
+    except BaseException:
+        # Stopped: kill every openssl the workers started (none is left behind), start
+        # nothing new, let the running jobs remove their temporary folders, then say
+        # exactly which servers were issued.
+        runner.kill_all()
         pool.shutdown(wait=True, cancel_futures=True)
+        runner.resume()
+        issued = [f.result().host for f in futures if f.done() and not f.cancelled()
+                  and f.exception() is None and f.result().ok]
+        raise KeyboardInterrupt(
+            f"`ca issue --from` was stopped after {len(issued)} of {len(hosts)} servers were "
+            f"issued ({', '.join(issued) or 'none'}); the others were not written.") from None
+    pool.shutdown(wait=True)
     return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
                        [outcomes[h.name] for h in hosts])

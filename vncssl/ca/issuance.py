@@ -3,6 +3,7 @@ asked for before it is installed."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -11,7 +12,7 @@ from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.openssl import runner
-from vncssl.x509 import certfacts, certinfo
+from vncssl.x509 import certfacts, certinfo, strength
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
 from vncssl.x509.names import Name
@@ -40,6 +41,11 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
     cert_t = targets.check_target(Path(cert), "certificate", force=force)
     key_t = targets.check_target(Path(key), "private key", force=force)
     targets.check_distinct(cert_t, key_t)
+    own = {os.path.realpath(iss.cert), os.path.realpath(iss.key)}
+    for t in (cert_t, key_t):
+        if os.path.realpath(t.path) in own:
+            raise UsageError(f"The {t.kind} path {t.path} is one of the CA's own files.",
+                             "Write the server's files elsewhere (--cert, --key, --out-dir).")
     subj = names_mod.subject([("CN", names[0].value), ("serialNumber", unique_id())])
     with workdir.private_workdir(key_t.path.parent) as work:
         key_tmp, cert_tmp, cfg = work / "key.pem", work / "cert.pem", work / "leaf.cnf"
@@ -67,7 +73,7 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
         facts = _verify(iss, cert_tmp, names)
         backups = atomic.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
                                 backup=force)
-    _record(iss, facts)
+    record(iss, facts)
     return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
                   key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
                   subject=facts.subject, serial=facts.serial, not_before=facts.not_before,
@@ -88,10 +94,14 @@ def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFac
         raise OpensslFailed("The certificate openssl made is not what was asked for: "
                             + "; ".join(problems) + ". Nothing was written.",
                             "Report this with `openssl version -a`; try --openssl.")
+    # The viewer's own rules, with ca.pem as its X509CA, for every name; and the floor.
+    ca = [iss.ca_facts] if iss.ca_facts is not None else []
+    strength.judge_new(iss.ossl, facts, cert, [n.value for n in names] if ca else [],
+                       config=None, ca=ca, ca_file=iss.cert, timeout=iss.timeout)
     return facts
 
 
-def _record(iss: Issuer, facts: certfacts.CertFacts) -> None:
+def record(iss: Issuer, facts: certfacts.CertFacts) -> None:
     """issued/<serial>.pem: which certificates this CA has signed (for audits, revocation)."""
     folder = iss.dir / ISSUED
     make_private_dir(folder)

@@ -8,12 +8,15 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.shape import VncsslGroup
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.ca.authority import Issuer
     from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
+    cls=VncsslGroup,
     name="ca",
     help="A private certificate authority: every viewer trusts one CA certificate, once, "
     "instead of a copy of every server's certificate.\n\n"
@@ -61,7 +64,7 @@ def ca_init(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Created[/] a private CA in {r.dir} (mode {r.dir_mode or '?'}).",
+    c.print(f"[green]Created[/] a private CA in {safe(r.dir)} (mode {safe(r.dir_mode or '?')}).",
             soft_wrap=True)
     ui.rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
            ("CA private key", f"{r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)"),
@@ -70,7 +73,7 @@ def ca_init(
            *([("backups", ", ".join(r.backups))] if r.backups else [])])
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {step}", soft_wrap=True)
+        c.print(f"  {i}. {safe(step)}", soft_wrap=True)
 
 
 @ca_app.command("issue")
@@ -145,13 +148,16 @@ def ca_issue(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
-                     f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
+    ui.console.print(f"[green]Issued[/] a certificate for {safe(', '.join(r.names))} signed by "
+                     f"{safe(iss.subject)} (valid until {safe(r.not_after)}).", soft_wrap=True)
     ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
-    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA "
-                     "certificate, once, for every server it signs).", soft_wrap=True)
+    from vncssl.x509.hostname import bracketed
+
+    ui.console.print(f"\nViewers: `vncviewer -X509CA {safe(iss.cert)} "
+                     f"{safe(bracketed(names[0].value))}` (the CA certificate, once, for every "
+                     "server it signs).", soft_wrap=True)
 
 
 def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
@@ -187,7 +193,8 @@ def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
         task = progress.add_task("", total=len(hosts))
 
         def done(o: HostOutcome) -> None:
-            progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
+            progress.update(task, advance=1, description=safe(o.host) + (" ok" if o.ok
+                                                                          else " FAILED"))
 
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
 
@@ -198,15 +205,16 @@ def _render_batch(r: BatchResult) -> None:
     table = Table("server", "result", "names", "certificate / problem")
     for o in r.outcomes:
         if o.ok and o.issued:
-            table.add_row(o.host, "[green]issued[/]", ", ".join(o.issued.names), o.issued.cert)
+            table.add_row(safe(o.host), "[green]issued[/]", safe(", ".join(o.issued.names)),
+                          safe(o.issued.cert))
         else:
-            table.add_row(o.host, "[red]failed[/]", "", o.error + (f" {o.fix}" if o.fix else ""))
+            table.add_row(safe(o.host), "[red]failed[/]", "", safe(f"{o.error} {o.fix}".strip()))
     ui.console.print(table)
     ok = len(r.outcomes) - len(r.failed)
     rate = ok / r.seconds if r.seconds > 0 else 0.0
     ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
-                     f"({rate:.1f} certificates/s, {r.workers} jobs at once). "
-                     f"Viewers need only {r.ca} as X509CA.", soft_wrap=True)
+                     f"({rate:.1f} certificates/s, {safe(r.workers)} jobs at once). "
+                     f"Viewers need only {safe(r.ca)} as X509CA.", soft_wrap=True)
 
 
 @ca_app.command("bundle")
@@ -239,7 +247,7 @@ def ca_bundle(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Wrote[/] {r.out} with {len(r.kept)} certificate(s).", soft_wrap=True)
+    c.print(f"[green]Wrote[/] {safe(r.out)} with {len(r.kept)} certificate(s).", soft_wrap=True)
     ui.rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
           + [("dropped", f"{e.source}: {e.subject} ({why}, until {e.not_after})")
              for why, group in (("expired", r.expired), ("duplicate", r.duplicates),
@@ -247,6 +255,6 @@ def ca_bundle(
           width=len("dropped"))
     for subject in r.shared_subjects:
         ui.err_console.print(f"[yellow]Note:[/] two different certificates share the subject "
-                             f"{subject} (an old one and its renewal?); both are kept. Pass "
+                             f"{safe(subject)} (an old one and its renewal?); both are kept. Pass "
                              "--keep-newest to keep only the newest.", soft_wrap=True)
-    c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)
+    c.print(f"Viewer: `vncviewer -X509CA {safe(r.out)} HOST`", soft_wrap=True)

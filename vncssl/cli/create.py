@@ -8,16 +8,20 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.ui import clean, safe
 
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
     from vncssl.net.interfaces import Address
-
+    from vncssl.x509.names import Name
 
 
 @app.command(rich_help_panel="Make certificates")
 @ui.boundary
 def create(
+    name: Annotated[Optional[List[str]], typer.Argument(
+        metavar="NAME...", help="IP addresses and DNS names viewers type (detected as mkcert "
+        "does), alongside --ip and --dns.", show_default=False)] = None,
     ip: Annotated[Optional[List[str]], typer.Option(
         "--ip", help="IP address viewers type to reach the server (repeatable). "
         "Default: this machine's best LAN address.", show_default=False)] = None,
@@ -54,18 +58,28 @@ def create(
 
       $ vncssl create --ip 192.168.1.5
 
+      $ vncssl create 192.168.1.5 vnc.lan          # names as arguments, as mkcert takes
+
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
     from vncssl.commands.create import execute, plan
+    from vncssl.teach import recipe, shells
     from vncssl.x509 import names as names_mod
 
-    names = names_mod.collect(ip or [], dns or [])
-    if not names:
-        names = [names_mod.Name("IP", _pick_address(interactive=not yes and ui.stdin_is_tty(),
-                                                    quiet=json_output))]
+    # Every option is checked before anything is asked: no question answered in vain.
+    recipe.parse_key_type(key_type)
+    recipe.check_days(days)
+    if shell is not None:
+        shells.check_shell(shell)
+    names = names_mod.collect(ip or [], dns or [], name or [])
     interactive = not yes and ui.stdin_is_tty()
+    if not names:
+        names = [_pick_address(interactive=interactive, quiet=json_output)]
     if not force and interactive and not dry_run:
-        force = _ask_overwrite(cert, key)
+        answer = _ask_overwrite(cert, key)
+        if answer is None:
+            ui.declined()
+        force = bool(answer)
     p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
              openssl_path=openssl_path, config=config, force=force, timeout=timeout,
              ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run)
@@ -80,9 +94,10 @@ def create(
         _render_result(result)
 
 
-def _pick_address(*, interactive: bool, quiet: bool) -> str:
+def _pick_address(*, interactive: bool, quiet: bool) -> Name:
     from vncssl.errors import UsageError
     from vncssl.net import interfaces
+    from vncssl.x509.names import Name
 
     addresses = interfaces.ranked()
     best = interfaces.best(addresses)
@@ -91,32 +106,54 @@ def _pick_address(*, interactive: bool, quiet: bool) -> str:
                      "Pass the address viewers use with --ip (or a name with --dns).")
     if interactive:
         _render_addresses(addresses, to_err=True)
-        usable = [a for a in addresses if a.usable]
-        choice = ui.ask("Address for the certificate", default=best.ip).strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(usable):
-            return usable[int(choice) - 1].ip
-        return choice
+        return _ask_name([a.ip for a in addresses if a.usable], best.ip)
     if not quiet:
-        ui.err_console.print(f"Using {best.ip} ({best.interface}, {best.kind}), this machine's "
+        ui.err_console.print(f"Using {safe(best.ip)} ({safe(best.interface)}, {safe(best.kind)}), "
+                             "this machine's "
                              "best LAN address. Choose another with --ip; `vncssl ips` lists "
                              "them.", soft_wrap=True)
-    return best.ip
+    return Name("IP", best.ip)
 
 
-def _ask_overwrite(cert: str, key: str) -> bool:
+def _ask_name(choices: List[str], default: str, attempts: int = 3) -> Name:
+    """A number from the table, an IP address or a DNS name: what is typed is validated as
+    --ip/--dns are (a DNS name stays a DNS name); a bad answer is said and asked again."""
+    from vncssl.errors import InvalidNameError
+    from vncssl.x509.names import parse_name
+
+    for attempt in range(1, attempts + 1):
+        choice = ui.ask("Address for the certificate (number, IP or DNS name)",
+                        default=default).strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(choices):
+            choice = choices[int(choice) - 1]
+        try:
+            return parse_name(choice)
+        except InvalidNameError as exc:
+            if attempt == attempts:
+                raise
+
+            ui.err_console.print(f"[bold red]Not usable:[/] {safe(exc.message)} "
+                                 f"{safe(exc.fix)}", soft_wrap=True, highlight=False)
+    raise AssertionError("unreachable")
+
+
+def _ask_overwrite(cert: str, key: str) -> Optional[bool]:
+    """False: nothing to replace; True: replace; None: the user said no."""
     from pathlib import Path
 
     existing = [p for p in (cert, key) if Path(p).exists() and not Path(p).is_symlink()]
     if not existing:
         return False
-    return ui.confirm(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
-                      ". Replace?", default=False)
+    if ui.confirm(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
+                  ". Replace?", default=False):
+        return True
+    return None
 
 
 def _ask_openssl(rejected: list) -> Optional[str]:
     ui.err_console.print("No openssl binary was found. Looked at:")
     for candidate, reason in rejected:
-        ui.err_console.print(f"  {candidate}: {reason}", soft_wrap=True)
+        ui.err_console.print(f"  {safe(candidate)}: {safe(reason)}", soft_wrap=True)
     answer = ui.ask("Path to openssl (empty to give up)", default="")
     return answer.strip() or None
 
@@ -137,29 +174,29 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
         return
     ui.print_command(rendered.command)
     for note in rendered.notes:
-        ui.err_console.print(f"[dim]Note:[/] {note}", soft_wrap=True)
+        ui.err_console.print(f"[dim]Note:[/] {safe(note)}", soft_wrap=True)
     if explain:
-        from rich.markup import escape
 
         from vncssl.teach.explain import explain_argv
 
         ui.console.print()
         for part, meaning in explain_argv(p.argv, p.openssl):
-            ui.console.print(f"[bold]{escape(part)}[/]", soft_wrap=True)
-            ui.console.print(f"    {meaning}", soft_wrap=True, markup=False)
+            ui.console.print(f"[bold]{safe(part)}[/]", soft_wrap=True)
+            ui.console.print(f"    {clean(meaning)}", soft_wrap=True, markup=False)
     if dry_run:
-        ui.err_console.print(f"openssl: {p.openssl.version_text} ({p.located.source}); "
-                             f"config: {p.config.path or 'built-in'}, {p.config.reason}. "
+        ui.err_console.print(f"openssl: {safe(p.openssl.version_text)} ({safe(p.located.source)}); "
+                             f"config: {safe(p.config.path or 'built-in')}, "
+                             f"{safe(p.config.reason)}. "
                              "Dry run: nothing was written.", soft_wrap=True, markup=False,
                              style="dim")
         for n in p.notices:
-            ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
+            ui.err_console.print(f"[yellow]Note:[/] {safe(n.message)}", soft_wrap=True)
 
 
 def _render_result(r: CreateResult) -> None:
     c = ui.console
-    c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
-            f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
+    c.print(f"[green]Created[/] a certificate for {safe(', '.join(n['value'] for n in r.names))} "
+            f"(valid {safe(r.days)} days, until {safe(r.not_after)}).", soft_wrap=True)
     ui.rows([
         ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
         ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode
@@ -171,11 +208,11 @@ def _render_result(r: CreateResult) -> None:
         *([("replaced", ", ".join(r.replaced))] if r.replaced else []),
     ])
     for n in r.notices:
-        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
-                             (f" {n.fix}" if n.fix else ""), soft_wrap=True)
+        ui.err_console.print(f"[yellow]Warning:[/] {safe(n.message)}" +
+                             (f" {safe(n.fix)}" if n.fix else ""), soft_wrap=True)
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {step}", soft_wrap=True)
+        c.print(f"  {i}. {safe(step)}", soft_wrap=True)
 
 
 @app.command(rich_help_panel="Make certificates")
@@ -210,7 +247,7 @@ def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
     for a in addresses:
         if a.usable:
             n += 1
-        table.add_row(str(n) if a.usable else "-", a.ip, a.interface, a.kind,
+        table.add_row(f"{n:d}" if a.usable else "-", safe(a.ip), safe(a.interface), safe(a.kind),
                       "recommended" if a is best else ("" if a.usable else "skipped"))
     (ui.err_console if to_err else ui.console).print(table)
     if not addresses:

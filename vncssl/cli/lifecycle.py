@@ -9,22 +9,27 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
+    from vncssl.x509.expiry import Expiry
 
 
 @app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def expiry(
     cert: Annotated[Path, typer.Argument(metavar="CERT", help="Certificate file.")],
-    within: Annotated[int, typer.Option(help="Renewal is due when it expires within this "
-                                        "many days.")] = 30,
+    within: Annotated[Optional[int], typer.Option(
+        help="Renewal is due when it expires within this many days. Default: 30 (7 for a "
+        "CRL).", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Is renewal due? Exit 0: valid for more than --within days; 1: due or expired.
+    """Is renewal due? Exit 0: valid beyond --within days; 1: due, expired or not yet valid.
+
+    CERT may also be a CRL (from `vncssl ca crl`): due when its next update is that near.
 
     Made for cron and systemd timers (see examples/ in the source).
 
@@ -34,23 +39,53 @@ def expiry(
 
       $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
     """
+
     from vncssl.x509.expiry import expiry as check_expiry
 
     r = check_expiry(find_openssl(openssl_path, timeout), cert, within, timeout=timeout)
     if json_output:
-        ui.print_json(r)
-    elif r.expired:
-        ui.console.print(f"[red]EXPIRED[/] {r.cert} expired on {r.not_after} "
-                         f"({-r.days_left} days ago). Renew it: `vncssl renew`.", soft_wrap=True)
-    elif r.due:
-        ui.console.print(f"[yellow]Renewal due:[/] {r.cert} expires on {r.not_after} "
-                         f"(in {r.days_left} days, within {r.within}). Run `vncssl renew`.",
+        ui.print_json(dict(ui.to_jsonable(r), exit_code=r.exit_code))
+    elif r.kind == "crl":
+        _render_crl_expiry(r)
+    elif r.status == "expired":
+        ui.console.print(f"[red]EXPIRED[/] {safe(r.cert)} expired on {safe(r.not_after)} "
+                         f"({safe(-r.days_left)} days ago). Renew it: `{safe(r.fix)}`.",
+                         soft_wrap=True)
+    elif r.status == "not-yet-valid":
+        ui.console.print(f"[red]NOT YET VALID:[/] {safe(r.cert)} is valid only from "
+                         f"{safe(r.not_before)}: the TigerVNC viewer refuses it until then. "
+                         f"{safe(r.fix)}", soft_wrap=True)
+    elif r.status == "due":
+        ui.console.print(f"[yellow]Renewal due:[/] {safe(r.cert)} expires on {safe(r.not_after)} "
+                         f"(in {safe(r.days_left)} days, within {safe(r.within)}). Run "
+                         f"`{safe(r.fix)}`.",
                          soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] {r.cert} expires on {r.not_after} (in {r.days_left} "
+        ui.console.print(f"[green]OK:[/] {safe(r.cert)} expires on {safe(r.not_after)} (in "
+                         f"{safe(r.days_left)} days).", soft_wrap=True)
+    if r.exit_code:
+        raise typer.Exit(r.exit_code)
+
+
+def _render_crl_expiry(r: Expiry) -> None:
+
+    where = r.cert
+    if r.expired:
+        ui.console.print(f"[red]OUT OF DATE[/] the CRL {safe(where)} was due for its next update "
+                         "on "
+                         f"{safe(r.not_after)} ({safe(-r.days_left)} days ago). The TigerVNC "
+                         "viewer still "
+                         "uses it, without the revocations since: run `vncssl ca crl` and "
+                         "install the new one.", soft_wrap=True)
+    elif r.due:
+        ui.console.print(f"[yellow]Update due:[/] the CRL {safe(where)} has its next update on "
+                         f"{safe(r.not_after)} (in {safe(r.days_left)} days, within "
+                         f"{safe(r.within)}). Run "
+                         "`vncssl ca crl`.", soft_wrap=True)
+    else:
+        ui.console.print(f"[green]OK:[/] the CRL {safe(where)} is current until "
+                         f"{safe(r.not_after or 'forever')} (in {safe(r.days_left)} "
                          "days).", soft_wrap=True)
-    if r.due:
-        raise typer.Exit(1)
 
 
 @app.command(rich_help_panel="Check and maintain")
@@ -110,8 +145,7 @@ def renew(
                              "--dry-run to see what it would do.")
         _render_renew_plan(p)
         if not ui.confirm("Renew now?", default=False):
-            ui.err_console.print("Nothing was changed.")
-            raise typer.Exit(1)
+            ui.declined()
     r = renew_mod.execute(p)
     if json_output:
         ui.print_json(r)
@@ -124,10 +158,10 @@ def _render_renew_plan(p: RenewPlan) -> None:
 
     d = describe(p)
     c = ui.err_console
-    c.print(f"Renew {d['cert']} ({'same key' if d['reuse_key'] else 'new key'}, "
-            f"{d['key_type']}, {d['days']} days)", soft_wrap=True)
-    c.print(f"  subject  {d['subject']}", soft_wrap=True)
-    c.print(f"  names    {', '.join(n['type'] + ':' + n['value'] for n in d['names'])}",
+    c.print(f"Renew {safe(d['cert'])} ({safe('same key' if d['reuse_key'] else 'new key')}, "
+            f"{safe(d['key_type'])}, {safe(d['days'])} days)", soft_wrap=True)
+    c.print(f"  subject  {safe(d['subject'])}", soft_wrap=True)
+    c.print(f"  names    {safe(', '.join(n['type'] + ':' + n['value'] for n in d['names']))}",
             soft_wrap=True)
     ui.print_command(d["command"])
 
@@ -136,14 +170,16 @@ def _render_renew_result(r: RenewResult) -> None:
     from rich.panel import Panel
 
     c = ui.console
-    c.print(f"[green]Renewed[/] {r.cert}: valid until {r.not_after} ({r.days} days), "
-            f"{'same key' if r.reused_key else 'new key'} ({r.key_type}).", soft_wrap=True)
+    c.print(f"[green]Renewed[/] {safe(r.cert)}: valid until {safe(r.not_after)} ({safe(r.days)} "
+            "days), "
+            f"{safe('same key' if r.reused_key else 'new key')} "
+            f"({safe(r.key_type)}).", soft_wrap=True)
     for b in r.backups:
-        c.print(f"  backup       {b}", soft_wrap=True)
-    c.print(f"  old SHA-256  {r.old_fingerprint_sha256}", soft_wrap=True)
-    c.print(f"  new SHA-256  {r.fingerprint_sha256}", soft_wrap=True)
+        c.print(f"  backup       {safe(b)}", soft_wrap=True)
+    c.print(f"  old SHA-256  {safe(r.old_fingerprint_sha256)}", soft_wrap=True)
+    c.print(f"  new SHA-256  {safe(r.fingerprint_sha256)}", soft_wrap=True)
     if r.viewers_must_replace:
-        c.print(Panel(r.viewer_notice, title="Every viewer must REPLACE its certificate",
+        c.print(Panel(safe(r.viewer_notice), title="Every viewer must REPLACE its certificate",
                       border_style="yellow"))
     else:
-        c.print(r.viewer_notice, soft_wrap=True)
+        c.print(safe(r.viewer_notice), soft_wrap=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.shape import VncsslGroup
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     from vncssl.tigervnc.viewer import ViewerSettings
 
 tigervnc_app = typer.Typer(
+    cls=VncsslGroup,
     help="Load the certificate into the TigerVNC server and viewer (the guide's last step).\n\n"
     "Examples:\n\n"
     "  $ vncssl tigervnc server --write\n\n"
@@ -31,7 +35,8 @@ VersionOpt = Annotated[Optional[str], typer.Option(
 
 def _notices(notices: List[Notice]) -> None:
     for n in notices:
-        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" + (f" {n.fix}" if n.fix else ""),
+        ui.err_console.print("[yellow]Warning:[/] "
+                             f"{safe(n.message)}" + (f" {safe(n.fix)}" if n.fix else ""),
                              soft_wrap=True)
 
 
@@ -51,9 +56,14 @@ def server(
         "--write", help="Merge into the config file (other lines kept, old file backed "
         "up) instead of printing.")] = False,
     version: VersionOpt = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Server settings that make TigerVNC present the certificate (absolute paths).
+
+    When both files are here, the key must be the certificate's and unencrypted (exit 2
+    otherwise). --format windows takes paths of the Windows machine as they are.
 
     Example:
 
@@ -69,6 +79,11 @@ def server(
 
     s = tigervnc_server.server_settings(cert, key, security_types=security_types, fmt=fmt,
                                         version=version)
+    if os.path.isfile(s.cert) and os.path.isfile(s.key):
+        from vncssl.openssl import binary
+
+        ossl = binary.find(openssl_path, timeout=timeout)[0]
+        tigervnc_server.check_pair(ossl, s.cert, s.key, timeout=timeout)
     if write:
         s = tigervnc_server.write_server_config(s)
     if json_output:
@@ -80,15 +95,15 @@ def server(
 def _render_server(s: ServerSettings) -> None:
     err = ui.err_console
     if s.written:
-        ui.console.print(f"[green]Wrote[/] {s.written} (TigerVNC {s.generation})",
+        ui.console.print(f"[green]Wrote[/] {safe(s.written)} (TigerVNC {safe(s.generation)})",
                          soft_wrap=True)
         if s.backup:
-            ui.console.print(f"  previous version kept as {s.backup}", soft_wrap=True)
+            ui.console.print(f"  previous version kept as {safe(s.backup)}", soft_wrap=True)
     elif s.format == "xvnc":
         ui.print_command(s.text)
     else:
         if s.target and s.format != "windows":
-            err.print(f"Put these lines in {s.target} (TigerVNC {s.generation}); "
+            err.print(f"Put these lines in {safe(s.target)} (TigerVNC {safe(s.generation)}); "
                       "`--write` does it for you:", soft_wrap=True)
         ui.console.out(s.text.rstrip("\n"), highlight=False)
         if s.reg:
@@ -96,9 +111,9 @@ def _render_server(s: ServerSettings) -> None:
                            highlight=False)
             ui.console.out(s.reg.replace("\r\n", "\n").rstrip("\n"), highlight=False)
     for other in s.other_targets:
-        err.print(f"[dim]Also read:[/] {other}", soft_wrap=True)
+        err.print(f"[dim]Also read:[/] {safe(other)}", soft_wrap=True)
     for step in s.steps:
-        err.print(f"[dim]Note:[/] {step}", soft_wrap=True)
+        err.print(f"[dim]Note:[/] {safe(step)}", soft_wrap=True)
     _notices(s.notices)
 
 
@@ -116,6 +131,10 @@ def viewer(
     install: Annotated[bool, typer.Option(
         "--install", help="Copy the certificate into the viewer's default X509CA file, "
         "replacing an older one with the same subject (after a backup).")] = False,
+    install_crl: Annotated[Optional[str], typer.Option(
+        "--install-crl", metavar="FILE", help="Put this CRL (from `vncssl ca crl`) where the "
+        "viewer reads it: x509_crl.pem beside its default X509CA file. It must be signed by "
+        "a CA in that file.", show_default=False)] = None,
     version: VersionOpt = None,
     openssl_path: OpensslOpt = None,
     timeout: Annotated[Optional[float], typer.Option(
@@ -136,42 +155,78 @@ def viewer(
     from vncssl.tigervnc import viewer as tigervnc_viewer
 
     ossl = binary.find(openssl_path, timeout=timeout)[0]
+    if install_crl is not None and not install:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+        return
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
     if install:
-        s = tigervnc_viewer.install_ca(ossl, s, timeout=timeout)
-    if json_output:
+        from vncssl.tigervnc import x509ca
+
+        s = x509ca.install(ossl, s, timeout=timeout)
+    if json_output and install_crl is None:
         ui.print_json(s)
         return
-    _render_viewer(s)
+    if not json_output:
+        _render_viewer(s)
+    if install_crl is not None:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+
+
+def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
+                 json_output: bool) -> None:
+
+    from vncssl.tigervnc.crlinstall import install_crl
+
+    r = install_crl(ossl, crl, version=version, timeout=timeout)  # type: ignore[arg-type]
+    if json_output:
+        ui.print_json(r)
+        return
+    if r.unchanged:
+        ui.console.print(f"{safe(r.installed)} already holds this CRL; nothing changed.",
+                         soft_wrap=True)
+        return
+    ui.console.print(f"[green]Installed[/] the CRL of {safe(r.issuer)} into "
+                     f"{safe(r.installed)} (TigerVNC {safe(r.generation)}): "
+                     f"{safe(r.revoked)} revoked certificate(s), next update "
+                     f"{safe(r.next_update or 'none')}.", soft_wrap=True)
+    if r.backup:
+        ui.console.print(f"  previous file kept as {safe(r.backup)}", soft_wrap=True)
 
 
 def _render_viewer(s: ViewerSettings) -> None:
+
     out, err = ui.console, ui.err_console
     if s.installed:
-        if s.already_present and not s.replaced:
-            out.print(f"{s.installed} already holds this certificate; nothing changed.",
+        if any(n.code == "SUPERSEDED" for n in s.notices):
+            out.print(f"{safe(s.installed)}: nothing changed.", soft_wrap=True)
+        elif s.already_present and not s.replaced:
+            out.print(f"{safe(s.installed)} already holds this certificate; nothing changed.",
                       soft_wrap=True)
         else:
-            out.print(f"[green]Installed[/] the certificate into {s.installed} "
-                      f"(TigerVNC {s.generation}).", soft_wrap=True)
-        if s.replaced:
-            out.print(f"  replaced {len(s.replaced)} older certificate(s) with the same "
-                      f"subject: {', '.join(s.replaced)}", soft_wrap=True)
+            out.print(f"[green]Installed[/] the certificate into {safe(s.installed)} "
+                      f"(TigerVNC {safe(s.generation)}).", soft_wrap=True)
+        for fp in s.replaced:
+            out.print(f"  removed  {safe(fp)} (an earlier certificate of this server)",
+                      soft_wrap=True)
+        for k in s.kept:
+            out.print(f"  kept     {safe(k['fingerprint_sha256'])} ({safe(k['subject'])}, until "
+                      f"{safe(k['not_after'])}): {safe(k['why'])}", soft_wrap=True)
         if s.backup:
-            out.print(f"  previous file kept as {s.backup}", soft_wrap=True)
-        out.print(f"  SHA-256 {s.fingerprint_sha256}", soft_wrap=True)
+            out.print(f"  previous file kept as {safe(s.backup)}", soft_wrap=True)
+        out.print(f"  SHA-256 {safe(s.fingerprint_sha256)}", soft_wrap=True)
         out.print("Compare this fingerprint with the one `vncssl inspect` shows on the "
-                  f"server. Then connect with: vncviewer {s.host}", soft_wrap=True)
+                  f"server. Then connect with: vncviewer {safe(s.host)}", soft_wrap=True)
         _notices(s.notices)
         return
     if s.format == "config" and s.target:
-        err.print(f"Save as {s.target} (or any .tigervnc file, opened with vncviewer FILE):",
+        err.print(f"Save as {safe(s.target)} (or any .tigervnc file, opened with vncviewer FILE):",
                   soft_wrap=True)
     ui.console.out(s.text.rstrip("\n"), highlight=False)
     for i, step in enumerate(s.steps, 1):
-        out.print(f"{i}. {step}", soft_wrap=True)
+        out.print(f"{i}. {safe(step)}", soft_wrap=True)
     where = "" if s.format == "windows" else (
         f" Without -X509CA the viewer reads {s.x509_ca_default} (`--install` puts it there).")
-    err.print(f"[dim]Certificate SHA-256 {s.fingerprint_sha256}.{where}[/]", soft_wrap=True)
+    err.print("[dim]Certificate SHA-256 "
+              f"{safe(s.fingerprint_sha256)}.{safe(where)}[/]", soft_wrap=True)
     _notices(s.notices)

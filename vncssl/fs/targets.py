@@ -34,7 +34,7 @@ def check_target(path: Path, kind: str, *, force: bool) -> Target:
     if st is not None and stat.S_ISLNK(st.st_mode):
         raise FileProblem(
             f"The {kind} path {p} is a symbolic link; vncssl does not write through links.",
-            f"Give the real file's path ({os.path.realpath(p)}), or remove the link.",
+            f"Give the real file's path{_real(p)}, or remove the link.",
         )
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise FileProblem(f"The {kind} path {p} is a directory.",
@@ -64,6 +64,13 @@ def check_target(path: Path, kind: str, *, force: bool) -> Target:
             "Pass --force to replace it, or choose another path.",
         )
     return Target(p, kind, exists)
+
+
+def _real(p: Path) -> str:
+    try:  # the link may change or loop meanwhile (another user swapping it)
+        return f" ({os.path.realpath(p)})"
+    except OSError:
+        return ""
 
 
 def absolute(path: Path, kind: str = "file") -> Path:

@@ -13,20 +13,18 @@ import math
 import os
 import signal
 import subprocess
-import time
+import threading
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Set
 
 from vncssl.errors import (
     OpensslFailed,
     OpensslNotFound,
-    OpensslRunaway,
     OpensslTimeout,
     UsageError,
 )
-from vncssl.openssl import locate
+from vncssl.openssl import capture, locate
 
-MAX_OUTPUT = 16 * 1024 * 1024  # per stream; openssl's -text of a 1,000-certificate file is ~5 MiB
 DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 86400.0  # a day: longer is a hang, and larger numbers overflow the OS's timers
 
@@ -103,14 +101,18 @@ def run(
     else:
         kwargs.update(creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
     try:
-        proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            **kwargs,
-        )
+        with _LIVE_LOCK:
+            if _STOPPING:
+                raise KeyboardInterrupt  # the command is being stopped: start nothing
+            proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+                **kwargs,
+            )
+            _LIVE.add(proc)
     except FileNotFoundError:
         raise OpensslNotFound(
             f"{argv[0]} could not be started: no such file.", locate.install_hint()
@@ -124,7 +126,7 @@ def run(
         raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
                               "Pass a working openssl with --openssl.") from None
     try:
-        out, err = _communicate(proc, timeout, what)
+        out, err = capture.communicate(proc, timeout, what, kill=_kill)
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise OpensslTimeout(
@@ -138,6 +140,8 @@ def run(
         # Ctrl-C or anything else: never leave openssl running behind us.
         _kill(proc)
         raise
+    finally:
+        _LIVE.discard(proc)
     result = Result(
         list(argv),
         proc.returncode,
@@ -154,43 +158,39 @@ def run(
     return result
 
 
-def _communicate(proc: subprocess.Popen, timeout: float, what: str) -> Tuple[bytes, bytes]:
-    """Both pipes read to the end, but never more than MAX_OUTPUT each (an openssl that
-    prints endlessly is killed, not kept in memory), and never past the timeout."""
-    if os.name != "posix":  # pragma: no cover - Windows pipes do not work with select
-        return proc.communicate(timeout=timeout)
-    import selectors
+# Processes started by any thread and not yet reaped: Ctrl-C reaches only the main thread,
+# so a command running openssl from worker threads kills these itself (kill_all).
+_LIVE: Set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = False
 
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None and proc.stderr is not None
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    bufs = {out_fd: bytearray(), err_fd: bytearray()}
-    with selectors.DefaultSelector() as sel:
-        for fd in bufs:
-            sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise subprocess.TimeoutExpired(proc.args, timeout)
-            for key, _ in sel.select(min(left, 1.0)):
-                chunk = os.read(key.fd, 65536)
-                if not chunk:
-                    sel.unregister(key.fd)
-                    continue
-                bufs[key.fd] += chunk
-                if len(bufs[key.fd]) > MAX_OUTPUT:
-                    _kill(proc)
-                    raise OpensslRunaway(
-                        f"{what} printed more than {MAX_OUTPUT // (1024 * 1024)} MiB and was "
-                        "stopped.", "The openssl binary is misbehaving: try another with "
-                        "--openssl.", argv=proc.args if isinstance(proc.args, list) else [])
-    try:
-        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        raise subprocess.TimeoutExpired(proc.args, timeout) from None
-    proc.stdout.close()
-    proc.stderr.close()
-    return bytes(bufs[out_fd]), bytes(bufs[err_fd])
+
+def kill_all() -> None:
+    """Kill every process run() started that is still running, in any thread (the thread
+    waiting for it then sees it die and reaps it); from now on run() starts nothing."""
+    global _STOPPING
+    with _LIVE_LOCK:
+        _STOPPING = True
+        live = list(_LIVE)
+    for proc in live:
+        if proc.poll() is not None:
+            continue
+        with contextlib.suppress(OSError):
+            if os.name == "posix":
+                strays = _descendants(proc.pid)
+                os.killpg(proc.pid, signal.SIGKILL)
+                for pid in strays:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            else:
+                proc.kill()
+
+
+def resume() -> None:
+    """After kill_all(), once nothing that was stopped can start openssl any more."""
+    global _STOPPING
+    with _LIVE_LOCK:
+        _STOPPING = False
 
 
 def _kill(proc: subprocess.Popen) -> None:

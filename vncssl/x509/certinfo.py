@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
+from vncssl.notice import command
 from vncssl.openssl import binary, runner
 from vncssl.x509.certfacts import CertFacts, KeyFacts
 from vncssl.x509.textparse import parse_x509_output
@@ -81,7 +82,9 @@ def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
     """`openssl x509 -text` and friends on `pem`, or on DER bytes (the file's, read once and
     bounded) when pem is None. openssl never opens the user's file itself: it reads a
     private copy, so a FIFO or a swapped file cannot reach it."""
-    argv = [ossl.path, "x509", "-noout", "-nameopt", "RFC2253", "-subject", "-issuer",
+    # No -noout: openssl ends its output with the certificate as PEM, the bytes it parsed,
+    # which `dernames` reads for every name and flag the rules use (not the display text).
+    argv = [ossl.path, "x509", "-nameopt", "RFC2253", "-subject", "-issuer",
             "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
     if pem is None:
         if der is None:
@@ -150,6 +153,21 @@ def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
+def _pem_kind(text: str) -> str:
+    """What a PEM file with no certificate holds, by its first BEGIN line."""
+    m = re.search(r"-----BEGIN ([A-Z0-9 ]+)-----", text)
+    label = m.group(1) if m else ""
+    if "CERTIFICATE REQUEST" in label:
+        return "a certificate request (CSR)"
+    if "PRIVATE KEY" in label:
+        return "an encrypted private key" if "ENCRYPTED" in label else "a private key"
+    if "PUBLIC KEY" in label:
+        return "a public key"
+    if label == "X509 CRL":
+        return "a certificate revocation list (CRL)"
+    return f"a PEM block of another kind ({label})" if label else "no certificate"
+
+
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
                timeout: Optional[float] = None, first_only: bool = False) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order (one openssl call each), or the one
@@ -161,9 +179,13 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
     text = data.decode("utf-8", "replace")
     blocks = split_pem(text, str(path))
     if not blocks and "-----BEGIN" in text:
-        what = "a private key" if "PRIVATE KEY-----" in text else "no certificate"
-        raise UsageError(f"{path} holds {what}, not a certificate.",
-                         "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
+        kind = _pem_kind(text)
+        fix = "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem."
+        if kind.endswith("(CSR)"):
+            fix = ("A CA signs a CSR into a certificate: inspect that one (`"
+                   + command("openssl", "req", "-in", path, "-noout", "-text")
+                   + "` shows the request itself).")
+        raise UsageError(f"{path} holds {kind}, not a certificate.", fix)
     pems: List[Optional[str]] = list(blocks[:1] if first_only else blocks) or [None]
     with _unreadable_is_bad_input(path, "certificate",
                                   "Check that it is a PEM or DER X.509 certificate."):

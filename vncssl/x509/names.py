@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple
 
 from vncssl.errors import InvalidNameError, UsageError
+from vncssl.x509 import idna
 
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _IPV4ISH_RE = re.compile(r"[0-9.]+")
-_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")  # ß, final sigma, ZWNJ, ZWJ
 
 
 @dataclass(frozen=True)
@@ -87,20 +87,14 @@ def parse_dns(text: str) -> str:
             f"DNS name {text!r}: a wildcard is allowed only as the whole first label (*.lan).",
             "Write it as *.example.lan, or list each name with --dns.",
         )
-    deviations = sorted(set(body) & _IDNA_DEVIATIONS)
-    if deviations:
-        # Python's codec is IDNA 2003 (faß -> fass); browsers and resolvers now use IDNA 2008
-        # (faß -> xn--fa-hia): the certificate would name a different host than the user's.
-        raise InvalidNameError(
-            f"DNS name {text!r} contains {', '.join(repr(c) for c in deviations)}, which the "
-            "two IDNA standards encode differently.",
-            "Give the name in its punycode (xn--...) form, as your DNS server has it.",
-        )
     try:
-        ascii_name = body.encode("idna").decode("ascii") if not body.isascii() else body
-    except UnicodeError:
+        # IDNA2008, as GnuTLS maps the name the viewer is given (faß -> xn--fa-hia), so the
+        # certificate names the host the user types; Python's codec is IDNA2003 (fass).
+        ascii_name = body if body.isascii() else idna.to_ascii(body)
+    except (idna.IdnaError, UnicodeError) as exc:
         raise InvalidNameError(
-            f"DNS name {text!r} cannot be converted to an international (IDNA) name.",
+            f"DNS name {text!r} cannot be converted to an international (IDNA2008) name"
+            + (f": {exc}" if str(exc) else "") + ".",
             "Check the spelling, or give its punycode (xn--...) form.",
         ) from None
     ascii_name = ascii_name.lower()
@@ -125,10 +119,49 @@ def parse_dns(text: str) -> str:
     return ("*." if wildcard else "") + ascii_name
 
 
-def collect(ips: Iterable[str], dns: Iterable[str]) -> List[Name]:
-    """Validated names in SAN order (IPs first, as the guide), duplicates refused."""
+def looks_like_ip(text: str) -> bool:
+    """What mkcert does with a bare name: digits and dots, or a colon, mean an IP address
+    (so `192.168.1.500` is a bad IP, not a DNS name; DNS names have no colon)."""
+    raw = text.strip()
+    return ":" in raw or raw.startswith("[") or bool(_IPV4ISH_RE.fullmatch(raw))
+
+
+def parse_name(text: str) -> Name:
+    """A name given without --ip/--dns (an argument, a prompt): an IP or a DNS name, each
+    validated exactly as --ip and --dns are."""
+    if looks_like_ip(text):
+        return Name("IP", parse_ip(text))
+    return Name("DNS", parse_dns(text))
+
+
+def parse_host(text: str, option: str = "--host") -> str:
+    """The name or address a viewer connects to (no port): an IP address or a DNS name that
+    could be in a certificate. Returned as typed (without brackets): the viewer compares
+    that, not a canonical form."""
+    raw = text.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    if not raw:
+        raise InvalidNameError(f"{option} is empty.", "Give the name or address viewers type.")
+    try:
+        if looks_like_ip(raw):
+            parse_ip(raw)
+        elif parse_dns(raw).startswith("*."):
+            raise InvalidNameError(f"{text!r} is a wildcard, not a name a viewer connects to.",
+                                   "Give the host name viewers type, e.g. vnc.example.lan.")
+    except InvalidNameError as exc:
+        raise InvalidNameError(f"{option}: {exc.message}", exc.fix) from None
+    return raw
+
+
+def collect(ips: Iterable[str], dns: Iterable[str], either: Iterable[str] = ()) -> List[Name]:
+    """Validated names in SAN order (IPs first, as the guide), duplicates refused. `either`
+    are names given without saying which kind (detected by parse_name)."""
     names: List[Name] = [Name("IP", parse_ip(i)) for i in ips]
     names += [Name("DNS", parse_dns(d)) for d in dns]
+    detected = [parse_name(n) for n in either]
+    names = ([n for n in names if n.kind == "IP"] + [n for n in detected if n.kind == "IP"]
+             + [n for n in names if n.kind == "DNS"] + [n for n in detected if n.kind == "DNS"])
     seen = set()
     for name in names:
         if name in seen:
