@@ -132,10 +132,15 @@ def ca_issue(
     if from_file:
         from pathlib import Path
 
+        from rich.markup import escape
+
         from vncssl.ca import fleet
         from vncssl.x509.certinfo import read_pem_file
 
         hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
+        for shared in fleet.shared_names(hosts):
+            ui.err_console.print(f"[yellow]Warning:[/] {escape(shared)}: a viewer that types "
+                                 "it reaches only one of them.", soft_wrap=True)
         _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
     names = names_mod.collect(ip or [], dns or [])
@@ -195,20 +200,24 @@ def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
 
 
 def _render_batch(r: BatchResult) -> None:
-    from rich.table import Table
+    from vncssl.cli.tables import print_table
 
-    table = Table("server", "result", "names", "certificate / problem")
+    rows = []
     for o in r.outcomes:
         if o.ok and o.issued:
-            table.add_row(o.host, "[green]issued[/]", ", ".join(o.issued.names), o.issued.cert)
+            rows.append([o.host, "already there" if o.already else "issued",
+                         ", ".join(o.issued.names), o.issued.cert])
         else:
-            table.add_row(o.host, "[red]failed[/]", "", o.error + (f" {o.fix}" if o.fix else ""))
-    ui.console.print(table)
-    ok = len(r.outcomes) - len(r.failed)
+            rows.append([o.host, "FAILED", "", o.error + (f" {o.fix}" if o.fix else "")])
+    print_table(ui.console, ["server", "result", "names", "certificate / problem"], rows)
+    already = [o.host for o in r.outcomes if o.already]
+    ok = len(r.outcomes) - len(r.failed) - len(already)
     rate = ok / r.seconds if r.seconds > 0 else 0.0
     ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
-                     f"({rate:.1f} certificates/s, {r.workers} jobs at once). "
-                     f"Viewers need only {r.ca} as X509CA.", soft_wrap=True)
+                     f"({rate:.1f} certificates/s, {r.workers} jobs at once)"
+                     + (f"; already there from an earlier run: {', '.join(already)}"
+                        if already else "") + f". Viewers need only {r.ca} as X509CA.",
+                     soft_wrap=True)
 
 
 @ca_app.command("bundle")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import JsonOpt, KeyTypeOpt, NoBackupOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
@@ -34,12 +35,17 @@ def create(
                     ] = "vnc-server.pem",
     key: Annotated[str, typer.Option(help="Where to write the private key (kept 0600).")
                    ] = "vnc-server-private.pem",
+    out_dir: Annotated[Optional[str], typer.Option(
+        "--out-dir", help="Folder for --cert and --key when they are relative (created, "
+        "0755, when missing).", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option(
         "--config", help="openssl.cnf to use. Default: found automatically.",
         show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing cert/key.")
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing cert/key (the "
+                                        "old pair is kept as NAME.<time>.bak, the key 0600).")
                      ] = False,
+    no_backup: NoBackupOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the openssl command; "
                                           "write nothing.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Explain every part of the "
@@ -72,6 +78,8 @@ def create(
     if shell is not None:
         shells.check_shell(shell)
     names = names_mod.collect(ip or [], dns or [], name or [])
+    if out_dir is not None:
+        cert, key = _in_out_dir(out_dir, cert, key, create=not dry_run)
     interactive = not yes and ui.stdin_is_tty()
     if not names:
         names = [_pick_address(interactive=interactive, quiet=json_output)]
@@ -82,7 +90,8 @@ def create(
         force = bool(answer)
     p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
              openssl_path=openssl_path, config=config, force=force, timeout=timeout,
-             ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run)
+             ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run,
+             backup=not no_backup)
     if dry_run or explain or shell:
         _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
         if dry_run:
@@ -92,6 +101,15 @@ def create(
         ui.print_json(result)
     else:
         _render_result(result)
+
+
+def _in_out_dir(out_dir: str, cert: str, key: str, *, create: bool) -> tuple:
+    import os
+
+    from vncssl.fs.folders import make_output_dir
+
+    folder = make_output_dir(Path(out_dir)) if create else Path(out_dir)
+    return tuple(p if os.path.isabs(p) else str(folder / p) for p in (cert, key))
 
 
 def _pick_address(*, interactive: bool, quiet: bool) -> Name:
@@ -206,6 +224,7 @@ def _render_result(r: CreateResult) -> None:
         ("made by", f"{r.openssl['version']} ({r.openssl['path']})"),
         ("config", f"{r.config['path'] or 'built-in'}: {r.config['reason']}"),
         *([("replaced", ", ".join(r.replaced))] if r.replaced else []),
+        *[("backup", b) for b in r.backups],
     ])
     for n in r.notices:
         ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
@@ -237,18 +256,18 @@ def ips(json_output: JsonOpt = False) -> None:
 
 
 def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
-    from rich.table import Table
-
+    from vncssl.cli.tables import print_table
     from vncssl.net import interfaces
 
     best = interfaces.best(addresses)
-    table = Table("#", "address", "interface", "kind", "")
+    console = ui.err_console if to_err else ui.console
+    rows = []
     n = 0
     for a in addresses:
         if a.usable:
             n += 1
-        table.add_row(str(n) if a.usable else "-", a.ip, a.interface, a.kind,
-                      "recommended" if a is best else ("" if a.usable else "skipped"))
-    (ui.err_console if to_err else ui.console).print(table)
+        rows.append([str(n) if a.usable else "-", a.ip, a.interface, a.kind,
+                     "recommended" if a is best else ("" if a.usable else "skipped")])
+    print_table(console, ["#", "address", "interface", "kind", "note"], rows)
     if not addresses:
-        (ui.err_console if to_err else ui.console).print("No addresses found (besides loopback).")
+        console.print("No addresses found (besides loopback).")
