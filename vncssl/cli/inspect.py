@@ -129,7 +129,11 @@ def check(
                       {**ui.to_jsonable(v), "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
-                         f"this certificate, no questions asked.", soft_wrap=True)
+                         f"this certificate, no questions asked"
+                         + (", but:" if v.problems else "."), soft_wrap=True)
+        for p in v.problems:
+            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
+            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
     else:
         ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
                          f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
