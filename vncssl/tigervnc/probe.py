@@ -93,21 +93,40 @@ def default_crl(ca_path: Optional[Path]) -> Optional[Path]:
     return crl if crl.is_file() else None
 
 
+@dataclass
+class Trust:
+    """What the viewer trusts, read once (a fleet probe shares it between all hosts)."""
+
+    ca_path: Optional[Path]
+    ca_facts: Optional[List[Any]]
+    note: str
+    explicit: bool  # --ca was given
+
+
+def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
+               env: Any = os.environ) -> Trust:
+    from vncssl.x509 import certinfo
+
+    ca_path = Path(ca) if ca else default_ca(env)
+    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
+    note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
+            "store") if ca_path else "system trust store only (no X509CA file found)"
+    return Trust(ca_path, ca_facts, note, bool(ca))
+
+
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
-            env: Any = os.environ, relay: bool = False) -> ProbeReport:
+            env: Any = os.environ, trust: Optional[Trust] = None,
+            relay: bool = False) -> ProbeReport:
     """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
     Python 3.9 always does) - to test that path on any Python."""
-    from vncssl.x509 import certinfo
     from vncssl.x509.verdict import judge
 
     if timeout is not None:
         check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
-    ca_path = Path(ca) if ca else default_ca(env)
-    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
-    ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
-               "store") if ca_path else "system trust store only (no X509CA file found)"
+    trust = trust or load_trust(ossl, ca, timeout=timeout, env=env)
+    ca_path, ca_facts, ca_note = trust.ca_path, trust.ca_facts, trust.note
     f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT,
                   openssl=getattr(ossl, "path", None), relay=relay)
     report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
@@ -117,7 +136,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
-    crl_path = Path(crl) if crl else (default_crl(ca_path) if not ca else None)
+    crl_path = Path(crl) if crl else (default_crl(ca_path) if not trust.explicit else None)
     if crl_path is not None:
         from vncssl.x509 import revocation
 
