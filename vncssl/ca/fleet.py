@@ -80,7 +80,7 @@ def _parse_line(raw: str, number: int, source: str, seen: Dict[str, int]
     seen[name] = number
     try:
         # Each entry is detected and validated as `vncssl create NAME...` does.
-        return Host(name, names_mod.collect([], [], entries), number)
+        return Host(name, names_mod.collect([], [], map(_without_port, entries)), number)
     except VncsslError as exc:
         raise UsageError(f"{where}: {exc.message}", exc.fix) from None
 
@@ -93,6 +93,26 @@ def shared_names(hosts: Sequence[Host]) -> List[str]:
             owners.setdefault(n, []).append(h.name)
     return [f"{n.kind} {n.value} is claimed by {', '.join(who)}"
             for n, who in owners.items() if len(who) > 1]
+
+
+def _without_port(entry: str) -> str:
+    """`probe --from` reads the same file: HOST:DISPLAY / HOST::PORT name the host HOST. A
+    bare IP address (IPv6 too) is an address, never host:port."""
+    import ipaddress
+
+    from vncssl.tigervnc.address import parse_target
+
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return entry
+    except ValueError:
+        pass
+    if ":" not in entry:
+        return entry
+    try:
+        return parse_target(entry).host
+    except VncsslError:
+        return entry  # names.collect says what is wrong with it
 
 
 @dataclass
