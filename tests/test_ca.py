@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
+from tests.clirunner import CliRunner
 from vncssl.ca import authority, fleet, issuance
 from vncssl.cli import app
 from vncssl.errors import UsageError

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.x509 import hostname, verdict
 from vncssl.x509.certfacts import CertFacts, KeyInfo, San

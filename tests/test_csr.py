@@ -6,8 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from typer.testing import CliRunner
-
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 
 runner = CliRunner()

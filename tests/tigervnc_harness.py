@@ -1004,12 +1004,17 @@ def _sign(
         "ed25519": ["-newkey", "ed25519"],
     }[key_type]
     subj = "/CN=" + cn.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+")
-    # -config /dev/null: no system openssl.cnf (Debian's adds v3_ca); every
-    # extension comes from the [ext] section below.
-    # fmt: off
-    _openssl("req", "-new", *newkey, "-nodes", "-keyout", str(key), "-out", str(csr),
-             "-subj", subj, "-config", os.devnull)
-    # fmt: on
+    # A config of our own: no system openssl.cnf (Debian's adds v3_ca), every extension
+    # comes from the [ext] section below; 1.1.1 insists on [req] distinguished_name.
+    req_cnf = directory / f".{name}.req.cnf"
+    req_cnf.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    try:
+        # fmt: off
+        _openssl("req", "-new", *newkey, "-nodes", "-keyout", str(key), "-out", str(csr),
+                 "-subj", subj, "-config", str(req_cnf))
+        # fmt: on
+    finally:
+        req_cnf.unlink()
     key.chmod(0o600)
 
     with tempfile.TemporaryDirectory(prefix="openssl-ca-", dir=directory) as tmp:

@@ -1,7 +1,5 @@
 """`vncssl create` and `vncssl ips`."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
@@ -121,7 +119,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
-def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
+def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl.teach import shells
 
@@ -156,7 +154,7 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
 
-def _render_result(r: CreateResult) -> None:
+def _render_result(r: "CreateResult") -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
@@ -199,7 +197,7 @@ def ips(json_output: JsonOpt = False) -> None:
     _render_addresses(addresses, to_err=False)
 
 
-def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
+def _render_addresses(addresses: "List[Address]", *, to_err: bool) -> None:
     from rich.table import Table
 
     from vncssl.net import interfaces

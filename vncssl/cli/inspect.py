@@ -1,7 +1,5 @@
 """`vncssl inspect` and `check`: what a certificate is, and whether the viewer takes it."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -45,7 +43,7 @@ def inspect(
     _render_inspection(r)
 
 
-def _render_inspection(r: Inspection) -> None:
+def _render_inspection(r: "Inspection") -> None:
     # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
     names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
     left = f"{r.days_left} days left" if r.days_left >= 0 else f"EXPIRED {-r.days_left} days ago"

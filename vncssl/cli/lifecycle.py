@@ -1,7 +1,5 @@
 """`vncssl expiry` and `renew`: a certificate's life after `create`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -119,7 +117,7 @@ def renew(
     _render_renew_result(r)
 
 
-def _render_renew_plan(p: RenewPlan) -> None:
+def _render_renew_plan(p: "RenewPlan") -> None:
     from vncssl.commands.renew import describe
 
     d = describe(p)
@@ -132,7 +130,7 @@ def _render_renew_plan(p: RenewPlan) -> None:
     ui.print_command(d["command"])
 
 
-def _render_renew_result(r: RenewResult) -> None:
+def _render_renew_result(r: "RenewResult") -> None:
     from rich.panel import Panel
 
     c = ui.console

@@ -1,7 +1,5 @@
 """Options several commands share, defined once so their names and help never drift."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -22,7 +20,7 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files 
                                         "are kept as .bak).")]
 
 
-def find_openssl(path: Optional[str], timeout: Optional[float]) -> OpensslInfo:
+def find_openssl(path: Optional[str], timeout: Optional[float]) -> "OpensslInfo":
     """The openssl a command uses (--openssl, VNCSSL_OPENSSL, PATH, well-known places)."""
     from vncssl.openssl import binary
 

@@ -1,8 +1,6 @@
 """`vncssl probe`: ask a live VNC server for its certificate and judge it as the viewer
 would, for the name you typed."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -57,7 +55,7 @@ def probe(
         raise typer.Exit(1)
 
 
-def _render_probe(r: ProbeReport) -> None:
+def _render_probe(r: "ProbeReport") -> None:
     out = ui.console
     out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
     out.print(f"security     {', '.join(r.security_types) or '(none)'}"

@@ -1,7 +1,5 @@
 """`vncssl tigervnc server|viewer` (settings for the certificate)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
@@ -29,7 +27,7 @@ VersionOpt = Annotated[Optional[str], typer.Option(
     show_default=False)]
 
 
-def _notices(notices: List[Notice]) -> None:
+def _notices(notices: "List[Notice]") -> None:
     for n in notices:
         ui.err_console.print(f"[yellow]Warning:[/] {n.message}" + (f" {n.fix}" if n.fix else ""),
                              soft_wrap=True)
@@ -77,7 +75,7 @@ def server(
     _render_server(s)
 
 
-def _render_server(s: ServerSettings) -> None:
+def _render_server(s: "ServerSettings") -> None:
     err = ui.err_console
     if s.written:
         ui.console.print(f"[green]Wrote[/] {s.written} (TigerVNC {s.generation})",
@@ -146,7 +144,7 @@ def viewer(
     _render_viewer(s)
 
 
-def _render_viewer(s: ViewerSettings) -> None:
+def _render_viewer(s: "ViewerSettings") -> None:
     out, err = ui.console, ui.err_console
     if s.installed:
         if s.already_present and not s.replaced:
