@@ -25,7 +25,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
 INCHROOT = HERE / "inchroot"
@@ -39,6 +39,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 # Host variables that would mislead a tree's programs (the host's Python, pip and pyenv setup).
 _DROP_PREFIXES = ("PYTHON", "PIP_", "PYENV", "VIRTUAL_ENV", "CONDA", "LD_LIBRARY_PATH",
                   "LD_PRELOAD", "OPENSSL_", "SSL_CERT_", "PYTEST_ADDOPTS")
+_STARTED: set = set()  # session ids (= host pids of the unshare processes) this module started
 _TREE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -65,6 +66,25 @@ def why_not(suite: str) -> Optional[str]:
 
 def available(suite: str) -> bool:
     return why_not(suite) is None
+
+
+def ci_mode() -> bool:
+    """The CI rule of tests/tigervnc_harness.py: CI set to something truthy."""
+    value = os.environ.get("CI")
+    return value is not None and value.strip().lower() not in ("", "0", "false", "no")
+
+
+def require(suite: str) -> None:
+    """For a test: skip when the tree cannot be used; under CI fail instead (a missing tree
+    there means trees.sh failed), unless the run turned the matrix off with VNCSSL_MATRIX=0."""
+    import pytest  # only tests call this: the module stays importable without pytest
+
+    reason = why_not(suite)
+    if reason is None:
+        return
+    if ci_mode() and os.environ.get("VNCSSL_MATRIX", "1") != "0":
+        pytest.fail(f"{reason} (CI is set, so this is an error)", pytrace=False)
+    pytest.skip(reason)
 
 
 def stamp(suite: str) -> Dict[str, str]:
@@ -170,6 +190,7 @@ def run_in(suite: str, argv: Sequence[PathLike], binds: Sequence[PathLike] = (),
     cmd = command(suite, argv, binds, cwd)
     with subprocess.Popen(cmd, env=tree_env(env, inherit=inherit_env), text=text,
                           start_new_session=True, **popen_kwargs) as proc:
+        _STARTED.add(proc.pid)
         try:
             out, err = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -206,8 +227,10 @@ def popen_in(suite: str, argv: Sequence[PathLike], binds: Sequence[PathLike] = (
     """Start argv inside the tree without waiting (for servers). Use as a context manager or
     call .stop(). pass_fds works (fds keep their numbers inside), e.g. for -displayfd."""
     popen_kwargs.setdefault("stdin", subprocess.DEVNULL)
-    return InTree(command(suite, argv, binds, cwd), env=tree_env(env, inherit=inherit_env),
+    proc = InTree(command(suite, argv, binds, cwd), env=tree_env(env, inherit=inherit_env),
                   start_new_session=True, **popen_kwargs)
+    _STARTED.add(proc.pid)
+    return proc
 
 
 def read_displayfd(proc: subprocess.Popen, fd: int, timeout: float = 20) -> str:
@@ -258,3 +281,44 @@ def display(suite: str, *args: str, timeout: float = 20) -> Iterator[str]:
     argv = ["Xvfb", "-nolisten", "tcp", "-screen", "0", "1024x768x24", *args]
     with x_server(suite, argv, timeout=timeout) as (_, disp):
         yield disp
+
+
+def _session(pid: str) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[3])  # field 6: session id
+
+
+def processes_in(suite: str, only_ours: bool = True) -> List[int]:
+    """PIDs of the processes whose root is the tree (what a test must not leave behind).
+
+    only_ours: just those of the sessions this module started (run_in/popen_in start each run
+    in a new session), so that other users of the same tree do not count."""
+    root = str(tree(suite).resolve())
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if os.readlink(entry / "root") == root and (
+                        not only_ours or _session(entry.name) in _STARTED):
+                    pids.append(int(entry.name))
+    return pids
+
+
+def mounts_in(suite: str) -> List[str]:
+    """Mount points inside the tree as the host sees them (inchroot leaves none)."""
+    root = str(tree(suite).resolve())
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            target = line.split()[4].replace("\\040", " ")
+            if target == root or target.startswith(root + "/"):
+                out.append(target)
+    return out
+
+
+def install_vncssl(suite: str, src: PathLike, *extra: str, timeout: float = 600) -> str:
+    """Build /opt/vncssl-venv in the tree from the source checkout src (venv.sh; its wheelhouse
+    is cached) and return the path of the venv's vncssl inside the tree."""
+    subprocess.run(["bash", str(HERE / "venv.sh"), suite, os.fspath(src), *extra],
+                   check=True, timeout=timeout, stdout=subprocess.DEVNULL)
+    return VENV + "/bin/vncssl"
