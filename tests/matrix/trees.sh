@@ -67,6 +67,25 @@ remove_tree() {  # remove a (partial) tree, refusing when anything is mounted in
   rm -rf --one-file-system -- "$dir"
 }
 
+in_use() {  # in_use DIR: some process has its root (a chroot) or working directory in DIR
+  local p r
+  for p in /proc/[0-9]*; do
+    for r in "$(readlink "$p/root" 2>/dev/null)" "$(readlink "$p/cwd" 2>/dev/null)"; do
+      case "$r" in "$1"|"$1"/*) return 0 ;; esac
+    done
+  done
+  return 1
+}
+
+clean_old() {  # remove replaced trees (<suite>.old.*) that nothing uses any more
+  local old
+  for old in "$CACHE/$1".old.*; do
+    [ -d "$old" ] || continue
+    if in_use "$old"; then say "$1: keeping $old: a process still runs in it"
+    else remove_tree "$old" || true; fi
+  done
+}
+
 write_stamp() {  # write_stamp TREE SUITE PACKAGES MIRROR SECONDS
   local t="$1" admin="$1/var/lib/dpkg"
   {
@@ -89,6 +108,7 @@ write_stamp() {  # write_stamp TREE SUITE PACKAGES MIRROR SECONDS
 build_one() {
   local suite="$1" tree="$CACHE/$1" new="$CACHE/$1.new" pkgs mirror start secs
   pkgs=$(packages_for "$suite")
+  clean_old "$suite"
   if [ -f "$tree/$STAMP_REL" ] && [ "$(stamp_get "$tree" requested)" = "$pkgs" ]; then
     say "$suite: reused $tree (built $(stamp_get "$tree" built); tigervnc $(stamp_get "$tree" pkg.tigervnc-viewer), openssl $(stamp_get "$tree" pkg.openssl)) in 0 s"
     return 0
@@ -96,16 +116,23 @@ build_one() {
   [ "$(id -u)" -eq 0 ] || { say "$suite: building a tree needs root"; return 1; }
   ensure_debootstrap || { say "$suite: debootstrap is missing and could not be installed"; return 1; }
   mirror=$(host_mirror) || return 1
-  [ -e "$tree" ] && say "$suite: $tree has no stamp for this package list; rebuilding"
+  [ -e "$tree" ] && say "$suite: $tree was not built for this package list (or is unfinished); rebuilding"
   remove_tree "$new" || return 1
   mkdir -p "$CACHE/debs/$suite"
   start=$(date +%s)
   say "$suite: building $new (debootstrap --variant=minbase, $(tr , ' ' <<<"$pkgs" | wc -w) packages asked for)"
   local log="$CACHE/$suite.build.log"
-  if ! unshare --mount --propagation private \
-       debootstrap --variant=minbase --include="$pkgs" --cache-dir="$CACHE/debs/$suite" \
-       "$suite" "$new" "$mirror" >"$log" 2>&1; then
-    say "$suite: debootstrap failed; last lines of $log:"; tail -n 15 "$log" >&2
+  # Own mount and PID namespaces: if this script is stopped, the debootstrap (and the dpkg it
+  # runs) is killed with it (--kill-child), and its proc/sys mounts vanish with the namespace.
+  unshare --fork --pid --kill-child --mount --propagation private \
+    debootstrap --variant=minbase --include="$pkgs" --cache-dir="$CACHE/debs/$suite" \
+    "$suite" "$new" "$mirror" >"$log" 2>&1 </dev/null &
+  BUILDER=$!
+  local rc=0
+  wait "$BUILDER" || rc=$?
+  BUILDER=""
+  if [ "$rc" -ne 0 ]; then
+    say "$suite: debootstrap failed (exit $rc); last lines of $log:"; tail -n 15 "$log" >&2
     return 1
   fi
   # Loopback names from the host, and no DNS: tests never send traffic beyond loopback.
@@ -114,10 +141,18 @@ build_one() {
   rm -f "$new"/var/cache/apt/archives/*.deb
   secs=$(( $(date +%s) - start ))
   write_stamp "$new" "$suite" "$pkgs" "$mirror" "$secs"
-  remove_tree "$tree" || return 1
+  # Swap by renames: programs running in the old tree (chroot) keep working, since a rename
+  # does not disturb them; the old tree is deleted once nothing uses it (now or a later run).
+  [ -e "$tree" ] && mv -T "$tree" "$CACHE/$suite.old.$$"
   mv -T "$new" "$tree"
+  clean_old "$suite"
   say "$suite: built $tree in ${secs} s, $(du -sh --one-file-system "$tree" | cut -f1); tigervnc $(stamp_get "$tree" pkg.tigervnc-viewer), openssl $(stamp_get "$tree" pkg.openssl)"
 }
+
+BUILDER=""
+stop_builder() { [ -n "$BUILDER" ] && kill -KILL "$BUILDER" 2>/dev/null; BUILDER=""; }
+trap 'stop_builder; say "interrupted: the partial tree (*.new) is removed by the next run"; exit 130' INT TERM HUP
+trap stop_builder EXIT
 
 main() {
   local suites=("$@") rc=0 s t0 lock
