@@ -126,8 +126,8 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Case]:
     built = _build(tmp_path_factory.mktemp("agreement"))
     yield built
     if MATRIX:
-        lines = ["| case | viewer | check |", "|---|---|---|"]
-        lines += [f"| {c} | {v} | {k} |" for c, v, k, _ in MATRIX]
+        lines = ["| case | vncviewer | viewer did | check |", "|---|---|---|---|"]
+        lines += [f"| {c} | {i} | {v} | {k} |" for c, v, k, i in MATRIX]
         print("\n" + "\n".join(lines))
 
 
@@ -151,21 +151,25 @@ def _check(case: Case) -> dict:
     return verdict
 
 
-def _viewer(case: Case, home: Path) -> h.ViewerOutcome:
+def _viewer(case: Case, home: Path, install: h.Install) -> h.ViewerOutcome:
+    # The host's Xvnc (1.12) serves every viewer: bullseye's 1.11 Xvnc makes fresh DH
+    # parameters per connection (seconds each).
     with h.xvnc_server(case.cert, case.key) as server:
-        return h.run_viewer(case.host, server.port, x509ca=case.ca, home=home, server=server)
+        return h.run_viewer(case.host, server.port, x509ca=case.ca, home=home, server=server,
+                            install=install)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_check_agrees_with_viewer(name: str, cases: Dict[str, Case], tmp_path: Path) -> None:
+def test_check_agrees_with_viewer(name: str, cases: Dict[str, Case], tmp_path: Path,
+                                  viewer: h.Install) -> None:
     case = cases[name]
     verdict = _check(case)
-    outcome = _viewer(case, tmp_path)
+    outcome = _viewer(case, tmp_path, viewer)
     connected = outcome.kind == "connected"
     codes = ",".join(p["code"] for p in verdict["problems"]) or "-"
     shown = outcome.kind + (f" ({outcome.reason})" if outcome.reason else "")
     MATRIX.append((name, shown, ("accepted" if verdict["accepted"] else "rejected: " + codes),
-                   ""))
+                   f"{viewer.name} {'.'.join(map(str, viewer.viewer_version()))}"))
     assert outcome.kind != "error" or not verdict["accepted"], str(outcome)
     assert connected == verdict["accepted"], f"{name}: viewer {outcome}\ncheck {verdict}"
     assert connected == case.expect, f"{name}: the viewer itself did something unexpected"
