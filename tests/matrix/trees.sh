@@ -138,7 +138,12 @@ build_one() {
   # Loopback names from the host, and no DNS: tests never send traffic beyond loopback.
   cp /etc/hosts "$new/etc/hosts"
   rm -f "$new/etc/resolv.conf"; : > "$new/etc/resolv.conf"
-  rm -f "$new"/var/cache/apt/archives/*.deb
+  # What no test reads: the .debs (kept in $CACHE/debs), apt's indexes (the tree has no network
+  # anyway), manuals and documentation (the copyright files stay).
+  rm -f "$new"/var/cache/apt/archives/*.deb "$new"/var/cache/apt/*.bin
+  find "$new/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete 2>/dev/null || true
+  rm -rf "$new"/usr/share/man/* "$new"/usr/share/info/*
+  find "$new/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true
   secs=$(( $(date +%s) - start ))
   write_stamp "$new" "$suite" "$pkgs" "$mirror" "$secs"
   # Swap by renames: programs running in the old tree (chroot) keep working, since a rename
