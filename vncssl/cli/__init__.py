@@ -54,6 +54,7 @@ def _root(
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
+from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401
 from vncssl.cli import inspect as _inspect  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
