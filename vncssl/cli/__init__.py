@@ -13,8 +13,10 @@ from typing import Annotated
 import typer
 
 from vncssl import __version__
+from vncssl.cli.shape import VncsslGroup
 
 app = typer.Typer(
+    cls=VncsslGroup,
     name="vncssl",
     help="Secure TigerVNC with X.509 certificates made by your system's openssl, the way the "
     "TigerVNC wiki ('Secure your connection') teaches.\n\n"

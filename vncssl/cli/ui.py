@@ -4,7 +4,7 @@ that turns VncsslError into `Error: ...` plus its exit code (never a traceback).
 import dataclasses
 import functools
 import sys
-from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, NoReturn, Optional, Sequence, Tuple, TypeVar
 
 from rich.console import Console
 
@@ -81,6 +81,7 @@ def boundary(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except VncsslError as exc:
+            _quiet_details(exc, kwargs)
             error(exc, as_json=bool(kwargs.get("json_output")))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
@@ -119,3 +120,25 @@ def ask(question: str, default: Optional[str] = None) -> str:
     from rich.prompt import Prompt
 
     return Prompt.ask(question, default=default, console=err_console) or ""
+
+
+def declined() -> NoReturn:
+    """The user answered no: say so plainly (not as an error) and exit EXIT_DECLINED."""
+    import typer
+
+    from vncssl.errors import EXIT_DECLINED
+
+    err_console.print("Nothing was changed.")
+    raise typer.Exit(EXIT_DECLINED)
+
+
+def _quiet_details(exc: VncsslError, kwargs: dict) -> None:
+    """Bad input is one line: in a command that has -v, what openssl said about a file that
+    is not a certificate (/etc/passwd: a dozen lines of decoder internals) shows only with
+    -v. Operational failures (exit 3) keep it: there it is the diagnosis."""
+    from vncssl.errors import UsageError
+
+    if "verbose" in kwargs and not kwargs["verbose"] and isinstance(exc, UsageError) \
+            and exc.details:
+        exc.details = ""
+        exc.fix = (exc.fix + " " if exc.fix else "") + "(-v shows what openssl said.)"
