@@ -895,6 +895,7 @@ def run_viewer(
     timeout: float = 10.0,
     poll_interval: float = 0.02,
     install: Install | None = None,
+    hosts: dict[str, str] | None = None,
 ) -> ViewerOutcome:
     """Run the real vncviewer against ``host::port`` and classify what happened.
 
@@ -920,8 +921,14 @@ def run_viewer(
     ``install`` runs a test tree's vncviewer (Install("bullseye"): 1.11,
     Install("trixie"): 1.15) instead of the host's; it then always gets an Xvfb
     of its own (``display`` is ignored): its _NET_WM_PID is a PID-namespace number.
+
+    ``hosts`` ({name: 127.x.x.x}) gives the viewer alone an /etc/hosts with those names
+    (a private mount namespace, `unshare -m`, root only), so that a name such as
+    "straße.test" can be typed; each must map to a loopback address.
     """
-    if host != "localhost":
+    for ip in (hosts or {}).values():
+        _check_loopback(ip)
+    if host != "localhost" and host not in (hosts or {}):
         _check_loopback(host)
     install = install or HOST
     with contextlib.ExitStack() as stack:
@@ -965,6 +972,16 @@ def run_viewer(
         args += list(extra_args)
         args.append(f"{host}::{port}")
 
+        if hosts:
+            hosts_file = home / "hosts"
+            hosts_file.write_text("127.0.0.1 localhost\n"
+                                  + "".join(f"{ip} {name}\n" for name, ip in hosts.items()),
+                                  encoding="utf-8")
+            # unshare without --fork execs in place: the pid stays the viewer's, which
+            # window matching (_NET_WM_PID) relies on. A tree's program already runs in a
+            # private mount namespace (inchroot): bind the file over the tree's /etc/hosts.
+            bind = ["sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts_file)]
+            args = (["unshare", "-m"] if install.suite is None else []) + bind + args
         err_file = stack.enter_context(tempfile.TemporaryFile())
         mark = server.log_mark() if server is not None else 0
         start = time.monotonic()
@@ -1067,7 +1084,9 @@ def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
 # Test certificates with the bare openssl binary
 # --------------------------------------------------------------------------
 
-KeyType = Literal["rsa", "ec", "ed25519"]
+# "rsa" (2048 bits), "rsa:N" (N bits, e.g. "rsa:768" for GnuTLS's key-size floor), "ec"
+# (P-256), "ed25519".
+KeyType = str
 
 
 @dataclass(frozen=True)
@@ -1124,8 +1143,10 @@ def _sign(
     not_before: datetime,
     not_after: datetime,
     digest: str | None,
+    reuse_key: Path | None = None,
 ) -> CertFiles:
-    """New key + CSR with `openssl req`, then sign with `openssl ca`.
+    """New key (or a copy of ``reuse_key``) + CSR with `openssl req`, then sign with
+    `openssl ca`.
 
     `openssl ca` is used for everything (self-signed via -selfsign) because it
     is the only OpenSSL 3.0 tool that sets arbitrary notBefore/notAfter, which
@@ -1137,15 +1158,19 @@ def _sign(
         "rsa": ["-newkey", "rsa:2048"],
         "ec": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
         "ed25519": ["-newkey", "ed25519"],
-    }[key_type]
+    }.get(key_type) or ["-newkey", key_type]
+    if reuse_key is not None:
+        key.write_bytes(reuse_key.read_bytes())
+        newkey = ["-key", str(key)]
     subj = "/CN=" + cn.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+")
     # A config of our own: no system openssl.cnf (Debian's adds v3_ca), every extension
     # comes from the [ext] section below; 1.1.1 insists on [req] distinguished_name.
     req_cnf = directory / f".{name}.req.cnf"
     req_cnf.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    keyout = [] if reuse_key is not None else ["-nodes", "-keyout", str(key)]
     try:
         # fmt: off
-        _openssl("req", "-new", *newkey, "-nodes", "-keyout", str(key), "-out", str(csr),
+        _openssl("req", "-new", *newkey, *keyout, "-out", str(csr),
                  "-subj", subj, "-config", str(req_cnf))
         # fmt: on
     finally:
@@ -1218,8 +1243,10 @@ def make_selfsigned(
     not_after: datetime | None = None,
     digest: str | None = None,
     extensions: Sequence[str] | None = None,
+    reuse_key: Path | None = None,
 ) -> CertFiles:
     """Self-signed cert like the guide's (CA:TRUE, SKID/AKID) unless told otherwise.
+    ``reuse_key``: sign with that existing key (a renewal with --reuse-key).
 
     ``san`` is OpenSSL syntax: "IP:127.0.0.1" or ["IP:127.0.0.1", "DNS:localhost"].
     ``extensions`` replaces the default extension lines entirely.
@@ -1243,6 +1270,7 @@ def make_selfsigned(
         not_before=start,
         not_after=end,
         digest=digest,
+        reuse_key=reuse_key,
     )
 
 

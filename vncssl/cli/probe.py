@@ -84,9 +84,11 @@ def _render_probe(r: "ProbeReport") -> None:
             ui.err_console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
     if r.accepted:
         out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
-                  "question.", soft_wrap=True)
-        return
-    out.print("[red]Problems:[/]")
+                  "question" + (", but:" if r.problems else "."), soft_wrap=True)
+        if not r.problems:
+            return
+    else:
+        out.print("[red]Problems:[/]")
     for p in r.problems:
         out.print(f"  - {p.message}", soft_wrap=True)
         if p.fix:

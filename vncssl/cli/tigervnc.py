@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
@@ -23,11 +23,7 @@ tigervnc_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich")
 app.add_typer(tigervnc_app, name="tigervnc", rich_help_panel="Use with TigerVNC")
 
-VersionOpt = Annotated[Optional[str], typer.Option(
-    "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
-    "1.14) or ~/.config/tigervnc/. Default: the installed TigerVNC's version, else "
-    "guessed from the folders that exist.",
-    show_default=False)]
+VersionOpt = TigervncVersionOpt
 
 
 def _notices(notices: "List[Notice]") -> None:

@@ -26,6 +26,7 @@ class ProbeReport:
     accepted: bool
     problems: List[Any]  # verdict.Problem
     ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
+    viewer: str = "refuses"  # how the viewer ends: connects / asks / refuses / handshake-fails
     revocation: Optional[Any] = None  # revocation.RevocationCheck, when a CRL was used
 
     def to_json(self) -> Dict[str, Any]:
@@ -93,7 +94,9 @@ def default_crl(ca_path: Optional[Path]) -> Optional[Path]:
 
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
-            env: Any = os.environ) -> ProbeReport:
+            env: Any = os.environ, relay: bool = False) -> ProbeReport:
+    """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
+    Python 3.9 always does) - to test that path on any Python."""
     from vncssl.x509 import certinfo
     from vncssl.x509.verdict import judge
 
@@ -104,11 +107,12 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
     ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
                "store") if ca_path else "system trust store only (no X509CA file found)"
-    f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT)
+    f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT,
+                  openssl=getattr(ossl, "path", None), relay=relay)
     report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
                          f.tls, None, False, [], ca_note)
     if f.stop or not f.chain_pem:
-        report.problems = [_protocol_problem(f)]
+        report.problems = [_protocol_problem(f)] + offered_problems(f)
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
@@ -120,8 +124,53 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
         revocation.apply(verdict, report.revocation)
     report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
-        verdict.problems
+        verdict.problems + offered_problems(f)
+    report.viewer = verdict.viewer
     return report
+
+
+# What TigerVNC 1.12's viewer enables by default, in its order of preference inside VeNCrypt
+# (at the RFB level the *server's* order decides: the first type both sides know).
+VIEWER_DEFAULT = ("X509Plain", "TLSPlain", "X509Vnc", "TLSVnc", "X509None", "TLSNone",
+                  "VncAuth", "None")
+_NO_CERT = {"None": "no encryption at all", "VncAuth": "no encryption (a VNC password only)",
+            "Plain": "no encryption, the password in clear", "TLS": "anonymous TLS (no "
+            "certificate)", "TLSNone": "anonymous TLS (no certificate)", "TLSVnc":
+            "anonymous TLS (no certificate)", "TLSPlain": "anonymous TLS (no certificate)",
+            "TLSSASL": "anonymous TLS (no certificate)"}
+
+
+def default_choice(f: rfb.Fetched) -> Optional[str]:
+    """The type a viewer with default settings ends up with."""
+    first = next((t for t in f.security_types if t in VIEWER_DEFAULT + ("VeNCrypt",)), None)
+    if first != "VeNCrypt":
+        return first
+    return next((t for t in VIEWER_DEFAULT if t in f.vencrypt_subtypes), None)
+
+
+def offered_problems(f: rfb.Fetched) -> List[Any]:
+    """Each weaker way in the server offers beside X509*: a viewer (or whoever sits between)
+    may connect that way, and the certificate protects nothing then."""
+    from vncssl.x509.problem import WARNING, Problem
+
+    if not any(t.startswith("X509") for t in f.vencrypt_subtypes):
+        return []  # no certificate at all: that is the protocol problem already reported
+    weak = [t for t in f.security_types if t not in ("VeNCrypt",)]
+    weak += [t for t in f.vencrypt_subtypes if not t.startswith("X509")]
+    weak = list(dict.fromkeys(weak))  # None may be offered both outside and inside VeNCrypt
+    choice = default_choice(f)
+    out = []
+    for t in weak:
+        picks = (f" A viewer with default settings picks {t} here, not X509." if t == choice
+                 else "")
+        out.append(Problem(
+            "weak-security-type", f"The server also offers {t}: "
+            f"{_NO_CERT.get(t, 'no certificate')}. A viewer (or an attacker in between, "
+            "who can strip the X509 types from the list) may connect that way without any "
+            f"certificate check.{picks}", "Offer only X509 types (the guide: uncheck None "
+            "and Anonymous TLS), e.g. SecurityTypes=X509Vnc: `vncssl tigervnc server`.",
+            WARNING))
+    return out
 
 
 def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[List[Any], Any]:
