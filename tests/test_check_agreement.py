@@ -159,9 +159,8 @@ def _check(case: agreement_cases.Case, version: str) -> dict:
         import dataclasses
 
         from vncssl.openssl import binary
-        from vncssl.x509 import certinfo, verdict
-
         from vncssl.tigervnc import forviewer
+        from vncssl.x509 import certinfo, verdict
 
         ossl = binary.find()[0]
         chain = certinfo.read_chain(ossl, case.cert)
@@ -210,5 +209,7 @@ def test_check_agrees_with_viewer(name: str, cases: Dict[str, agreement_cases.Ca
                    ("accepted" if verdict["accepted"] else "rejected")
                    + f" ({verdict.get('viewer')}): {codes}", ok))
     assert ok, f"{name}: viewer {outcome}\ncheck {verdict}"
-    if case.expect:
+    # case.expect is what 1.12 does; a newer viewer may ask where 1.12 refuses (then check's
+    # `viewer` word, told the generation, is the judge above).
+    if case.expect and (viewer.suite is None or case.expect == "connected"):
         assert outcome.kind == case.expect, f"{name}: the viewer itself did something new"

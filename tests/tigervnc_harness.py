@@ -1074,6 +1074,10 @@ def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
             detail = m[len("CConn: Authentication failure: ") :]
             return ("refused" if _REFUSAL_RE.search(detail) else "error"), detail
     for m in reversed(messages):
+        # 1.15 logs a refused certificate without "Authentication failure:".
+        if m.startswith("CConn: Invalid server certificate"):
+            return "refused", m[len("CConn: "):]
+    for m in reversed(messages):
         # Other fatal errors are logged by CConn/main just before exiting.
         if m.startswith(("CConn: ", "main: ")) and "Connected to host" not in m:
             return "error", m.split(": ", 1)[1]

@@ -27,20 +27,22 @@ from vncssl.x509.problem import ASKS, REFUSES, Problem, outcome
 
 Version = Tuple[int, int]
 
-# The problem codes whose stop depends on the generation (verdict.py states 1.12's).
-TIME_AND_ALGORITHM = ("expired", "not-yet-valid", "insecure-algorithm")
+# The problem codes whose stop depends on the generation (verdict.py states 1.12's). A key
+# below GnuTLS's LOW profile (RSA < 1024) is reported as an insecure algorithm.
+TIME_AND_ALGORITHM = ("expired", "not-yet-valid", "insecure-algorithm", "weak-key")
 
 _TITLE = {
     "unknown-issuer": "Unknown certificate issuer",
     "not-yet-valid": "Certificate is not yet valid",
     "expired": "Expired certificate",
     "insecure-algorithm": "Insecure certificate algorithm",
+    "weak-key": "Insecure certificate algorithm",
     "hostname-mismatch": "Certificate hostname mismatch",
 }
 # Problems GnuTLS reports through the verification status (1.14+ then ask "Unknown
 # certificate issuer" first, because INVALID comes with each).
 _STATUS_CODES = ("unknown-issuer", "same-subject-different-cert", "not-yet-valid", "expired",
-                 "insecure-algorithm", "chain-invalid")
+                 "insecure-algorithm", "weak-key", "chain-invalid")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def dialogs(problems: Sequence[Problem], version: Version) -> List[str]:
         codes.add("unknown-issuer")
     if "same-subject-different-cert" in codes or "chain-invalid" in codes:
         codes.add("unknown-issuer")
+    if "weak-key" in codes:
+        codes.add("insecure-algorithm")
     return [_TITLE[c] for c in g.dialog_order if c in codes]
 
 
