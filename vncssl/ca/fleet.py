@@ -51,7 +51,7 @@ def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
         seen[name] = number
         ips: List[str] = []
         dns: List[str] = []
-        for e in entries:
+        for e in map(_without_port, entries):
             (dns if re.search(r"[A-Za-z]", e) and ":" not in e else ips).append(e)
         try:
             hosts.append(Host(name, names_mod.collect(ips, dns), number))
@@ -61,6 +61,26 @@ def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
         raise UsageError(f"{source} lists no servers.",
                          "Write one server per line: `NAME IP-or-DNS ...`.")
     return hosts
+
+
+def _without_port(entry: str) -> str:
+    """`probe --from` reads the same file: HOST:DISPLAY / HOST::PORT name the host HOST. A
+    bare IP address (IPv6 too) is an address, never host:port."""
+    import ipaddress
+
+    from vncssl.tigervnc.address import parse_target
+
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return entry
+    except ValueError:
+        pass
+    if ":" not in entry:
+        return entry
+    try:
+        return parse_target(entry).host
+    except VncsslError:
+        return entry  # names.collect says what is wrong with it
 
 
 @dataclass

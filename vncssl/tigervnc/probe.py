@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from vncssl.openssl.runner import check_timeout
 from vncssl.tigervnc import rfb
 from vncssl.tigervnc.address import parse_target
+from vncssl.x509.problem import blocking, outcome
 
 
 @dataclass
@@ -92,21 +93,40 @@ def default_crl(ca_path: Optional[Path]) -> Optional[Path]:
     return crl if crl.is_file() else None
 
 
+@dataclass
+class Trust:
+    """What the viewer trusts, read once (a fleet probe shares it between all hosts)."""
+
+    ca_path: Optional[Path]
+    ca_facts: Optional[List[Any]]
+    note: str
+    explicit: bool  # --ca was given
+
+
+def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
+               env: Any = os.environ) -> Trust:
+    from vncssl.x509 import certinfo
+
+    ca_path = Path(ca) if ca else default_ca(env)
+    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
+    note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
+            "store") if ca_path else "system trust store only (no X509CA file found)"
+    return Trust(ca_path, ca_facts, note, bool(ca))
+
+
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
-            env: Any = os.environ, relay: bool = False) -> ProbeReport:
+            env: Any = os.environ, trust: Optional[Trust] = None,
+            relay: bool = False) -> ProbeReport:
     """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
     Python 3.9 always does) - to test that path on any Python."""
-    from vncssl.x509 import certinfo
     from vncssl.x509.verdict import judge
 
     if timeout is not None:
         check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
-    ca_path = Path(ca) if ca else default_ca(env)
-    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
-    ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
-               "store") if ca_path else "system trust store only (no X509CA file found)"
+    trust = trust or load_trust(ossl, ca, timeout=timeout, env=env)
+    ca_path, ca_facts, ca_note = trust.ca_path, trust.ca_facts, trust.note
     f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT,
                   openssl=getattr(ossl, "path", None), relay=relay)
     report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
@@ -116,17 +136,37 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
-    crl_path = Path(crl) if crl else (default_crl(ca_path) if not ca else None)
+    crl_path = Path(crl) if crl else (default_crl(ca_path) if not trust.explicit else None)
     if crl_path is not None:
         from vncssl.x509 import revocation
 
         report.revocation = revocation.check_revocation(
             ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
         revocation.apply(verdict, report.revocation)
-    report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
-        verdict.problems + offered_problems(f)
-    report.viewer = verdict.viewer
+    problems = [handshake_problem(p, f) for p in verdict.problems] + offered_problems(f)
+    report.certificate, report.problems = inspection, problems
+    report.accepted, report.viewer = not blocking(problems), outcome(problems)
     return report
+
+
+def handshake_problem(p: Any, f: rfb.Fetched) -> Any:
+    """A keyEncipherment-only RSA key works only if the server falls back to static RSA (as
+    Xvnc does). The handshake seen here says what this server does: TLS 1.3 or an (EC)DHE
+    suite needs the key to sign, which the GnuTLS viewer refuses ("Key usage violation")."""
+    from vncssl.x509.problem import HANDSHAKE, Problem
+
+    if p.code != "key-usage-static-rsa" or not f.tls:
+        return p
+    version, cipher = f.tls.get("version") or "", f.tls.get("cipher") or ""
+    if version != "TLSv1.3" and "DHE" not in cipher and not cipher.startswith("TLS_"):
+        return p  # static RSA: the viewer connects (the warning stays)
+    return Problem("key-usage-violation", f"This server negotiated {version} {cipher}, where "
+                   "its key must sign, but the certificate's keyUsage has keyEncipherment and "
+                   "no digitalSignature: the TigerVNC viewer stops the handshake (\"Key usage "
+                   "violation in certificate has been detected\"; the viewer shows \"TLS "
+                   "Handshake failed\"). OpenSSL-based servers such as x11vnc do this.",
+                   "Make a new certificate whose keyUsage has digitalSignature (or none at "
+                   "all): `vncssl create`.", HANDSHAKE)
 
 
 # What TigerVNC 1.12's viewer enables by default, in its order of preference inside VeNCrypt
