@@ -1,7 +1,6 @@
 """`vncssl ips`, and the address question `create` asks on a terminal: this machine's
 addresses, ranked, and what is typed validated as --ip/--dns are."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING, List
 
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from vncssl.x509.names import Name
 
 
-def pick_address(*, interactive: bool, quiet: bool) -> Name:
+def pick_address(*, interactive: bool, quiet: bool) -> "Name":
     from vncssl.errors import UsageError
     from vncssl.net import interfaces
     from vncssl.x509.names import Name
@@ -33,7 +32,7 @@ def pick_address(*, interactive: bool, quiet: bool) -> Name:
     return Name("IP", best.ip)
 
 
-def _ask_name(choices: List[str], default: str, attempts: int = 3) -> Name:
+def _ask_name(choices: List[str], default: str, attempts: int = 3) -> "Name":
     """A number from the table, an IP address or a DNS name: what is typed is validated as
     --ip/--dns are (a DNS name stays a DNS name); a bad answer is said and asked again."""
     from vncssl.errors import InvalidNameError
@@ -77,7 +76,7 @@ def ips(json_output: JsonOpt = False) -> None:
     render_addresses(addresses, to_err=False)
 
 
-def render_addresses(addresses: List[Address], *, to_err: bool) -> None:
+def render_addresses(addresses: "List[Address]", *, to_err: bool) -> None:
     from vncssl.cli.tables import print_table
     from vncssl.net import interfaces
 

@@ -1,7 +1,5 @@
 """`vncssl ca init|issue|bundle`: a private CA for many servers."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer

@@ -1,6 +1,5 @@
 """`vncssl ca issue --from`: the batch run's progress bar, table and exit code."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING, List, Optional
 
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 
-def issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
+def issue_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
                  jobs: Optional[int], *, json_output: bool) -> None:
     from vncssl.errors import EXIT_FAILURE, VncsslError
 
@@ -32,8 +31,8 @@ def issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
             "redo all).")
 
 
-def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-               jobs: Optional[int], *, quiet: bool) -> BatchResult:
+def _run_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
+               jobs: Optional[int], *, quiet: bool) -> "BatchResult":
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from vncssl.ca import fleet
@@ -45,13 +44,13 @@ def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
                   transient=True) as progress:
         task = progress.add_task("", total=len(hosts))
 
-        def done(o: HostOutcome) -> None:
+        def done(o: "HostOutcome") -> None:
             progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
 
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
 
 
-def _render_batch(r: BatchResult) -> None:
+def _render_batch(r: "BatchResult") -> None:
     from vncssl.cli.tables import print_table
 
     rows = []

@@ -1,7 +1,5 @@
 """`vncssl create` and `vncssl ips`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
@@ -132,7 +130,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
-def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
+def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl.teach import shells
 
@@ -167,7 +165,7 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
 
-def _render_result(r: CreateResult) -> None:
+def _render_result(r: "CreateResult") -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)

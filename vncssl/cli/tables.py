@@ -2,7 +2,6 @@
 (no cell ever wrapped or cut: paths, addresses and commands are meant for copying), else one
 `field  value` line per cell, a blank line between records."""
 
-from __future__ import annotations
 
 from typing import Optional, Sequence
 
