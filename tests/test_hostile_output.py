@@ -90,6 +90,8 @@ def _unsafe(v: ast.AST, ours: set):
             return e.value.id.lstrip("_").isupper()  # a constant table of ours: _STYLE[...]
         return isinstance(e, ast.Constant) or (isinstance(e, ast.Name) and e.id in ours)
 
+    if isinstance(v, ast.Starred) and isinstance(v.value, ast.GeneratorExp):
+        v = v.value.elt  # add_row(*(safe(c) for c in row))
     if isinstance(v, ast.JoinedStr):
         for part in v.values:
             if isinstance(part, ast.FormattedValue) and part.format_spec is None \

@@ -91,10 +91,16 @@ def test_a_stop_signal_before_the_section_leaves_the_old_pair(tmp_path: Path, fa
 
 # --- 17. SIGTERM/SIGHUP during `ca issue --from` ----------------------------------------------
 
-def _openssl_children(pid: int) -> list:
+def _openssl_children(pid: int, sub: str = "") -> list:
     from vncssl.openssl.runner import _descendants
 
-    return _descendants(pid)
+    def argv(child: int) -> list:
+        try:
+            return Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return []
+
+    return [c for c in _descendants(pid) if not sub or sub.encode() in argv(c)[1:3]]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
@@ -112,8 +118,8 @@ def test_stop_during_a_batch_cleans_up_kills_children_and_reports(tmp_path: Path
                              "--key-type", "rsa:4096", "--jobs", "2"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
-    for _ in range(600):  # wait until openssl is running for it
-        if _openssl_children(proc.pid) or proc.poll() is not None:
+    for _ in range(1200):  # wait until the batch runs: openssl making a server's key
+        if _openssl_children(proc.pid, "req") or proc.poll() is not None:
             break
         time.sleep(0.05)
     children = _openssl_children(proc.pid)

@@ -1,8 +1,6 @@
 """`vncssl ca init|issue|bundle`: a private CA for many servers."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated, List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -10,10 +8,6 @@ from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
 from vncssl.cli.ui import safe
-
-if TYPE_CHECKING:
-    from vncssl.ca.authority import Issuer
-    from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
     cls=VncsslGroup,
@@ -134,10 +128,14 @@ def ca_issue(
         from pathlib import Path
 
         from vncssl.ca import fleet
+        from vncssl.cli.cabatch import issue_batch
         from vncssl.x509.certinfo import read_pem_file
 
-        hosts = fleet.parse_hosts(read_pem_file(Path(from_file), "hosts file"), from_file)
-        _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
+        hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
+        for shared in fleet.shared_names(hosts):
+            ui.err_console.print(f"[yellow]Warning:[/] {safe(shared)}: a viewer that types "
+                                 "it reaches only one of them.", soft_wrap=True)
+        issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
     names = names_mod.collect(ip or [], dns or [])
     if not names:
@@ -158,63 +156,6 @@ def ca_issue(
     ui.console.print(f"\nViewers: `vncviewer -X509CA {safe(iss.cert)} "
                      f"{safe(bracketed(names[0].value))}` (the CA certificate, once, for every "
                      "server it signs).", soft_wrap=True)
-
-
-def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-                 jobs: Optional[int], *, json_output: bool) -> None:
-    from vncssl.errors import EXIT_FAILURE, VncsslError
-
-    result = _run_batch(iss, hosts, out_dir, force, jobs, quiet=json_output)
-    if json_output:
-        ui.print_json(result)
-        if result.failed:
-            raise typer.Exit(EXIT_FAILURE)
-        return
-    _render_batch(result)
-    if result.failed:
-        raise VncsslError(
-            f"{len(result.failed)} of {len(result.outcomes)} servers failed: "
-            + ", ".join(o.host for o in result.failed) + " (the others were issued).",
-            "Fix what the table says, then rerun with only those lines (or --force to "
-            "redo all).")
-
-
-def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-               jobs: Optional[int], *, quiet: bool) -> BatchResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from vncssl.ca import fleet
-
-    if quiet:
-        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
-    with Progress(TextColumn("Issuing"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=ui.err_console,
-                  transient=True) as progress:
-        task = progress.add_task("", total=len(hosts))
-
-        def done(o: HostOutcome) -> None:
-            progress.update(task, advance=1, description=safe(o.host) + (" ok" if o.ok
-                                                                          else " FAILED"))
-
-        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
-
-
-def _render_batch(r: BatchResult) -> None:
-    from rich.table import Table
-
-    table = Table("server", "result", "names", "certificate / problem")
-    for o in r.outcomes:
-        if o.ok and o.issued:
-            table.add_row(safe(o.host), "[green]issued[/]", safe(", ".join(o.issued.names)),
-                          safe(o.issued.cert))
-        else:
-            table.add_row(safe(o.host), "[red]failed[/]", "", safe(f"{o.error} {o.fix}".strip()))
-    ui.console.print(table)
-    ok = len(r.outcomes) - len(r.failed)
-    rate = ok / r.seconds if r.seconds > 0 else 0.0
-    ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
-                     f"({rate:.1f} certificates/s, {safe(r.workers)} jobs at once). "
-                     f"Viewers need only {safe(r.ca)} as X509CA.", soft_wrap=True)
 
 
 @ca_app.command("bundle")

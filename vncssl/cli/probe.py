@@ -1,8 +1,6 @@
 """`vncssl probe`: ask a live VNC server for its certificate and judge it as the viewer
 would, for the name you typed."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -82,7 +80,7 @@ def probe(
         raise typer.Exit(1)
 
 
-def _render_probe(r: ProbeReport) -> None:
+def _render_probe(r: "ProbeReport") -> None:
 
     out = ui.console
     out.print(f"server       {safe(r.server)} (RFB {safe(r.rfb_version)})", soft_wrap=True)

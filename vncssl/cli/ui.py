@@ -1,8 +1,6 @@
 """All output: one Rich console for stdout, one for stderr, JSON, and the error boundary
 that turns VncsslError into `Error: ...` plus its exit code (never a traceback)."""
 
-from __future__ import annotations
-
 import dataclasses
 import functools
 import re
@@ -122,13 +120,17 @@ def error(exc: VncsslError, *, as_json: bool = False) -> None:
 
 
 def boundary(func: F) -> F:
-    """Wrap a command: VncsslError -> message + documented exit code; Ctrl-C -> 130."""
+    """Wrap a command: VncsslError -> message + documented exit code; Ctrl-C, SIGTERM and
+    SIGHUP alike -> clean-up, one line saying what is on disk, exit 130."""
     import typer
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from vncssl.fs.signals import term_as_interrupt
+
         try:
-            return func(*args, **kwargs)
+            with term_as_interrupt():  # from the first openssl on, not only in work folders
+                return func(*args, **kwargs)
         except VncsslError as exc:
             _quiet_details(exc, kwargs)
             error(exc, as_json=bool(kwargs.get("json_output")))

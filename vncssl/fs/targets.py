@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from vncssl.errors import FileProblem
+from vncssl.notice import command
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,12 @@ class Target:
     exists: bool
 
 
-def check_target(path: Path, kind: str, *, force: bool) -> Target:
+def check_target(path: Path, kind: str, *, force: bool,
+                 missing_folder_ok: bool = False) -> Target:
     """Refuse, before anything runs, a target that cannot or must not be written: only a
     regular file (or nothing) may sit at the name; never a link, folder, FIFO, device or
-    socket (`--cert /dev/null --force` would replace the device node)."""
+    socket (`--cert /dev/null --force` would replace the device node).
+    `missing_folder_ok`: a dry run of `--out-dir NEW`, whose real run makes the folder."""
     p = absolute(path, kind)
     try:
         st: Optional[os.stat_result] = os.lstat(p)
@@ -48,8 +51,11 @@ def check_target(path: Path, kind: str, *, force: bool) -> Target:
     try:
         pst = os.stat(parent)
     except FileNotFoundError:
+        if missing_folder_ok:
+            return Target(p, kind, False)
         raise FileProblem(f"The folder {parent} (for the {kind}) does not exist.",
-                          f"Create it first: mkdir -p {parent}") from None
+                          f"Create it first: `{command('mkdir', '-p', parent)}` (or use "
+                          "--out-dir, which creates it).") from None
     except OSError as exc:
         raise _os_refused(exc, parent, kind) from None
     if not stat.S_ISDIR(pst.st_mode):
