@@ -195,7 +195,9 @@ def ca_bundle(
                                 ("older", r.replaced_older)) for e in group],
           width=len("dropped"))
     for subject in r.shared_subjects:
-        ui.err_console.print(f"[yellow]Note:[/] two different certificates share the subject "
-                             f"{safe(subject)} (an old one and its renewal?); both are kept. Pass "
-                             "--keep-newest to keep only the newest.", soft_wrap=True)
+        n = sum(1 for e in r.kept if e.subject == subject)
+        ui.err_console.print(f"[yellow]Note:[/] {n} different certificates share the subject "
+                             f"{safe(subject)} (old ones and their renewal?); all {n} are "
+                             "kept. Pass --keep-newest to keep only the newest.",
+                             soft_wrap=True)
     c.print(f"Viewer: `vncviewer -X509CA {safe(r.out)} HOST`", soft_wrap=True)

@@ -56,12 +56,12 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     for path in paths:
         # Every input is read before anything is written; an output that is also an input
         # (`bundle OLD NEW --out OLD`) is merged like any other input, never lost.
-        blocks = certinfo.split_pem(certinfo.read_pem_file(Path(path)), path)
-        if not blocks and _same_file(path, target.path):
-            continue  # the output's old content had no certificate: nothing to merge
+        if _same_file(path, target.path) and not certinfo.read_pem_file(Path(path)).strip():
+            continue  # the output's old content is empty: nothing to merge
+        blocks = certinfo.certificate_pems(ossl, Path(path), timeout=timeout)  # DER too
         if not blocks:
-            raise UsageError(f"{path} holds no PEM certificate.",
-                             "Give the certificates (.pem), never the private keys.")
+            raise UsageError(f"{path} holds no certificate.",
+                             "Give the certificates (.pem or DER), never the private keys.")
         for i, pem in enumerate(blocks, 1):
             facts = certinfo.read_cert(ossl, Path(path), pem=pem, timeout=timeout)
             entry = BundleEntry(path if len(blocks) == 1 else f"{path} #{i}", facts.subject,

@@ -194,3 +194,21 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
     # the binary's fault (exit 3), not the file's.
     return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
             for r, pem in zip(results, pems)]
+
+
+def certificate_pems(ossl: binary.OpensslInfo, path: Path, *,
+                     timeout: Optional[float] = None) -> List[str]:
+    """The certificates of a file as PEM blocks, whatever the file's encoding: a DER file's
+    one certificate is converted by openssl (TigerVNC reads only PEM in X509CA files)."""
+    from vncssl.fs.safeopen import open_regular
+
+    data = open_regular(path, "certificate")  # bounded, never blocking, read once
+    text = data.decode("utf-8", "replace")
+    blocks = split_pem(text, str(path))
+    if blocks or "-----BEGIN" in text:
+        return blocks
+    with _unreadable_is_bad_input(path, "certificate",
+                                  "Check that it is a PEM or DER X.509 certificate."):
+        out = _run_with_input([ossl.path, "x509", "-inform", "DER", "-in", "-"], data,
+                              timeout).stdout
+    return split_pem(out)
