@@ -166,6 +166,8 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
 
 
 def _render_result(r: "CreateResult") -> None:
+    from rich.markup import escape
+
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
@@ -185,4 +187,4 @@ def _render_result(r: "CreateResult") -> None:
                              (f" {n.fix}" if n.fix else ""), soft_wrap=True)
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {step}", soft_wrap=True)
+        c.print(f"  {i}. {escape(step)}", soft_wrap=True)  # [fd00::5] is not markup

@@ -122,6 +122,8 @@ def check(
 
       $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
     """
+    from rich.markup import escape  # messages quote names and hosts ([fd00::5]): not markup
+
     from vncssl.tigervnc.address import parse_target
     from vncssl.x509.verdict import check_files
 
@@ -140,15 +142,15 @@ def check(
                          f"this certificate, no questions asked"
                          + (", but:" if v.problems else "."), soft_wrap=True)
         for p in v.problems:
-            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
-            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+            ui.console.print(f"  [bold]{p.code}[/]: {escape(p.message)}", soft_wrap=True)
+            ui.console.print(f"    Fix: {escape(p.fix)}", soft_wrap=True)
     else:
         ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
                          f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
                          soft_wrap=True)
         for p in v.problems:
-            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
-            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+            ui.console.print(f"  [bold]{p.code}[/]: {escape(p.message)}", soft_wrap=True)
+            ui.console.print(f"    Fix: {escape(p.fix)}", soft_wrap=True)
     if not json_output:
         render_viewer_view(view)
     for note in revocation.notes if revocation is not None else []:

@@ -110,6 +110,6 @@ def _render_probe(r: "ProbeReport") -> None:
     else:
         out.print("[red]Problems:[/]")
     for p in r.problems:
-        out.print(f"  - {p.message}", soft_wrap=True)
+        out.print(f"  - {escape(p.message)}", soft_wrap=True)
         if p.fix:
-            out.print(f"    Fix: {p.fix}", soft_wrap=True)
+            out.print(f"    Fix: {escape(p.fix)}", soft_wrap=True)
