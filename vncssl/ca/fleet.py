@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.ca import authority, issuance
 from vncssl.errors import FileProblem, UsageError, VncsslError
+from vncssl.fs import targets
 from vncssl.x509 import names as names_mod
 from vncssl.x509.names import Name
 
@@ -121,6 +122,10 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
     outcomes: Dict[str, HostOutcome] = {}
+    if iss.one_process:
+        _issue_fast(iss, hosts, folder, force, workers, outcomes, on_done)
+        return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
+                           [outcomes[h.name] for h in hosts])
 
     def job(h: Host) -> HostOutcome:
         cert, key = batch_paths(folder, h.name)
@@ -145,3 +150,32 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
         pool.shutdown(wait=True, cancel_futures=True)
     return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
                        [outcomes[h.name] for h in hosts])
+
+
+def _issue_fast(iss: authority.Issuer, hosts: Sequence[Host], folder: Path, force: bool,
+                workers: int, outcomes: Dict[str, HostOutcome],
+                on_done: Optional[Callable[[HostOutcome], None]]) -> None:
+    """OpenSSL 3.0+: one openssl process per host, checks done once per chunk (ca/batch)."""
+    from vncssl.ca import batch
+
+    def record(outcome: HostOutcome) -> None:
+        outcomes[outcome.host] = outcome
+        if on_done:
+            on_done(outcome)
+
+    jobs: List[batch.Job] = []
+    for i, h in enumerate(hosts):
+        cert, key = batch_paths(folder, h.name)
+        try:
+            cert_t = targets.check_target(cert, "certificate", force=force)
+            key_t = targets.check_target(key, "private key", force=force)
+        except VncsslError as exc:
+            record(HostOutcome(h.name, False, error=exc.message, fix=exc.fix))
+            continue
+        jobs.append((i, h.name, h.names, cert_t, key_t))
+
+    def done(index: int, issued: Optional[issuance.Issued], error: str, fix: str) -> None:
+        record(HostOutcome(hosts[index].name, issued is not None, issued, error, fix))
+
+    if jobs:
+        batch.issue_batch(iss, jobs, folder, force=force, workers=workers, done=done)
