@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.x509 import hostname, verdict
 from vncssl.x509.certfacts import CertFacts, KeyInfo, San
@@ -99,6 +99,8 @@ def codes(v: dict) -> List[str]:
 def test_guide_setup_is_accepted_by_ip(certs: Path) -> None:
     code, v = check(str(certs / "guide.pem"), "--host", "192.168.1.5",
                     "--key", str(certs / "guide.key"))
+    told = v.pop("tigervnc")  # which viewer generation the verdict was told for
+    assert told["generation"] and told["source"] and told["exception"] is False
     assert code == 0 and v == {"host": "192.168.1.5", "accepted": True, "problems": [],
                                "viewer": "connects"}
 

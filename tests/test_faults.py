@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.fs import atomic, filelock, targets, workdir, writes
 from vncssl.openssl import locate

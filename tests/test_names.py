@@ -17,8 +17,8 @@ from typing import List, Tuple
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.errors import InvalidNameError, UsageError
 from vncssl.openssl import opensslcnf

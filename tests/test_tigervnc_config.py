@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.tigervnc import generations, server
 from vncssl.tigervnc.address import parse_target

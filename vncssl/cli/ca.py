@@ -1,7 +1,5 @@
 """`vncssl ca init|issue|bundle`: a private CA for many servers."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
@@ -159,7 +157,7 @@ def ca_issue(
                      "certificate, once, for every server it signs).", soft_wrap=True)
 
 
-def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
+def _issue_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
                  jobs: Optional[int], *, json_output: bool) -> None:
     from vncssl.errors import EXIT_FAILURE, VncsslError
 
@@ -178,8 +176,8 @@ def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
             "redo all).")
 
 
-def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-               jobs: Optional[int], *, quiet: bool) -> BatchResult:
+def _run_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
+               jobs: Optional[int], *, quiet: bool) -> "BatchResult":
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from vncssl.ca import fleet
@@ -191,13 +189,13 @@ def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
                   transient=True) as progress:
         task = progress.add_task("", total=len(hosts))
 
-        def done(o: HostOutcome) -> None:
+        def done(o: "HostOutcome") -> None:
             progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
 
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
 
 
-def _render_batch(r: BatchResult) -> None:
+def _render_batch(r: "BatchResult") -> None:
     from rich.table import Table
 
     table = Table("server", "result", "names", "certificate / problem")

@@ -1,7 +1,5 @@
 """`vncssl create` and `vncssl ips`."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
@@ -94,7 +92,7 @@ def create(
         _render_result(result)
 
 
-def _pick_address(*, interactive: bool, quiet: bool) -> Name:
+def _pick_address(*, interactive: bool, quiet: bool) -> "Name":
     from vncssl.errors import UsageError
     from vncssl.net import interfaces
     from vncssl.x509.names import Name
@@ -114,7 +112,7 @@ def _pick_address(*, interactive: bool, quiet: bool) -> Name:
     return Name("IP", best.ip)
 
 
-def _ask_name(choices: List[str], default: str, attempts: int = 3) -> Name:
+def _ask_name(choices: List[str], default: str, attempts: int = 3) -> "Name":
     """A number from the table, an IP address or a DNS name: what is typed is validated as
     --ip/--dns are (a DNS name stays a DNS name); a bad answer is said and asked again."""
     from vncssl.errors import InvalidNameError
@@ -158,7 +156,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
-def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
+def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl.teach import shells
 
@@ -193,7 +191,7 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
 
-def _render_result(r: CreateResult) -> None:
+def _render_result(r: "CreateResult") -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
@@ -236,7 +234,7 @@ def ips(json_output: JsonOpt = False) -> None:
     _render_addresses(addresses, to_err=False)
 
 
-def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
+def _render_addresses(addresses: "List[Address]", *, to_err: bool) -> None:
     from rich.table import Table
 
     from vncssl.net import interfaces

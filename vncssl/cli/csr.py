@@ -1,8 +1,6 @@
 """`vncssl csr`: a key and a certificate request for a public CA (the guide's external-CA
 route: own domain, DNS-01 challenge, certificate transparency)."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer

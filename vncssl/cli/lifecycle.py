@@ -1,7 +1,5 @@
 """`vncssl expiry` and `renew`: a certificate's life after `create`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -66,7 +64,7 @@ def expiry(
         raise typer.Exit(r.exit_code)
 
 
-def _render_crl_expiry(r: Expiry) -> None:
+def _render_crl_expiry(r: "Expiry") -> None:
     from rich.markup import escape
 
     where = escape(r.cert)
@@ -149,7 +147,7 @@ def renew(
     _render_renew_result(r)
 
 
-def _render_renew_plan(p: RenewPlan) -> None:
+def _render_renew_plan(p: "RenewPlan") -> None:
     from vncssl.commands.renew import describe
 
     d = describe(p)
@@ -162,7 +160,7 @@ def _render_renew_plan(p: RenewPlan) -> None:
     ui.print_command(d["command"])
 
 
-def _render_renew_result(r: RenewResult) -> None:
+def _render_renew_result(r: "RenewResult") -> None:
     from rich.panel import Panel
 
     c = ui.console

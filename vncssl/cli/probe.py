@@ -1,8 +1,6 @@
 """`vncssl probe`: ask a live VNC server for its certificate and judge it as the viewer
 would, for the name you typed."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -81,7 +79,7 @@ def probe(
         raise typer.Exit(1)
 
 
-def _render_probe(r: ProbeReport) -> None:
+def _render_probe(r: "ProbeReport") -> None:
     from rich.markup import escape
 
     out = ui.console

@@ -1,8 +1,6 @@
 """`vncssl probe --from HOSTS_FILE`: progress on a terminal, then one table (or one JSON
 object per host, one per line)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
@@ -43,7 +41,7 @@ def probe_fleet(from_file: str, *, ca: Optional[str], crl: Optional[str], timeou
 
 
 def _with_progress(ossl: Any, targets: Any, ca: Optional[str], crl: Optional[str],
-                   timeout: float, jobs: Optional[int]) -> FleetResult:
+                   timeout: float, jobs: Optional[int]) -> "FleetResult":
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -64,7 +62,7 @@ def _with_progress(ossl: Any, targets: Any, ca: Optional[str], crl: Optional[str
 _STYLE = {"accepted": "green", "problems": "red", "unreachable": "yellow", "failed": "yellow"}
 
 
-def _render(r: FleetResult) -> None:
+def _render(r: "FleetResult") -> None:
     from rich.markup import escape
     from rich.table import Table
 

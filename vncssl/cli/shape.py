@@ -7,8 +7,6 @@ Every group of the app is a VncsslGroup, so this applies to `vncssl --help`, eve
 and every subcommand, in the CLI, in tests (CliRunner) and in docgen alike.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Any, Optional, Sequence
 

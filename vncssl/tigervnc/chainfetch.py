@@ -78,7 +78,8 @@ def s_client_chain(openssl: str, server: socket.socket, sni: Optional[str], time
 
     relay = threading.Thread(target=accept, daemon=True)
     relay.start()
-    argv = [openssl, "s_client", "-connect", f"127.0.0.1:{port}", "-showcerts"]
+    argv = [openssl, "s_client", "-connect", f"127.0.0.1:{port}", "-showcerts", "-cipher",
+            "DEFAULT:@SECLEVEL=0"]
     argv += ["-servername", sni] if sni else ["-noservername"]
     try:
         result = runner.run(argv, timeout=timeout, check=False, what="openssl s_client")

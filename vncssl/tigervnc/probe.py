@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from vncssl.openssl.runner import check_timeout
 from vncssl.tigervnc import rfb
 from vncssl.tigervnc.address import parse_target
+from vncssl.x509.problem import blocking, outcome
 
 
 @dataclass
@@ -142,10 +143,30 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         report.revocation = revocation.check_revocation(
             ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
         revocation.apply(verdict, report.revocation)
-    report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
-        verdict.problems + offered_problems(f)
-    report.viewer = verdict.viewer
+    problems = [handshake_problem(p, f) for p in verdict.problems] + offered_problems(f)
+    report.certificate, report.problems = inspection, problems
+    report.accepted, report.viewer = not blocking(problems), outcome(problems)
     return report
+
+
+def handshake_problem(p: Any, f: rfb.Fetched) -> Any:
+    """A keyEncipherment-only RSA key works only if the server falls back to static RSA (as
+    Xvnc does). The handshake seen here says what this server does: TLS 1.3 or an (EC)DHE
+    suite needs the key to sign, which the GnuTLS viewer refuses ("Key usage violation")."""
+    from vncssl.x509.problem import HANDSHAKE, Problem
+
+    if p.code != "key-usage-static-rsa" or not f.tls:
+        return p
+    version, cipher = f.tls.get("version") or "", f.tls.get("cipher") or ""
+    if version != "TLSv1.3" and "DHE" not in cipher and not cipher.startswith("TLS_"):
+        return p  # static RSA: the viewer connects (the warning stays)
+    return Problem("key-usage-violation", f"This server negotiated {version} {cipher}, where "
+                   "its key must sign, but the certificate's keyUsage has keyEncipherment and "
+                   "no digitalSignature: the TigerVNC viewer stops the handshake (\"Key usage "
+                   "violation in certificate has been detected\"; the viewer shows \"TLS "
+                   "Handshake failed\"). OpenSSL-based servers such as x11vnc do this.",
+                   "Make a new certificate whose keyUsage has digitalSignature (or none at "
+                   "all): `vncssl create`.", HANDSHAKE)
 
 
 # What TigerVNC 1.12's viewer enables by default, in its order of preference inside VeNCrypt

@@ -33,6 +33,7 @@ SUBTYPES = {1: "None", 2: "VncAuth", 256: "Plain", 257: "TLSNone", 258: "TLSVnc"
             263: "TLSSASL", 264: "X509SASL"}
 X509_PREFERENCE = (260, 261, 262)  # X509None first: nothing would be asked after TLS anyway
 DEFAULT_TIMEOUT = 10.0
+PROBE_CIPHERS = "DEFAULT:@SECLEVEL=0"
 
 
 @dataclass
@@ -222,10 +223,13 @@ def _tls(c: _Conn, target: Target, out: Fetched) -> None:
         out.tls = {**info, "subtype": out.chosen, "sni": sni}
         return
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    # Fetch only: the verdict is computed afterwards by openssl + vncssl.verdict. Nothing but
-    # verification is relaxed (protocol versions and ciphers stay Python's defaults).
+    # Fetch only: the verdict is computed afterwards by openssl + vncssl.verdict. Offer what
+    # the viewer's GnuTLS NORMAL offers, static-RSA suites included (Xvnc falls back to them
+    # for a keyEncipherment-only key), at security level 0 (a small key is the verdict's to
+    # judge, not a reason to see nothing).
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers(PROBE_CIPHERS)
     # TigerVNC 1.12 rejects an IP literal such as "::1" as SNI: send only DNS names.
     tls = ctx.wrap_socket(c.sock, server_hostname=sni, do_handshake_on_connect=False)
     c.sock = tls
