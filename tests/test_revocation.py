@@ -72,7 +72,7 @@ def test_revoke_by_file_and_by_serial_then_crl_lists_both(ca: dict) -> None:
 
 
 @pytest.mark.parametrize("args, words", [
-    (["0123ABCD"], "No certificate with serial 123ABCD"),
+    (["0123ABCD"], "No certificate with serial 0123ABCD"),
     (["not-a-serial"], "neither a certificate file nor a serial"),
     (["{tmp}/one.pem", "--reason", "lost"], "is not a revocation reason"),
     (["{tmp}/foreign.pem"], "was not issued by the CA"),
