@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vncssl.ca import authority, batch
+from vncssl.ca import authority, batchcheck
 from vncssl.cli import app
 from vncssl.x509 import names as names_mod
 
@@ -95,11 +95,12 @@ def test_structure_check_refuses_other_names(ca_dir: Path, tmp_path: Path) -> No
                     "-out", str(cert), "-subj", "/CN=x", "-CA", str(iss.cert), "-CAkey",
                     str(iss.key), "-addext", "subjectAltName=IP:10.9.9.9", "-addext",
                     "basicConstraints=CA:FALSE"], check=True, capture_output=True)
-    ca_subject = batch.dernames.parse_certificate(
-        batch._pem_der(iss.cert.read_text())).subject_raw
-    data = batch._pem_der(cert.read_text())
-    batch._check(iss, ca_subject, data, [names_mod.Name("IP", "10.9.9.9")])  # as asked: ok
-    with pytest.raises(batch.HostFailed, match="its names are"):
-        batch._check(iss, ca_subject, data, [names_mod.Name("IP", "10.9.9.8")])
-    with pytest.raises(batch.HostFailed, match="issuer is not the CA"):
-        batch._check(iss, b"\x30\x00", data, [names_mod.Name("IP", "10.9.9.9")])
+    ca_subject = batchcheck.dernames.parse_certificate(
+        batchcheck.pem_der(iss.cert.read_text())).subject_raw
+    data = batchcheck.pem_der(cert.read_text())
+    ok = [names_mod.Name("IP", "10.9.9.9")]
+    batchcheck.check_structure(iss, ca_subject, data, ok)  # as asked: accepted
+    with pytest.raises(batchcheck.HostFailed, match="its names are"):
+        batchcheck.check_structure(iss, ca_subject, data, [names_mod.Name("IP", "10.9.9.8")])
+    with pytest.raises(batchcheck.HostFailed, match="issuer is not the CA"):
+        batchcheck.check_structure(iss, b"\x30\x00", data, ok)

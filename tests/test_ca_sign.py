@@ -13,7 +13,7 @@ import pytest
 
 from tests.clirunner import CliRunner
 from vncssl.cli import app
-from vncssl.x509 import csrinfo
+from vncssl.x509 import csrinfo, der
 
 runner = CliRunner()
 
@@ -187,13 +187,15 @@ def test_bad_signature_and_not_a_request(ca_dir: Path, tmp_path: Path) -> None:
                     str(out)), ca_dir, before, out, "not a certificate signing request")
 
 
-def test_request_structure_that_is_not_der_is_bad_input() -> None:
-    from vncssl.x509 import der
-
+def test_der_reader_refuses_truncated_and_trailing_bytes() -> None:
     with pytest.raises(der.DerError):
-        csrinfo.parse_request_der(b"\x30\x05\x02\x01")
+        der.parse(b"\x30\x05\x02\x01")
     with pytest.raises(der.DerError):
-        csrinfo.parse_request_der(b"\x30\x80\x00\x00")  # indefinite length
+        der.parse(b"\x30\x00\x00")
+    with pytest.raises(der.DerError):
+        der.parse(b"\x30\x80\x00\x00")  # indefinite length
+    assert der.oid(der.parse(bytes.fromhex("06082a8648ce3d030107")).value) == \
+        "1.2.840.10045.3.1.7"
 
 
 def test_request_bad_input_writes_nothing(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ recorded in issued/ under one lock. A host that fails any step is reported; the 
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -24,22 +23,16 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
+from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
 from vncssl.ca.issuance import Issued
 from vncssl.errors import OpensslFailed, VncsslError
 from vncssl.fs import atomic, targets, workdir
 from vncssl.openssl import runner
-from vncssl.x509 import der, dernames
+from vncssl.x509 import dernames
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
 
 CHUNK = 32
-_RDN_SHORT = {"2.5.4.3": "CN", "2.5.4.5": "serialNumber"}
-
-
-class HostFailed(Exception):
-    def __init__(self, error: str, fix: str = "") -> None:
-        super().__init__(error)
-        self.error, self.fix = error, fix
 
 
 Job = Tuple[int, str, List[names_mod.Name], targets.Target, targets.Target]
@@ -52,10 +45,35 @@ def _scratch(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def issue_hosts(iss: Issuer, hosts: Sequence, folder: Path, *, force: bool, workers: int,
+                record: Callable, outcome: Callable, already: Callable) -> None:
+    """fleet.Host list -> jobs; `record(outcome(name, ok, issued, error, fix))` per host. A
+    rerun without --force leaves pairs this CA already issued as they are (`already`)."""
+    jobs: List[Job] = []
+    for i, h in enumerate(hosts):
+        cert, key = folder / f"{h.name}.pem", folder / f"{h.name}-private.pem"
+        try:
+            if not force and (cert.exists() or key.exists()):
+                record(already(iss, h, cert, key))
+                continue
+            cert_t = targets.check_target(cert, "certificate", force=force)
+            key_t = targets.check_target(key, "private key", force=force)
+        except VncsslError as exc:
+            record(outcome(h.name, False, None, exc.message, exc.fix))
+            continue
+        jobs.append((i, h.name, h.names, cert_t, key_t))
+
+    def done(index: int, issued: Optional[Issued], error: str, fix: str) -> None:
+        record(outcome(hosts[index].name, issued is not None, issued, error, fix))
+
+    if jobs:
+        issue_batch(iss, jobs, folder, force=force, workers=workers, done=done)
+
+
 def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
                 workers: int, done: Done) -> None:
     """Issue every job; `done` is called once per job, in the calling thread."""
-    ca_der = _pem_der(iss.cert.read_text("ascii", "replace"))
+    ca_der = pem_der(iss.cert.read_text("ascii", "replace"))
     ca_subject = dernames.parse_certificate(ca_der).subject_raw
     with workdir.private_workdir(folder) as work:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
@@ -114,7 +132,7 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
                                  "(signature or purpose). Nothing was written.",
                                  "Report this with `openssl version -a`; try --openssl.")
             pem = cert.read_text("ascii")
-            facts = _check(iss, ca_subject, _pem_der(pem), names)
+            facts = check_structure(iss, ca_subject, pem_der(pem), names)
             os.chmod(cert, 0o644)  # a certificate is public; openssl made it under umask 077
             backups = atomic.install([(key, key_t), (cert, cert_t)], force=force,
                                      backup=force)
@@ -149,7 +167,7 @@ def _fingerprints(iss: Issuer, work: Path, certs: List[Path]) -> List[str]:
     ders = []
     for cert in certs:
         path = cert.with_suffix(".der")
-        path.write_bytes(_pem_der(cert.read_text("ascii")))
+        path.write_bytes(pem_der(cert.read_text("ascii")))
         ders.append(path)
     r = runner.run([iss.ossl.path, "dgst", "-sha256", "-r", *map(str, ders)],
                    timeout=iss.timeout, what="openssl dgst", cwd=str(work))
@@ -162,68 +180,6 @@ def _fingerprints(iss: Issuer, work: Path, certs: List[Path]) -> List[str]:
         raise OpensslFailed("openssl dgst did not print every fingerprint.",
                             "Try another openssl with --openssl.", argv=r.argv)
     return [found.get(str(p), "") for p in ders]
-
-
-def _pem_der(pem: str) -> bytes:
-    m = re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)
-    if not m:
-        raise HostFailed("openssl wrote no certificate.", "Try another openssl with --openssl.")
-    return base64.b64decode("".join(m.group(1).split()))
-
-
-def _check(iss: Issuer, ca_subject: bytes, data: bytes, names: Sequence[names_mod.Name]
-           ) -> Tuple[str, str, str, str]:
-    """(subject, serial, notBefore, notAfter) once the structure says what was asked for."""
-    try:
-        c = dernames.parse_certificate(data)
-        serial, not_before, not_after = _serial_and_dates(data)
-    except (der.DerError, IndexError, ValueError) as exc:
-        raise HostFailed(f"The certificate openssl made cannot be read ({exc}).",
-                         "Try another openssl with --openssl.") from None
-    problems = []
-    got = sorted((g.kind, g.value) for g in c.san or [])
-    if got != sorted((n.kind, n.value) for n in names):
-        problems.append(f"its names are {got}")
-    if c.issuer_raw != ca_subject:
-        problems.append("its issuer is not the CA's subject")
-    if c.is_ca or c.basic_constraints is None:
-        problems.append("it does not say CA:FALSE")
-    if c.key.type.lower() != {"rsa": "rsa", "ec": "ec", "ed25519": "ed25519"}[
-            iss.spec.algorithm]:
-        problems.append(f"its key is {c.key.type}")
-    if problems:
-        raise HostFailed("The certificate openssl made is not what was asked for: "
-                         + "; ".join(problems) + ". Nothing was written.",
-                         "Report this with `openssl version -a`; try --openssl.")
-    subject = ",".join(f"{_RDN_SHORT.get(a.oid, a.oid)}={_escape(a.value)}"
-                       for rdn in reversed(c.subject) for a in rdn)
-    return subject, serial, not_before, not_after
-
-
-def _escape(value: str) -> str:
-    out = re.sub(r'([,+"\\<>;=])', r"\\\1", value)
-    return ("\\" + out) if out[:1] in ("#", " ") else out
-
-
-def _serial_and_dates(data: bytes) -> Tuple[str, str, str]:
-    tbs = der.parse(data).children()[0].children()
-    if tbs[0].tag == 0xA0:
-        tbs = tbs[1:]
-    raw = tbs[0].expect(der.INTEGER).value
-    # As openssl prints it: the magnitude's octets (DER adds 00 before a high bit).
-    serial = (raw[1:] if len(raw) > 1 and raw[0] == 0 else raw).hex().upper()
-    times = [_time(t) for t in tbs[3].expect(der.SEQUENCE).children()]
-    return serial, times[0], times[1]
-
-
-def _time(t: der.Tlv) -> str:
-    """UTCTime / GeneralizedTime (Z form, as openssl writes them) -> ISO 8601."""
-    text = t.value.decode("ascii")
-    if t.tag == der.UTC_TIME:
-        text = ("19" if int(text[:2]) >= 50 else "20") + text
-    if not re.fullmatch(r"\d{14}Z", text):
-        raise ValueError(f"unexpected time {text!r}")
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:14]}Z"
 
 
 def _record_all(iss: Issuer, installed: List[Tuple[Issued, str]]) -> None:

@@ -28,7 +28,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -55,6 +55,7 @@ def _root(
 # (the order a newcomer needs them).
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
+from vncssl.cli import addresses as _addresses  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401

@@ -59,7 +59,7 @@ class _Command(TyperCommand):
         return _flag_help(super().get_help_option(ctx))
 
 
-def style(cmd: click.Command) -> click.Command:
+def style(cmd: "click.Command") -> "click.Command":
     if type(cmd) is TyperCommand:
         cmd.__class__ = _Command
     for param in cmd.params:
@@ -84,6 +84,10 @@ class VncsslGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style(self)
+
+    def get_params(self, ctx: click.Context) -> Any:
+        style(self)  # Typer adds --install-completion/--show-completion after __init__
+        return super().get_params(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
         cmd = super().get_command(ctx, cmd_name)

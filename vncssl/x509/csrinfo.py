@@ -7,25 +7,21 @@ One openssl process per request: `openssl req -verify -outform DER`.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-from vncssl.errors import UsageError
+from vncssl.errors import OpensslTimeout, UsageError
 from vncssl.openssl import binary, runner
-from vncssl.x509 import der, derkey
+from vncssl.x509 import der, derkey, dernames
 from vncssl.x509.certfacts import KeyInfo, San
 
 MAX_CSR_BYTES = 64 * 1024  # a CSR is ~1 KiB; anything far larger is not one
 EXTENSION_REQUEST = "1.2.840.113549.1.9.14"
 SUBJECT_ALT_NAME = "2.5.29.17"
 COMMON_NAME = "2.5.4.3"
-# derkey's curve names -> openssl's (what `--key-type ec:P-384` means to vncssl).
-_CURVES = {"P-256": "prime256v1", "P-384": "secp384r1", "P-521": "secp521r1"}
-# GeneralName choices (context tags) -> the words openssl uses.
-_SAN_KINDS = {0x81: "email", 0x82: "DNS", 0x86: "URI", 0x87: "IP", 0xA0: "otherName",
-              0xA4: "DirName", 0x88: "RID"}
+_CURVES = {"1.2.840.10045.3.1.7": "prime256v1", "1.3.132.0.34": "secp384r1",
+           "1.3.132.0.35": "secp521r1"}
 _PEM_BEGIN = b"-----BEGIN CERTIFICATE REQUEST-----"
 _PEM_BEGIN_NEW = b"-----BEGIN NEW CERTIFICATE REQUEST-----"
 
@@ -56,7 +52,10 @@ def read_request(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[floa
         der_path = work / "req.der"
         argv = [ossl.path, "req", "-in", str(path), *([] if is_pem else ["-inform", "DER"]),
                 "-verify", "-outform", "DER", "-out", str(der_path)]
-        result = runner.run(argv, timeout=timeout, check=False, what="openssl req -verify")
+        try:
+            result = runner.run(argv, timeout=timeout, check=False, what="openssl req -verify")
+        except OpensslTimeout:
+            raise
         said = result.stdout + result.stderr
         # OpenSSL 3.0 prints "verify failure" yet exits 0: both must say yes.
         if result.returncode != 0 and "verify" not in said.lower():
@@ -97,7 +96,7 @@ def parse_request_der(data: bytes, source: str = "request") -> RequestFacts:
     parts = info.children()
     if len(parts) < 3:
         raise der.DerError("short CertificationRequestInfo")
-    key = derkey.public_key(parts[2])
+    key, explicit = _key_info(parts[2])
     names: List[San] = []
     others: List[str] = []
     for attr in (parts[3].children() if len(parts) > 3 and parts[3].tag == 0xA0 else []):
@@ -108,37 +107,23 @@ def parse_request_der(data: bytes, source: str = "request") -> RequestFacts:
             for ext in values.expect(der.SEQUENCE).children():
                 items = ext.expect(der.SEQUENCE).children()
                 ext_oid = der.oid(items[0].expect(der.OID).value)
-                value = items[-1].expect(der.OCTET_STRING).value
                 if ext_oid == SUBJECT_ALT_NAME:
-                    names += _general_names(value)
+                    value = der.parse(items[-1].expect(der.OCTET_STRING).value)
+                    names += [San(g.kind, g.value) for g in
+                              map(dernames.general_name, value.expect(der.SEQUENCE).children())]
                 else:
                     others.append(ext_oid)
-    curve = _CURVES.get(key.curve or "", key.curve)
-    info_key = KeyInfo(key.type, key.bits, curve if key.type == "EC" else None)
-    return RequestFacts(source, _common_name(parts[1]), info_key, names, others,
-                        key.type == "EC" and key.curve_oid is None, parts[2].raw)
+    cns = [a.value for rdn in dernames.name_attributes(parts[1]) for a in rdn
+           if a.oid == COMMON_NAME]
+    return RequestFacts(source, cns[0] if cns else None, key, names, others, explicit,
+                        parts[2].raw)
 
 
-def _general_names(value: bytes) -> List[San]:
-    out = []
-    for gn in der.parse(value).expect(der.SEQUENCE).children():
-        kind = _SAN_KINDS.get(gn.tag, f"tag-0x{gn.tag:02x}")
-        if kind == "IP":
-            try:
-                out.append(San("IP", str(ipaddress.ip_address(gn.value))))
-            except ValueError:
-                out.append(San("IP", gn.value.hex()))  # not 4 or 16 bytes: refused later
-        elif kind in ("DNS", "email", "URI"):
-            out.append(San(kind, gn.value.decode("ascii", "backslashreplace")))
-        else:
-            out.append(San(kind, gn.value.hex()))
-    return out
-
-
-def _common_name(name: der.Tlv) -> Optional[str]:
-    for rdn in name.expect(der.SEQUENCE).children():
-        for atv in rdn.expect(der.SET).children():
-            items = atv.expect(der.SEQUENCE).children()
-            if der.oid(items[0].expect(der.OID).value) == COMMON_NAME:
-                return der.text(items[1])
-    return None
+def _key_info(spki: der.Tlv) -> Tuple[KeyInfo, bool]:
+    """The key as `ca sign` judges it (curves by openssl's names: prime256v1, ...)."""
+    k = derkey.public_key(spki)
+    if k.type == "EC":
+        if k.curve_oid is None:
+            return KeyInfo("EC", None, None), True
+        return KeyInfo("EC", k.bits, _CURVES.get(k.curve_oid, k.curve_oid)), False
+    return KeyInfo(k.type, k.bits if k.type in ("RSA", "ED25519", "ED448") else None), False
