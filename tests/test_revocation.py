@@ -163,7 +163,7 @@ def _wait_for(marker: Path, proc: subprocess.Popen) -> None:
 def _dead(pid: int) -> bool:
     """Gone, or a zombie: killed, and waiting only for init (which may be slow here) to reap
     it after its parent died too."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with open(f"/proc/{pid}/stat") as fh:
