@@ -91,6 +91,9 @@ def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
                 if len(ready) >= CHUNK or (ready and not pending):
                     _finish_chunk(iss, ca_subject, work, ready, force, done)
                     ready = []
+        except BaseException:
+            runner.kill_all()  # stopped: kill the workers' openssl before waiting for them
+            raise
         finally:
             # Ctrl-C: start nothing new; running openssl jobs end, the work folder goes.
             pool.shutdown(wait=True, cancel_futures=True)
