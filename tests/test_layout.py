@@ -64,6 +64,7 @@ def test_wrapper_config_follows_the_wrapper_that_migrates_dot_vnc(tmp_path: Path
     assert layout.wrapper_config(True, env) == str(tmp_path / ".config/tigervnc/config.pl")
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("suite,modern", [("bullseye", False), ("trixie", True)])
 def test_debian_wrapper_reads_what_layout_says(suite: str, modern: bool) -> None:
     """The real Debian packages' Config.pm (in the matrix trees): the user folder and file
