@@ -167,10 +167,14 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
                            "notes": rendered.notes,
                            "openssl": {"path": p.openssl.path,
                                        "version": p.openssl.version_text},
-                           "config": {"path": p.config.path, "reason": p.config.reason},
+                           "config": {"path": p.config.path, "reason": p.config.reason,
+                                      **p.saved_config()},
                            "notices": [n.__dict__ for n in p.notices]})
         return
     ui.print_command(rendered.command)
+    if dry_run and p.config_text is not None:  # a config the command names, not on disk
+        ui.err_console.print(f"Save this as {p.request.config}:", soft_wrap=True, markup=False)
+        ui.console.print(p.config_text, soft_wrap=True, markup=False, highlight=False)
     for note in rendered.notes:
         ui.err_console.print(f"[dim]Note:[/] {note}", soft_wrap=True)
     if explain:
@@ -188,7 +192,7 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
                              "Dry run: nothing was written.", soft_wrap=True, markup=False,
                              style="dim")
         for n in p.notices:
-            ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
+            ui.err_console.print(f"Note: {n.message}", soft_wrap=True, markup=False)
 
 
 def _render_result(r: "CreateResult") -> None:
