@@ -521,3 +521,15 @@ def test_renewing_an_explicit_parameter_ec_certificate(old_build: str, tmp_path:
     assert r.exit_code == 0, r.output
     assert_usable_key(cert, key)
     assert any(n["code"] == "ec-explicit" for n in json.loads(r.stdout)["notices"])
+
+
+@pytest.mark.parametrize("old_build", ["libressl-3.3.6"], indirect=True)
+def test_libressl_shipped_config_makes_a_san_only_certificate(old_build: str,
+                                                              tmp_path: Path) -> None:
+    r = runner.invoke(app, ["create", "--ip", "127.0.0.1", "--yes", "--json", "--cert",
+                            str(tmp_path / "c.pem"), "--key", str(tmp_path / "k.pem")])
+    assert r.exit_code == 0, r.output
+    assert any(n["code"] == "no-x509-extensions" for n in json.loads(r.stdout)["notices"])
+    text = real("x509", "-in", str(tmp_path / "c.pem"), "-noout", "-text")
+    assert "IP Address:127.0.0.1" in text and "CA:TRUE" not in text
+    ok("check", str(tmp_path / "c.pem"), "--host", "127.0.0.1")

@@ -132,7 +132,7 @@ def plan(
                               " (selected with -extensions) instead.",
                               "Nothing to do; a newer openssl makes the guide's exact command."))
     newkey, more = keyargs.build_newkey(info, spec, choice.path, located.display)
-    notices += more
+    notices += more + keyargs.config_notices(choice.path, info.supports_addext)
     request = recipe.CertRequest(
         names=tuple(names), days=days, key_type=spec, cert=cert, key=key,
         config=config_shown, openssl=located.display, subject=subject,

@@ -57,6 +57,23 @@ def build_newkey(info: OpensslInfo, spec: recipe.KeySpec, config_path: Optional[
     return None, []
 
 
+def config_notices(config_path: Optional[str], use_addext: bool) -> List[Notice]:
+    """A config without x509_extensions (LibreSSL's shipped openssl.cnf) gives the guide's
+    command a certificate with the SAN alone: still trusted when it is in X509CA."""
+    if config_path is None or not use_addext:
+        return []  # vncssl's own config / SAN section carry v3_ca's extensions
+    try:
+        text = Path(config_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    if opensslcnf.parse_sections(text).get("req", {}).get("x509_extensions"):
+        return []
+    return [Notice("no-x509-extensions", f"{config_path} sets no x509_extensions (LibreSSL's "
+                   "shipped config does not), so the certificate carries only the "
+                   "subjectAltName, not the CA:TRUE and key identifiers Debian's config adds. "
+                   "TigerVNC trusts it all the same when it is the viewer's X509CA.", "")]
+
+
 def newkey_for_run(newkey: Optional[Tuple[str, ...]], info: OpensslInfo, spec: recipe.KeySpec,
                    work: Path, timeout: Optional[float]) -> Optional[Tuple[str, ...]]:
     """The shown -newkey args with the parameter file made in `work` (when one is named)."""
