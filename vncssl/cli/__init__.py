@@ -55,6 +55,7 @@ def _root(
 # (the order a newcomer needs them).
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
+from vncssl.cli import addresses as _addresses  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401

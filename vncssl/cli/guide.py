@@ -124,7 +124,7 @@ def _run(cmd: "Command", g: "Guide") -> None:
 
     try:
         if cmd.run == "ips":
-            from vncssl.cli.create import ips
+            from vncssl.cli.addresses import ips
 
             ips(json_output=False)
         elif cmd.run == "create":

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.options import JsonOpt, NoBackupOpt, OpensslOpt, TimeoutOpt, find_openssl
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
@@ -96,6 +96,7 @@ def renew(
                                           "nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before replacing.")
                    ] = False,
+    no_backup: NoBackupOpt = False,
     openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option("--config", help="openssl.cnf to use.",
                                                   show_default=False)] = None,
@@ -124,7 +125,7 @@ def renew(
     from vncssl.errors import UsageError
 
     p = renew_mod.plan(cert, key, days=days, reuse_key=reuse_key, openssl_path=openssl_path,
-                       config=config, timeout=timeout, ca_dir=ca_dir)
+                       config=config, timeout=timeout, ca_dir=ca_dir, backup=not no_backup)
     if dry_run:
         if json_output:
             ui.print_json(renew_mod.describe(p))

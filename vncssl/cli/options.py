@@ -25,6 +25,10 @@ TigervncVersionOpt = Annotated[Optional[str], typer.Option(
     show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
+# One rule for every command that replaces a key: the old one is kept as NAME.<time>.bak
+# (0600 for a key), unless the user says otherwise.
+NoBackupOpt = Annotated[bool, typer.Option(
+    "--no-backup", help="Replace without keeping the old files as NAME.<time>.bak.")]
 
 
 def find_openssl(path: Optional[str], timeout: Optional[float]) -> "OpensslInfo":

@@ -59,7 +59,7 @@ class _Command(TyperCommand):
         return _flag_help(super().get_help_option(ctx))
 
 
-def style(cmd: click.Command) -> click.Command:
+def style(cmd: "click.Command") -> "click.Command":
     if type(cmd) is TyperCommand:
         cmd.__class__ = _Command
     for param in cmd.params:
