@@ -181,6 +181,8 @@ def ca_bundle(
 
       $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem
     """
+    from rich.markup import escape
+
     from vncssl.x509.bundle import bundle
 
     r = bundle(certs, out, keep_newest=keep_newest, force=force, openssl_path=openssl_path,
@@ -196,7 +198,9 @@ def ca_bundle(
                                 ("older", r.replaced_older)) for e in group],
           width=len("dropped"))
     for subject in r.shared_subjects:
-        ui.err_console.print(f"[yellow]Note:[/] two different certificates share the subject "
-                             f"{subject} (an old one and its renewal?); both are kept. Pass "
-                             "--keep-newest to keep only the newest.", soft_wrap=True)
+        n = sum(1 for e in r.kept if e.subject == subject)
+        ui.err_console.print(f"[yellow]Note:[/] {n} different certificates share the subject "
+                             f"{escape(subject)} (old ones and their renewal?); all {n} are "
+                             "kept. Pass --keep-newest to keep only the newest.",
+                             soft_wrap=True)
     c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)

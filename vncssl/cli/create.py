@@ -95,7 +95,10 @@ def create(
             return
     result = execute(p)
     if json_output:
-        ui.print_json(result)
+        data = ui.to_jsonable(result)
+        if explain:
+            data["explain"] = _explained(p)
+        ui.print_json(data)
     else:
         _render_result(result)
 
@@ -130,6 +133,14 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
+def _explained(p: "Plan") -> List[dict]:
+    """--explain under --json: one {part, meaning} object per part of the command."""
+    from vncssl.teach.explain import explain_argv
+
+    return [{"part": part, "meaning": meaning} for part, meaning in explain_argv(p.argv,
+                                                                                 p.openssl)]
+
+
 def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl.teach import shells
@@ -143,7 +154,8 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
                                        "version": p.openssl.version_text},
                            "config": {"path": p.config.path, "reason": p.config.reason,
                                       **p.saved_config()},
-                           "notices": [n.__dict__ for n in p.notices]})
+                           "notices": [n.__dict__ for n in p.notices],
+                           **({"explain": _explained(p)} if explain else {})})
         return
     ui.print_command(rendered.command)
     if dry_run and p.config_text is not None:  # a config the command names, not on disk

@@ -54,12 +54,12 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     pems: Dict[str, str] = {}
     now = dt.datetime.now(dt.timezone.utc)
     for path in paths:
-        blocks = certinfo.split_pem(certinfo.read_pem_file(Path(path)))
         if os.path.abspath(path) == str(target.path):
             continue  # re-bundling into the same file: its old content is an input only
+        blocks = certinfo.certificate_pems(ossl, Path(path), timeout=timeout)  # DER too
         if not blocks:
-            raise UsageError(f"{path} holds no PEM certificate.",
-                             "Give the certificates (.pem), never the private keys.")
+            raise UsageError(f"{path} holds no certificate.",
+                             "Give the certificates (.pem or DER), never the private keys.")
         for i, pem in enumerate(blocks, 1):
             facts = certinfo.read_cert(ossl, Path(path), pem=pem, timeout=timeout)
             entry = BundleEntry(path if len(blocks) == 1 else f"{path} #{i}", facts.subject,

@@ -161,3 +161,18 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
     # the binary's fault (exit 3), not the file's.
     return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
             for r, pem in zip(results, pems)]
+
+
+def certificate_pems(ossl: binary.OpensslInfo, path: Path, *,
+                     timeout: Optional[float] = None) -> List[str]:
+    """The certificates of a file as PEM blocks, whatever the file's encoding: a DER file's
+    one certificate is converted by openssl (TigerVNC reads only PEM in X509CA files)."""
+    text = read_pem_file(path)
+    blocks = split_pem(text)
+    if blocks or "-----BEGIN" in text:
+        return blocks
+    with _unreadable_is_bad_input(path, "certificate",
+                                  "Check that it is a PEM or DER X.509 certificate."):
+        out = runner.run([ossl.path, "x509", "-inform", "DER", "-in", str(path)],
+                         timeout=timeout, what="openssl x509", env=NO_TRUST_STORE).stdout
+    return split_pem(out)
