@@ -175,8 +175,6 @@ def viewer(
 
 
 def _forget(host: str, json_output: bool) -> None:
-    from rich.markup import escape
-
     from vncssl.tigervnc.address import parse_target
     from vncssl.tigervnc.knownhosts import forget_host
 
@@ -184,12 +182,13 @@ def _forget(host: str, json_output: bool) -> None:
     if json_output:
         ui.print_json(r)
     elif r.removed:
-        ui.console.print(f"Removed the exceptions for {escape(r.host)} from "
-                         f"{escape(', '.join(r.removed))}: the viewer checks its certificate "
+        ui.console.print(f"Removed the exceptions for {ui.safe(r.host)} from "
+                         f"{ui.safe(', '.join(r.removed))}: the viewer checks its certificate "
                          "again (previous files kept as backups).", soft_wrap=True)
     else:
-        ui.console.print(f"No exception for {escape(r.host)} in "
-                         f"{escape(' or '.join(r.looked_in))}; nothing changed.", soft_wrap=True)
+        ui.console.print(f"No exception for {ui.safe(r.host)} in "
+                         f"{ui.safe(' or '.join(r.looked_in))}; nothing changed.",
+                         soft_wrap=True)
 
 
 def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
