@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.hostile import (
     cli_as_other_user,
     need_root,
