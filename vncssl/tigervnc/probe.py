@@ -6,7 +6,7 @@ A server that stops before TLS is reported as the problem it is (no TLS, anonymo
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -26,9 +26,10 @@ class ProbeReport:
     accepted: bool
     problems: List[Any]  # verdict.Problem
     ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
+    leaf: Optional[Any] = field(default=None, repr=False)  # CertFacts (doctor; not JSON)
 
     def to_json(self) -> Dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "ca"}
+        d = {k: v for k, v in asdict(self).items() if k not in ("ca", "leaf")}
         if d["certificate"] is not None:  # the inspect object: no key-file fields here
             d["certificate"].pop("key_file", None)
             d["certificate"].pop("key_matches", None)
@@ -80,14 +81,17 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
 
 
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
-            timeout: Optional[float] = None, env: Any = os.environ) -> ProbeReport:
+            timeout: Optional[float] = None, env: Any = os.environ,
+            default_ca_file: bool = True) -> ProbeReport:
+    """default_ca_file=False: without `ca`, judge with the system store only (doctor, which
+    has already found the X509CA file the installed viewer reads, and there is none)."""
     from vncssl.x509 import certinfo
     from vncssl.x509.verdict import judge
 
     if timeout is not None:
         check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
-    ca_path = Path(ca) if ca else default_ca(env)
+    ca_path = Path(ca) if ca else (default_ca(env) if default_ca_file else None)
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
     ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
                "store") if ca_path else "system trust store only (no X509CA file found)"
@@ -101,6 +105,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
     report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
         verdict.problems
+    report.leaf = chain[0]
     return report
 
 

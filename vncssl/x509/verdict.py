@@ -152,7 +152,7 @@ def _insecure(chain: Sequence[CertFacts], ca_prints: set) -> List[Problem]:
     return out
 
 
-def _key_usage_ok(leaf: CertFacts) -> bool:
+def key_usage_ok(leaf: CertFacts) -> bool:
     """GnuTLS's server needs digitalSignature for every (EC)DHE suite and TLS 1.3; an RSA key
     with keyEncipherment still gets plain RSA key exchange in TLS 1.2 (seen with 1.12)."""
     ku = leaf.key_usage
@@ -201,7 +201,7 @@ def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
     problems += _insecure(chain, ca_prints)
     if not hostname_matches(leaf, host):
         problems.append(_hostname_problem(leaf, host))
-    if not _key_usage_ok(leaf):
+    if not key_usage_ok(leaf):
         problems.append(Problem(
             "key-usage", f"The certificate's keyUsage ({', '.join(leaf.key_usage or [])}) "
             "lacks digitalSignature: the TigerVNC server finds no cipher suite it may use "
