@@ -526,6 +526,7 @@ def xvnc_server(
     passwd_file: os.PathLike[str] | str | None = None,
     log_dir: os.PathLike[str] | str | None = None,
     startup_timeout: float = 10.0,
+    run_as: tuple[int, int] | None = None,
 ) -> Iterator[Server]:
     """Run a real Xvnc presenting ``cert``/``key`` on loopback only.
 
@@ -534,7 +535,8 @@ def xvnc_server(
     ``passwd_file`` (from make_vnc_password_file()) is needed for *Vnc types.
     The log (stdout+stderr, every facility at level 100) goes to ``log_dir``
     (kept) or to a temp dir removed when the block exits; run_viewer(server=)
-    copies each run's part into the outcome.
+    copies each run's part into the outcome. ``run_as=(uid, gid)`` starts Xvnc as that
+    user (``setpriv``, root only): the files it must read need to be readable by it.
     """
     addresses = (listen,) if isinstance(listen, str) else tuple(listen)
     if not addresses:
@@ -578,6 +580,9 @@ def xvnc_server(
             if passwd_file is not None:
                 args += ["-PasswordFile", str(Path(passwd_file).resolve())]
             args += list(extra_args)
+            if run_as is not None:
+                args = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}",
+                        "--clear-groups", "--", *args]
             with log_path.open("wb") as log:
                 env = {
                     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

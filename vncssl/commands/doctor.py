@@ -96,14 +96,15 @@ def viewer_side(ossl: Any, target: Optional[Any], target_text: str, *, ca: Optio
     ca_check, ca_usable = doctor_viewer.check_ca(ossl, f, timeout)
     checks.append(ca_check)
     report = None
+    probed: List[Check] = []  # shown last, after the viewer's own files
     if target is not None:
         try:
             report = probe.examine(ossl, target_text, ca=str(f.x509_ca) if ca_usable else None,
                                    timeout=timeout, env=env, default_ca_file=False)
         except VncsslError as exc:
-            checks.append(doctor_viewer.probe_error(target.display, exc))
+            probed.append(doctor_viewer.probe_error(target.display, exc))
         else:
-            checks += doctor_viewer.probe_checks(report)
+            probed += doctor_viewer.probe_checks(report)
     leaf = report.leaf if report is not None else None
     try:
         checks.append(doctor_viewer.check_crl(ossl, f, leaf.serial if leaf else None, timeout))
@@ -111,7 +112,7 @@ def viewer_side(ossl: Any, target: Optional[Any], target_text: str, *, ca: Optio
         checks.append(error("crl", "viewer", "Certificate revocation list", exc.message))
     checks.append(doctor_viewer.check_known_hosts(f, host, leaf, bool(report and
                                                                       report.accepted)))
-    return checks
+    return checks + probed
 
 
 def diagnose(ossl: Any, target_text: Optional[str] = None, *, user: Optional[str] = None,

@@ -24,5 +24,6 @@ class Entry:
     side: str                   # "viewer" or "server"
     source: str                 # the file and the versions it was checked at
     causes: Tuple[Cause, ...]   # most likely first
-    weight: int = 3             # 3 a specific failure, 2 a generic one, 1 a side line, 0 benign
+    weight: int = 3             # 4 decides a whole log, 3 a specific failure, 2 a generic
+                                # one, 1 a side line, 0 benign
     examples: Tuple[str, ...] = field(default=())   # texts exactly as the programs print them

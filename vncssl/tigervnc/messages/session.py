@@ -14,15 +14,15 @@ SESSION = (
         r"peer has terminated the connection",),
         "The server broke off the TLS handshake; its log says why.",
         "1.11-1.16", "viewer", f"{TLS_C} + GnuTLS (seen: 1.12 viewer, [::1])", (
+            Cause("key-usage", "The server finds no cipher suite for its key (keyUsage without "
+                  "digitalSignature).", "vncssl check CERT --host HOST  (reports key-usage)",
+                  "vncssl create --ip HOST --force"),
             Cause("ipv6-sni",
                   "You connected to an IPv6 address ([::1], [fd00::5]) with a viewer before "
                   "1.16: it sends the address as TLS server name and Xvnc refuses it.",
                   "vncssl doctor  (viewer generation)",
                   "Connect by a DNS name the certificate lists (vncssl create --dns NAME ...), "
                   "by IPv4, or use viewer 1.16+"),
-            Cause("key-usage", "The server finds no cipher suite for its key (keyUsage without "
-                  "digitalSignature).", "vncssl check CERT --host HOST  (reports key-usage)",
-                  "vncssl create --ip HOST --force"),
         ), examples=("TLS: TLS Handshake failed: Peer has terminated the connection",)),
     Entry("fatal-alert", (
         r"a tls fatal alert has been received",),

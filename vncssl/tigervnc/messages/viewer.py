@@ -95,7 +95,7 @@ VIEWER = (
                   "Another machine answers at this address (a reused IP, or an attack).",
                   _PROBE + "  (compare SHA-256 with vncssl inspect CERT on the server)",
                   "Do not continue until you know which machine answers"),
-        ), examples=(
+        ), weight=4, examples=(
             "Unexpected server certificate",
             "This host is previously known with a different certificate, and the new "
             "certificate has been signed by an unknown authority:",
