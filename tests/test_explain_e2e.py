@@ -9,7 +9,8 @@ Run: python -m pytest -m tigervnc tests/test_explain_e2e.py
 
 from __future__ import annotations
 
-import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -51,9 +52,7 @@ LOG_FIRST = {"keyUsage keyCertSign only (RSA)": ("peer-terminated", "key-usage")
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Case]:
     h.require_tigervnc()
-    d = tmp_path_factory.mktemp("explain")
-    os.chmod(d, 0o755)  # the unreadable-key case runs Xvnc as another user
-    return _build(d)
+    return _build(tmp_path_factory.mktemp("explain"))
 
 
 def assert_explains(text: str, entry_id: str, cause: str) -> None:
@@ -107,11 +106,18 @@ def test_server_side_failures(cases: Dict[str, Case], tmp_path: Path) -> None:
     assert_explains(out.reason, "server-tls-setup-failed", "key-mismatch")
     assert_explains(out.server_log or "", "key-mismatch", "key-mismatch")
 
-    root_only = ip.cert.parent / "root-only.key"
-    root_only.write_bytes(ip.key.read_bytes())
-    root_only.chmod(0o600)
-    with h.xvnc_server(ip.cert, root_only, run_as=(65534, 65534)) as srv:
-        out = h.run_viewer("127.0.0.1", srv.port, x509ca=ip.cert, server=srv)
+    shared = Path(tempfile.mkdtemp(prefix="vncssl-explain-"))  # reachable for nobody
+    try:
+        shared.chmod(0o755)
+        cert, root_only = shared / "cert.pem", shared / "root-only.key"
+        cert.write_bytes(ip.cert.read_bytes())
+        cert.chmod(0o644)
+        root_only.write_bytes(ip.key.read_bytes())
+        root_only.chmod(0o600)
+        with h.xvnc_server(cert, root_only, run_as=(65534, 65534)) as srv:
+            out = h.run_viewer("127.0.0.1", srv.port, x509ca=ip.cert, server=srv)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
     assert_explains(out.reason, "server-tls-setup-failed", "key-unreadable")
     assert_explains(out.server_log or "", "key-unreadable", "key-unreadable")
 
