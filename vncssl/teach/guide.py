@@ -182,6 +182,14 @@ def build(f: Facts) -> Guide:
             f"(`vncssl expiry {cert}` tells when)."],
             [] if win else [Command("keep the key private", f"chmod 600 {key}", "posix")]),
         _server_step(f, cert, key), _viewer_step(f, cert, ip),
+        Step("trouble", "If a message appears or it does not connect", [
+            "TigerVNC's messages are terse. vncssl says what one means, which causes are "
+            "likely, and the command that confirms and fixes each; doctor checks both ends."],
+            [], [Command("explain a message (pasted whole or in part)",
+                         "vncssl explain \"Unknown certificate issuer\"",
+                         "cmd" if win else "posix"),
+                 Command("check this machine's server and viewer, and probe the server",
+                         f"vncssl doctor {ip}", "cmd" if win else "posix")]),
     ]
     return Guide(f, steps)
 
