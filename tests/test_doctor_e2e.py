@@ -180,3 +180,17 @@ def test_human_output_has_marks_and_fixes(files: Dict[str, Any], tmp_path: Path)
     assert "✗ X509Key is the certificate's unencrypted key" in r.stdout
     assert "✓ Security types include an X509 type" in r.stdout
     assert "Fix:" in r.stdout
+
+
+def test_crl_lists_the_servers_certificate(tmp_path: Path) -> None:
+    ca = h.make_ca(tmp_path, "crl CA", name="ca")
+    leaf = h.issue_leaf(ca, tmp_path, "vnc.test", name="leaf")
+    home = viewer_home(tmp_path, ca.cert)
+    h.make_crl(ca, [leaf], home / ".vnc" / "x509_crl.pem")  # the viewer's default X509CRL
+    with h.xvnc_server(leaf.cert, leaf.key) as srv:
+        report = doctor(srv.port, home)
+        unlisted = h.issue_leaf(ca, tmp_path, "vnc.test", name="unlisted")
+    check = one(report, "crl")
+    assert check["status"] == "fail" and check["code"] == "revoked"
+    with h.xvnc_server(unlisted.cert, unlisted.key) as srv:
+        assert one(doctor(srv.port, home), "crl")["status"] == "ok"

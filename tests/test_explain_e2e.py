@@ -155,3 +155,13 @@ def test_cli_explains_a_real_log_from_stdin(cases: Dict[str, Case]) -> None:
     assert r.exit_code == 0, r.output
     assert "invalid-status" in r.stdout and "INVALID | EXPIRED" in r.stdout
     assert r.stdout.index("vncssl expiry") < r.stdout.index("date -u")
+
+
+def test_revoked_certificate(tmp_path: Path) -> None:
+    ca = h.make_ca(tmp_path, "crl CA", name="ca")
+    leaf = h.issue_leaf(ca, tmp_path, "vnc.test", name="leaf")
+    crl = h.make_crl(ca, [leaf], tmp_path / "crl.pem")
+    with h.xvnc_server(leaf.cert, leaf.key) as srv:
+        out = h.run_viewer("127.0.0.1", srv.port, x509ca=ca.cert, x509crl=crl)
+    assert out.kind == "refused", str(out)
+    assert_explains(out.reason, "revoked", "crl-lists-cert")

@@ -1243,3 +1243,31 @@ def same_subject_renewal(
     old = make_selfsigned(directory, cn, san, key_type=key_type, name="old")
     new = make_selfsigned(directory, cn, san, key_type=key_type, name="new")
     return old, new
+
+
+def make_crl(ca: CertFiles, revoked: Sequence[CertFiles], path: os.PathLike[str] | str) -> Path:
+    """A PEM CRL signed by ``ca`` listing ``revoked`` (``openssl ca -gencrl`` with a
+    throw-away database next to ``path``), for the viewer's X509CRL."""
+    path = Path(path)
+    work = path.parent / (path.name + ".ca")
+    work.mkdir(exist_ok=True)
+    lines = []
+    for cert in revoked:
+        out = _openssl("x509", "-in", str(cert.cert), "-noout", "-serial", "-enddate",
+                       "-subject", "-nameopt", "compat")
+        serial = re.search(r"serial=([0-9A-Fa-f]+)", out).group(1)  # type: ignore[union-attr]
+        end = re.search(r"notAfter=(.+)", out).group(1).strip()  # type: ignore[union-attr]
+        subject = re.search(r"subject=\s*(.+)", out).group(1).strip()  # type: ignore[union-attr]
+        expiry = datetime.strptime(end, "%b %d %H:%M:%S %Y %Z").strftime("%y%m%d%H%M%SZ")
+        now = datetime.now(timezone.utc).strftime("%y%m%d%H%M%SZ")
+        lines.append(f"R\t{expiry}\t{now}\t{serial}\tunknown\t{subject}\n")
+    (work / "index.txt").write_text("".join(lines))
+    (work / "crlnumber").write_text("01\n")
+    cfg = work / "ca.cnf"
+    cfg.write_text(
+        "[ca]\ndefault_ca = test\n[test]\n"
+        f"database = {work / 'index.txt'}\ncrlnumber = {work / 'crlnumber'}\n"
+        "default_md = sha256\ndefault_crl_days = 30\n")
+    _openssl("ca", "-gencrl", "-config", str(cfg), "-keyfile", str(ca.key), "-cert",
+             str(ca.cert), "-out", str(path))
+    return path

@@ -70,10 +70,15 @@ def _file_checks(setup: ServerSetup, user: Any, kind: str, param: str) -> List[C
         return [ok(cid, S, title, path)]
     if "does not exist" in why or "not a regular file" in why:
         return [fail(cid, S, title, why + ".", _settings_fix(setup), f"{cid}-missing")]
+    if "cannot enter" in why:
+        fix = (f"Move {_q(path)} into a folder {user.name} can enter (e.g. its own ~/.vnc), "
+               f"then point {name} at it: vncssl tigervnc server --cert CERT --key KEY --write")
+    elif param == "x509key":
+        fix = f"chown {_q(user.name)} {_q(path)} && chmod 600 {_q(path)}"
+    else:
+        fix = f"chmod 644 {_q(path)}"
     return [fail(cid, S, title, why + " (the server fails with \"Error while reading file\" "
-                 "/ \"Error loading X509 certificate or key\").",
-                 f"chown {_q(user.name)} {_q(path)} && chmod 600 {_q(path)}"
-                 if param == "x509key" else f"chmod 644 {_q(path)}", f"{cid}-unreadable")]
+                 "/ \"Error loading X509 certificate or key\").", fix, f"{cid}-unreadable")]
 
 
 def check_files(ossl: Any, setup: ServerSetup, user: Any, host: Optional[str],

@@ -44,11 +44,13 @@ def viewer_files(env: Mapping[str, str] = os.environ, *, ca: Optional[str] = Non
     the XDG config folder does not exist and ~/.vnc does; before 1.14 always ~/.vnc."""
     from vncssl.tigervnc import generations
 
-    found = generations.installed_version(("vncviewer",), env)
+    # Never run vncviewer.exe to ask (it opens a window); Windows decides by folders.
+    win = sys.platform.startswith("win")
+    found = None if win else generations.installed_version(("vncviewer",), env)
     version = found[0] if found else None
     gen = generations.generation(version, env, programs=())
     legacy = _home(env) / ".vnc"
-    if sys.platform.startswith("win"):
+    if win:
         base = Path(generations.locations(gen.modern, env).x509_ca).parent
         conf = state = base
     elif gen.modern:
