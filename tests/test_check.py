@@ -206,3 +206,22 @@ def test_chains_and_an_expired_root(tmp_path: Path) -> None:
     code, v = check(str(under.cert), "--host", "10.0.0.9", "--ca", str(old.cert))
     assert code == 1 and codes(v) == ["expired"] and "CA certificate" in v["problems"][0][
         "message"]
+
+
+@pytest.mark.parametrize("host", ["bad host", "a,DNS:b", "192.168.1.500", "*.example.lan",
+                                  "vnc_server!", ""])
+def test_a_host_no_viewer_could_type_is_bad_input(certs: Path, host: str) -> None:
+    r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", host])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Error: ") and "Fix:" not in r.stdout
+
+
+@pytest.mark.parametrize("typed,host,code", [
+    ("192.168.1.5:1", "192.168.1.5", 0), ("192.168.1.5::5901", "192.168.1.5", 0),
+    ("192.168.1.6:1", "192.168.1.6", 1), ("[::1]:1", "::1", 1)])
+def test_the_viewers_display_and_port_forms_name_the_host(certs: Path, typed: str, host: str,
+                                                           code: int) -> None:
+    got, v = check(str(certs / "guide.pem"), "--host", typed)
+    assert (got, v["host"]) == (code, host)
+    if code:  # the Fix names the host alone: a certificate holds no ports
+        assert v["problems"][0]["fix"].endswith(f"--ip {host}` (keep the other names too).")

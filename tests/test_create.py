@@ -233,3 +233,33 @@ def test_dry_run_reports_existing_files_instead_of_refusing(tmp_path: Path) -> N
     assert [n["code"] for n in data["notices"]] == ["exists"]
     assert (tmp_path / "vnc-server.pem").read_text() == "old cert"
     assert invoke(["create", "--ip", "192.168.1.5", "--yes"], tmp_path).exit_code == 2
+
+
+def test_names_as_arguments_are_detected_as_mkcert_does(tmp_path: Path, openssl_bin: str
+                                                        ) -> None:
+    r = invoke(["create", "192.168.1.5", "vnc.lan", "--dns", "b.lan", "fd00::5",
+                "--key-type", "ec", "--json"], tmp_path)
+    assert r.exit_code == 0, r.output
+    san = x509(openssl_bin, tmp_path / "vnc-server.pem", "-ext", "subjectAltName")
+    # IPs first (the guide's order), then DNS names; each validated as --ip/--dns are
+    assert "IP Address:192.168.1.5, IP Address:FD00:0:0:0:0:0:0:5, DNS:b.lan, DNS:vnc.lan" in san
+
+
+@pytest.mark.parametrize("bad", ["192.168.1.500", "foo bar", "127.0.0.1,DNS:evil.example",
+                                 "a:b"])
+def test_a_bad_name_argument_is_bad_input(tmp_path: Path, bad: str) -> None:
+    r = invoke(["create", bad, "--dry-run"], tmp_path)
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ")
+    assert "subjectAltName" not in r.stdout
+
+
+def test_next_steps_carry_the_paths_shell_quoted(tmp_path: Path) -> None:
+    d = tmp_path / "my certs"
+    d.mkdir()
+    r = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--json",
+                "--cert", str(d / "c d.pem"), "--key", str(d / "k.pem")], tmp_path)
+    assert r.exit_code == 0, r.output
+    steps = json.loads(r.stdout)["next_steps"]
+    assert f"-X509Cert '{d / 'c d.pem'}' -X509Key '{d / 'k.pem'}'" in steps[0]
+    assert f"`vncssl expiry '{d / 'c d.pem'}'`" in steps[2]
+    assert "vncviewer -X509CA 'c d.pem' 192.168.1.5" in steps[1]

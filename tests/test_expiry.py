@@ -90,3 +90,45 @@ def test_systemd_units_use_expiry() -> None:
     assert "ExecCondition=/bin/sh -c '! vncssl expiry" in service
     assert "Type=oneshot" in service and "vncssl renew" in service and "--yes" in service
     assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
+
+
+def test_not_yet_valid_is_exit_1_with_its_own_status(tmp_path: Path) -> None:
+    from tests import tigervnc_harness as h
+
+    before, after = h.not_yet_valid_window(in_days=3)
+    c = h.make_cert_with_dates(tmp_path, "early", not_before=before, not_after=after,
+                               san="IP:10.0.0.1")
+    r = runner.invoke(app, ["expiry", str(c.cert), "--json"])
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    assert data["status"] == "not-yet-valid" and data["not_yet_valid"] is True
+    assert data["exit_code"] == 1 and data["expired"] is False
+    human = runner.invoke(app, ["expiry", str(c.cert)])
+    assert human.exit_code == 1 and "NOT YET VALID" in human.stdout and "OK" not in human.stdout
+    # the same answer as `check`: the viewer refuses it
+    chk = runner.invoke(app, ["check", str(c.cert), "--host", "10.0.0.1", "--json"])
+    assert chk.exit_code == 1 and "not-yet-valid" in chk.stdout
+
+
+def test_statuses_are_documented_with_their_exit_codes() -> None:
+    from vncssl.x509.expiry import STATUSES
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for status, code in STATUSES.items():
+        assert f"| `{status}` | {code} |" in readme
+
+
+def test_the_renew_advice_names_this_certificate_and_its_key(tmp_path: Path) -> None:
+    d = tmp_path / "my certs"
+    d.mkdir()
+    cert = mk(d, "old", days="5", key="ec")
+    (d / "old.key").rename(d / "old-private.pem")
+    r = runner.invoke(app, ["expiry", str(cert), "--json"])
+    assert r.exit_code == 1
+    fix = json.loads(r.stdout)["fix"]
+    assert fix == f"vncssl renew --cert '{cert}' --key '{d / 'old-private.pem'}'"
+    # pasted into a shell, it renews exactly that pair
+    env = _vncssl_on_path()
+    subprocess.run(["sh", "-c", fix + " --yes"], env=env, check=True, capture_output=True)
+    assert runner.invoke(app, ["expiry", str(cert)]).exit_code == 0
+    assert not (d / "vnc-server.pem").exists() and not (tmp_path / "vnc-server.pem").exists()

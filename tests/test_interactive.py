@@ -50,7 +50,9 @@ def test_asks_before_replacing_and_no_keeps_files(tmp_path: Path) -> None:
     (tmp_path / "vnc-server.pem").write_text("old cert")
     rc, screen = run_in_pty(["create", "--ip", "127.0.0.1"], tmp_path, [("Replace?", "n")])
     assert "Replace?" in screen
-    assert rc == 2
+    # Declining is an answer, not an error: said plainly, exit 1 (README "Exit codes").
+    assert rc == 1, screen
+    assert "Nothing was changed." in screen and "Error" not in screen
     assert (tmp_path / "vnc-server.pem").read_text() == "old cert"
 
 
@@ -69,3 +71,42 @@ def test_offers_the_ranked_addresses_and_takes_the_default(tmp_path: Path) -> No
     assert rc == 0, screen
     assert "recommended" in screen
     assert "subjectAltName=IP:" in screen
+
+
+def _typed_at_the_address_prompt(tmp_path: Path, answers) -> tuple:
+    rc, screen = run_in_pty(["create", "--dry-run"], tmp_path, answers)
+    if "no LAN address" in screen:
+        pytest.skip("this machine has no LAN address to offer")
+    return rc, screen
+
+
+def test_a_dns_name_typed_at_the_prompt_is_a_dns_name(tmp_path: Path) -> None:
+    rc, screen = _typed_at_the_address_prompt(
+        tmp_path, [("Address for the certificate", "vnc.lan")])
+    assert rc == 0, screen
+    assert "-subj '/CN=vnc.lan'" in screen and '"subjectAltName=DNS:vnc.lan"' in screen
+
+
+def test_what_is_typed_at_the_prompt_is_validated_and_asked_again(tmp_path: Path) -> None:
+    # An injected SAN, a name with a space: said, asked again; the third answer is used.
+    rc, screen = _typed_at_the_address_prompt(tmp_path, [
+        ("Address for the certificate", "127.0.0.1,DNS:evil.example"),
+        ("Not usable", "foo bar"),
+        ("label 'foo bar'", "192.168.1.5")])
+    assert rc == 0, screen
+    assert "evil" not in screen.split("label 'foo bar'")[-1]
+    assert '"subjectAltName=IP:192.168.1.5"' in screen
+    assert "openssl said" not in screen
+
+
+def test_three_bad_answers_are_bad_input_and_nothing_runs(tmp_path: Path) -> None:
+    rc, screen = _typed_at_the_address_prompt(tmp_path, [
+        ("Address for the certificate", "foo bar"), ("Not usable", "a b"),
+        ("label 'a b'", "c d")])
+    assert rc == 2, screen
+    assert "Error:" in screen and "'c d'" in screen and "subjectAltName" not in screen
+
+
+def test_days_is_refused_before_any_question(tmp_path: Path) -> None:
+    rc, screen = run_in_pty(["create", "--days", "0"], tmp_path, [])
+    assert rc == 2 and "--days 0" in screen and "Address for the certificate" not in screen

@@ -24,6 +24,36 @@ def test_classify(ip: str, iface: str, kind: str, usable: bool) -> None:
     assert a is not None and a.kind == kind and a.usable is usable
 
 
+@pytest.mark.parametrize("ip,kind,usable", [
+    ("192.0.2.2", "documentation only (RFC 5737, TEST-NET-1)", True),
+    ("198.51.100.7", "documentation only (RFC 5737, TEST-NET-2)", True),
+    ("203.0.113.9", "documentation only (RFC 5737, TEST-NET-3)", True),
+    ("198.18.0.1", "benchmarking only (RFC 2544)", True),
+    ("2001:db8::5", "documentation only (RFC 3849)", True),
+    ("100.64.0.1", "VPN/overlay (CGNAT range)", True),
+    ("100.127.255.254", "VPN/overlay (CGNAT range)", True),
+    ("169.254.1.1", "link-local", False),
+    ("192.0.0.9", "IETF protocol assignments (RFC 6890)", False),
+    ("240.0.0.1", "reserved (RFC 1112)", False),
+    ("255.255.255.255", "broadcast", False),
+    ("64:ff9b::c000:201", "NAT64 translation (RFC 6052)", False),
+    ("2002:c000:201::1", "6to4 tunnel", False),
+    ("172.32.0.1", "public", True),  # just past 172.16.0.0/12
+    ("100.128.0.1", "public", True),  # just past 100.64.0.0/10
+])
+def test_reserved_ranges_are_named_for_what_they_are(ip: str, kind: str, usable: bool) -> None:
+    a = interfaces.classify(ip, "eth0")
+    assert a is not None and (a.kind, a.usable) == (kind, usable)
+    assert "private" not in a.kind
+
+
+def test_documentation_addresses_rank_after_every_real_kind() -> None:
+    doc = interfaces.classify("192.0.2.2", "eth0")
+    for other in ("192.168.1.5", "8.8.8.8", "fd00::2", "2a00::1", "100.64.0.1"):
+        a = interfaces.classify(other, "eth0")
+        assert a is not None and doc is not None and a.rank < doc.rank
+
+
 @pytest.mark.parametrize("ip", ["127.0.0.1", "::1", "0.0.0.0", "224.0.0.1", "not-an-ip"])
 def test_never_offered(ip: str) -> None:
     assert interfaces.classify(ip, "lo") is None

@@ -2,7 +2,8 @@
 
 Exit codes (documented in README "Exit codes"):
   0  done / yes
-  1  a negative verdict (certificate refused, renewal due, probe found problems)
+  1  a negative verdict (certificate refused, renewal due, probe found problems), or a
+     question answered "no" (nothing was changed)
   2  bad input or usage
   3  operational failure (openssl missing or failed, network, file system)
 """
@@ -15,6 +16,9 @@ EXIT_OK = 0
 EXIT_VERDICT = 1
 EXIT_USAGE = 2
 EXIT_FAILURE = 3
+# Answering "no" to "Replace?" or "Renew now?" is not bad input: nothing was done, as asked.
+# It is the user's negative answer, and a script's `&&` must not go on as if it were done.
+EXIT_DECLINED = EXIT_VERDICT
 
 
 class VncsslError(Exception):

@@ -67,7 +67,7 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
         facts = _verify(iss, cert_tmp, names)
         backups = atomic.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
                                 backup=force)
-    _record(iss, facts)
+    record(iss, facts)
     return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
                   key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
                   subject=facts.subject, serial=facts.serial, not_before=facts.not_before,
@@ -91,7 +91,7 @@ def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFac
     return facts
 
 
-def _record(iss: Issuer, facts: certfacts.CertFacts) -> None:
+def record(iss: Issuer, facts: certfacts.CertFacts) -> None:
     """issued/<serial>.pem: which certificates this CA has signed (for audits, revocation)."""
     folder = iss.dir / ISSUED
     make_private_dir(folder)

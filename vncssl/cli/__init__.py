@@ -15,8 +15,10 @@ from typing import Annotated, Optional
 import typer
 
 from vncssl import __version__
+from vncssl.cli.shape import VncsslGroup
 
 app = typer.Typer(
+    cls=VncsslGroup,
     name="vncssl",
     help="Secure TigerVNC with X.509 certificates made by your system's openssl, the way the "
     "TigerVNC wiki ('Secure your connection') teaches.\n\n"
@@ -55,6 +57,7 @@ def _root(
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
+from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401
 from vncssl.cli import inspect as _inspect  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401

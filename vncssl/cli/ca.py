@@ -8,12 +8,14 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
     from vncssl.ca.authority import Issuer
     from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
+    cls=VncsslGroup,
     name="ca",
     help="A private certificate authority: every viewer trusts one CA certificate, once, "
     "instead of a copy of every server's certificate.\n\n"

@@ -12,12 +12,16 @@ from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
     from vncssl.net.interfaces import Address
+    from vncssl.x509.names import Name
 
 
 
 @app.command(rich_help_panel="Make certificates")
 @ui.boundary
 def create(
+    name: Annotated[Optional[List[str]], typer.Argument(
+        metavar="NAME...", help="IP addresses and DNS names viewers type (detected as mkcert "
+        "does), alongside --ip and --dns.", show_default=False)] = None,
     ip: Annotated[Optional[List[str]], typer.Option(
         "--ip", help="IP address viewers type to reach the server (repeatable). "
         "Default: this machine's best LAN address.", show_default=False)] = None,
@@ -54,18 +58,28 @@ def create(
 
       $ vncssl create --ip 192.168.1.5
 
+      $ vncssl create 192.168.1.5 vnc.lan          # names as arguments, as mkcert takes
+
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
     from vncssl.commands.create import execute, plan
+    from vncssl.teach import recipe, shells
     from vncssl.x509 import names as names_mod
 
-    names = names_mod.collect(ip or [], dns or [])
-    if not names:
-        names = [names_mod.Name("IP", _pick_address(interactive=not yes and ui.stdin_is_tty(),
-                                                    quiet=json_output))]
+    # Every option is checked before anything is asked: no question answered in vain.
+    recipe.parse_key_type(key_type)
+    recipe.check_days(days)
+    if shell is not None:
+        shells.check_shell(shell)
+    names = names_mod.collect(ip or [], dns or [], name or [])
     interactive = not yes and ui.stdin_is_tty()
+    if not names:
+        names = [_pick_address(interactive=interactive, quiet=json_output)]
     if not force and interactive and not dry_run:
-        force = _ask_overwrite(cert, key)
+        answer = _ask_overwrite(cert, key)
+        if answer is None:
+            ui.declined()
+        force = bool(answer)
     p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
              openssl_path=openssl_path, config=config, force=force, timeout=timeout,
              ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run)
@@ -80,9 +94,10 @@ def create(
         _render_result(result)
 
 
-def _pick_address(*, interactive: bool, quiet: bool) -> str:
+def _pick_address(*, interactive: bool, quiet: bool) -> Name:
     from vncssl.errors import UsageError
     from vncssl.net import interfaces
+    from vncssl.x509.names import Name
 
     addresses = interfaces.ranked()
     best = interfaces.best(addresses)
@@ -91,26 +106,48 @@ def _pick_address(*, interactive: bool, quiet: bool) -> str:
                      "Pass the address viewers use with --ip (or a name with --dns).")
     if interactive:
         _render_addresses(addresses, to_err=True)
-        usable = [a for a in addresses if a.usable]
-        choice = ui.ask("Address for the certificate", default=best.ip).strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(usable):
-            return usable[int(choice) - 1].ip
-        return choice
+        return _ask_name([a.ip for a in addresses if a.usable], best.ip)
     if not quiet:
         ui.err_console.print(f"Using {best.ip} ({best.interface}, {best.kind}), this machine's "
                              "best LAN address. Choose another with --ip; `vncssl ips` lists "
                              "them.", soft_wrap=True)
-    return best.ip
+    return Name("IP", best.ip)
 
 
-def _ask_overwrite(cert: str, key: str) -> bool:
+def _ask_name(choices: List[str], default: str, attempts: int = 3) -> Name:
+    """A number from the table, an IP address or a DNS name: what is typed is validated as
+    --ip/--dns are (a DNS name stays a DNS name); a bad answer is said and asked again."""
+    from vncssl.errors import InvalidNameError
+    from vncssl.x509.names import parse_name
+
+    for attempt in range(1, attempts + 1):
+        choice = ui.ask("Address for the certificate (number, IP or DNS name)",
+                        default=default).strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(choices):
+            choice = choices[int(choice) - 1]
+        try:
+            return parse_name(choice)
+        except InvalidNameError as exc:
+            if attempt == attempts:
+                raise
+            from rich.markup import escape  # the message quotes what was typed
+
+            ui.err_console.print(f"[bold red]Not usable:[/] {escape(exc.message)} "
+                                 f"{escape(exc.fix)}", soft_wrap=True, highlight=False)
+    raise AssertionError("unreachable")
+
+
+def _ask_overwrite(cert: str, key: str) -> Optional[bool]:
+    """False: nothing to replace; True: replace; None: the user said no."""
     from pathlib import Path
 
     existing = [p for p in (cert, key) if Path(p).exists() and not Path(p).is_symlink()]
     if not existing:
         return False
-    return ui.confirm(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
-                      ". Replace?", default=False)
+    if ui.confirm(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}"
+                  ". Replace?", default=False):
+        return True
+    return None
 
 
 def _ask_openssl(rejected: list) -> Optional[str]:

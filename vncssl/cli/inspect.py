@@ -78,7 +78,8 @@ def _render_inspection(r: Inspection) -> None:
 def check(
     cert: Annotated[Path, typer.Argument(
         metavar="CERT", help="The server's certificate (a chain file too).")],
-    host: Annotated[str, typer.Option(help="The name or address viewers type.")],
+    host: Annotated[str, typer.Option(help="The name or address viewers type (HOST, "
+                                      "HOST:DISPLAY or HOST::PORT; the port plays no part).")],
     ca: Annotated[Optional[Path], typer.Option(
         help="The viewer's X509CA file. Default: CERT itself (the guide's setup).",
         show_default=False)] = None,
@@ -99,9 +100,13 @@ def check(
 
       $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
     """
+    from vncssl.tigervnc.address import parse_target
     from vncssl.x509.verdict import check_files
 
-    v = check_files(find_openssl(openssl_path, timeout), cert, host, ca, key, timeout=timeout)
+    # What is typed in the viewer: its HOST:DISPLAY and HOST::PORT forms name the same host.
+    target = parse_target(host)
+    v = check_files(find_openssl(openssl_path, timeout), cert, target.host, ca, key,
+                    timeout=timeout)
     if json_output:
         ui.print_json(v)
     elif v.accepted:

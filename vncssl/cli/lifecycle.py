@@ -24,7 +24,7 @@ def expiry(
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Is renewal due? Exit 0: valid for more than --within days; 1: due or expired.
+    """Is renewal due? Exit 0: valid beyond --within days; 1: due, expired or not yet valid.
 
     Made for cron and systemd timers (see examples/ in the source).
 
@@ -34,23 +34,30 @@ def expiry(
 
       $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
     """
+    from rich.markup import escape
+
     from vncssl.x509.expiry import expiry as check_expiry
 
     r = check_expiry(find_openssl(openssl_path, timeout), cert, within, timeout=timeout)
     if json_output:
-        ui.print_json(r)
-    elif r.expired:
-        ui.console.print(f"[red]EXPIRED[/] {r.cert} expired on {r.not_after} "
-                         f"({-r.days_left} days ago). Renew it: `vncssl renew`.", soft_wrap=True)
-    elif r.due:
-        ui.console.print(f"[yellow]Renewal due:[/] {r.cert} expires on {r.not_after} "
-                         f"(in {r.days_left} days, within {r.within}). Run `vncssl renew`.",
+        ui.print_json(dict(ui.to_jsonable(r), exit_code=r.exit_code))
+    elif r.status == "expired":
+        ui.console.print(f"[red]EXPIRED[/] {escape(r.cert)} expired on {r.not_after} "
+                         f"({-r.days_left} days ago). Renew it: `{escape(r.fix)}`.",
+                         soft_wrap=True)
+    elif r.status == "not-yet-valid":
+        ui.console.print(f"[red]NOT YET VALID:[/] {escape(r.cert)} is valid only from "
+                         f"{r.not_before}: the TigerVNC viewer refuses it until then. "
+                         f"{escape(r.fix)}", soft_wrap=True)
+    elif r.status == "due":
+        ui.console.print(f"[yellow]Renewal due:[/] {escape(r.cert)} expires on {r.not_after} "
+                         f"(in {r.days_left} days, within {r.within}). Run `{escape(r.fix)}`.",
                          soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] {r.cert} expires on {r.not_after} (in {r.days_left} "
-                         "days).", soft_wrap=True)
-    if r.due:
-        raise typer.Exit(1)
+        ui.console.print(f"[green]OK:[/] {escape(r.cert)} expires on {r.not_after} (in "
+                         f"{r.days_left} days).", soft_wrap=True)
+    if r.exit_code:
+        raise typer.Exit(r.exit_code)
 
 
 @app.command(rich_help_panel="Check and maintain")
@@ -110,8 +117,7 @@ def renew(
                              "--dry-run to see what it would do.")
         _render_renew_plan(p)
         if not ui.confirm("Renew now?", default=False):
-            ui.err_console.print("Nothing was changed.")
-            raise typer.Exit(1)
+            ui.declined()
     r = renew_mod.execute(p)
     if json_output:
         ui.print_json(r)

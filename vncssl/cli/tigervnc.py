@@ -8,6 +8,7 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from vncssl.tigervnc.viewer import ViewerSettings
 
 tigervnc_app = typer.Typer(
+    cls=VncsslGroup,
     help="Load the certificate into the TigerVNC server and viewer (the guide's last step).\n\n"
     "Examples:\n\n"
     "  $ vncssl tigervnc server --write\n\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
-from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, NoReturn, Optional, Sequence, Tuple, TypeVar
 
 from rich.console import Console
 
@@ -121,3 +121,13 @@ def ask(question: str, default: Optional[str] = None) -> str:
     from rich.prompt import Prompt
 
     return Prompt.ask(question, default=default, console=err_console) or ""
+
+
+def declined() -> NoReturn:
+    """The user answered no: say so plainly (not as an error) and exit EXIT_DECLINED."""
+    import typer
+
+    from vncssl.errors import EXIT_DECLINED
+
+    err_console.print("Nothing was changed.")
+    raise typer.Exit(EXIT_DECLINED)

@@ -19,7 +19,7 @@ from vncssl.commands import readback
 from vncssl.errors import UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.synced import synced_folder
-from vncssl.notice import Notice
+from vncssl.notice import Notice, command
 from vncssl.openssl import binary, opensslcnf, runner
 from vncssl.openssl.binary import OpensslInfo
 from vncssl.openssl.locate import Located
@@ -205,12 +205,15 @@ def result_of(p: Plan, facts: certfacts.CertFacts, replaced: List[str]) -> Creat
 
 
 def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
+    """Each command carries the paths it is about, shell-quoted (a folder with a space)."""
     host = names[0].value
+    name = os.path.basename(cert)
+    xvnc = command("Xvnc", "-SecurityTypes", "X509Vnc", "-X509Cert", cert, "-X509Key", key)
+    server = command("vncssl", "tigervnc", "server", "--cert", cert, "--key", key)
     return [
-        f"Server: enable an X509 security type and load the pair, e.g. "
-        f"`Xvnc -SecurityTypes X509Vnc -X509Cert {cert} -X509Key {key}` "
-        f"(or `vncssl tigervnc server --cert {cert} --key {key}`).",
-        f"Viewer: copy {os.path.basename(cert)} (never the key) to each viewer and use it as "
-        f"X509CA: `vncviewer -X509CA {os.path.basename(cert)} {host}`.",
-        "Renew before it expires: `vncssl expiry " + os.path.basename(cert) + "` tells when.",
+        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}` "
+        f"(or `{server}`).",
+        f"Viewer: copy {name} (never the key) to each viewer and use it as "
+        f"X509CA: `{command('vncviewer', '-X509CA', name, host)}`.",
+        f"Renew before it expires: `{command('vncssl', 'expiry', cert)}` tells when.",
     ]

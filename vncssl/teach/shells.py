@@ -44,16 +44,21 @@ def default_shell(platform: str = sys.platform, env: Mapping[str, str] = os.envi
     return "powershell" if platform.startswith("win") else "posix"
 
 
+def check_shell(shell: str) -> str:
+    name = shell.lower()
+    if name not in SHELLS:
+        raise UsageError(f"--shell {shell!r} is not one of {', '.join(SHELLS)}.",
+                         "Use posix (Linux, macOS, Git Bash), cmd, powershell or "
+                         "openssl-prompt (the OpenSSL> prompt of openssl.exe 1.x).")
+    return name
+
+
 def render(argv: Sequence[str], shell: Optional[str] = None, info=None, *,
            env: Optional[Mapping[str, str]] = None) -> Rendered:
     """`info` (an OpensslInfo, optional) is the binary the command is for: it decides whether
     an `OpenSSL>` prompt exists. `env` defaults to os.environ (Git Bash detection)."""
     env = os.environ if env is None else env
-    name = (shell or default_shell(env=env)).lower()
-    if name not in SHELLS:
-        raise UsageError(f"--shell {shell!r} is not one of {', '.join(SHELLS)}.",
-                         "Use posix (Linux, macOS, Git Bash), cmd, powershell or "
-                         "openssl-prompt (the OpenSSL> prompt of openssl.exe 1.x).")
+    name = check_shell(shell or default_shell(env=env))
     if name == "posix":
         return _posix(argv, env)
     if name == "cmd":

@@ -125,10 +125,49 @@ def parse_dns(text: str) -> str:
     return ("*." if wildcard else "") + ascii_name
 
 
-def collect(ips: Iterable[str], dns: Iterable[str]) -> List[Name]:
-    """Validated names in SAN order (IPs first, as the guide), duplicates refused."""
+def looks_like_ip(text: str) -> bool:
+    """What mkcert does with a bare name: digits and dots, or a colon, mean an IP address
+    (so `192.168.1.500` is a bad IP, not a DNS name; DNS names have no colon)."""
+    raw = text.strip()
+    return ":" in raw or raw.startswith("[") or bool(_IPV4ISH_RE.fullmatch(raw))
+
+
+def parse_name(text: str) -> Name:
+    """A name given without --ip/--dns (an argument, a prompt): an IP or a DNS name, each
+    validated exactly as --ip and --dns are."""
+    if looks_like_ip(text):
+        return Name("IP", parse_ip(text))
+    return Name("DNS", parse_dns(text))
+
+
+def parse_host(text: str, option: str = "--host") -> str:
+    """The name or address a viewer connects to (no port): an IP address or a DNS name that
+    could be in a certificate. Returned as typed (without brackets): the viewer compares
+    that, not a canonical form."""
+    raw = text.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    if not raw:
+        raise InvalidNameError(f"{option} is empty.", "Give the name or address viewers type.")
+    try:
+        if looks_like_ip(raw):
+            parse_ip(raw)
+        elif parse_dns(raw).startswith("*."):
+            raise InvalidNameError(f"{text!r} is a wildcard, not a name a viewer connects to.",
+                                   "Give the host name viewers type, e.g. vnc.example.lan.")
+    except InvalidNameError as exc:
+        raise InvalidNameError(f"{option}: {exc.message}", exc.fix) from None
+    return raw
+
+
+def collect(ips: Iterable[str], dns: Iterable[str], either: Iterable[str] = ()) -> List[Name]:
+    """Validated names in SAN order (IPs first, as the guide), duplicates refused. `either`
+    are names given without saying which kind (detected by parse_name)."""
     names: List[Name] = [Name("IP", parse_ip(i)) for i in ips]
     names += [Name("DNS", parse_dns(d)) for d in dns]
+    detected = [parse_name(n) for n in either]
+    names = ([n for n in names if n.kind == "IP"] + [n for n in detected if n.kind == "IP"]
+             + [n for n in names if n.kind == "DNS"] + [n for n in detected if n.kind == "DNS"])
     seen = set()
     for name in names:
         if name in seen:

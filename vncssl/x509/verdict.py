@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from vncssl.errors import UsageError
+from vncssl.notice import command, key_beside
 from vncssl.openssl import binary, runner
-from vncssl.x509 import certinfo
+from vncssl.x509 import certinfo, names
 from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.hostname import host_ip, hostname_matches, normalise_host
 
@@ -84,14 +85,14 @@ def trust_path(chain: Sequence[CertFacts], ca: Optional[Sequence[CertFacts]]
     return path
 
 
-def _time_problems(path: Sequence[CertFacts], ca_prints: set, now: dt.datetime
-                   ) -> List[Problem]:
+def _time_problems(path: Sequence[CertFacts], ca_prints: set, now: dt.datetime,
+                   renew_cmd: str = "vncssl renew") -> List[Problem]:
     out = []
     for i, c in enumerate(path):
         who = "The server certificate" if i == 0 else (
             f"The CA certificate {c.subject} in the viewer's X509CA file"
             if c.fingerprint_sha256 in ca_prints else f"The chain certificate {c.subject}")
-        renew = ("Renew it: `vncssl renew`, then give every viewer the new certificate."
+        renew = (f"Renew it: `{renew_cmd}`, then give every viewer the new certificate."
                  if i == 0 else "Have that CA certificate renewed (and the certificates it "
                  "issued re-issued), then give every viewer the new one.")
         if c.not_after_dt < now:
@@ -101,7 +102,7 @@ def _time_problems(path: Sequence[CertFacts], ca_prints: set, now: dt.datetime
             out.append(Problem("not-yet-valid", f"{who} is valid only from {c.not_before} "
                                "(TigerVNC 1.12 refuses it). Is a clock wrong?",
                                "Check the date on the server and viewer machines (or wait); "
-                               "`vncssl renew` makes one valid from now."))
+                               f"`{renew_cmd}` makes one valid from now."))
     return out
 
 
@@ -138,7 +139,8 @@ def _verify_trust(ossl: binary.OpensslInfo, chain: Sequence[CertFacts],
                         argv=argv, returncode=result.returncode, stderr=result.stderr)
 
 
-def _insecure(chain: Sequence[CertFacts], ca_prints: set) -> List[Problem]:
+def _insecure(chain: Sequence[CertFacts], ca_prints: set, renew_cmd: str = "vncssl renew"
+              ) -> List[Problem]:
     out = []
     for c in chain:
         if c.fingerprint_sha256 in ca_prints or c.subject == c.issuer:
@@ -148,7 +150,7 @@ def _insecure(chain: Sequence[CertFacts], ca_prints: set) -> List[Problem]:
             out.append(Problem("insecure-algorithm", f"{c.subject} is signed with "
                                f"{c.signature_algorithm}: TigerVNC refuses it (\"insecure "
                                "algorithm\").", "Have it re-issued with SHA-256 "
-                               "(openssl's default), e.g. `vncssl renew`."))
+                               f"(openssl's default), e.g. `{renew_cmd}`."))
     return out
 
 
@@ -164,13 +166,17 @@ def key_usage_ok(leaf: CertFacts) -> bool:
 def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
           ca: Optional[List[CertFacts]], *, ca_file: Optional[Path] = None,
           key: Optional[Path] = None, now: Optional[dt.datetime] = None,
-          timeout: Optional[float] = None) -> Verdict:
+          timeout: Optional[float] = None, cert_file: Optional[Path] = None) -> Verdict:
     """chain[0] = the server cert, the rest what the server sent with it; ca = the viewer's
-    X509CA certs (None: no X509CA file, the system store only)."""
+    X509CA certs (None: no X509CA file, the system store only). `cert_file`: where chain[0]
+    is, so that a suggested `vncssl renew` names it (and its key)."""
+    renew_cmd = "vncssl renew" if cert_file is None else command(
+        "vncssl", "renew", "--cert", cert_file, "--key", key or key_beside(cert_file))
     if not chain:
         raise UsageError("No certificate to judge.", "Give a PEM certificate file.")
     now = now or dt.datetime.now(dt.timezone.utc)
     leaf = chain[0]
+    h = normalise_host(host)
     where = str(ca_file) if ca_file else "the viewer's X509CA file"
     problems: List[Problem] = []
     ca_prints = {c.fingerprint_sha256 for c in ca or []}
@@ -196,9 +202,9 @@ def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
                 f"The certificate (issuer {leaf.issuer}) is not in, and does not chain to a "
                 f"certificate in, {anchor}: TigerVNC asks \"Unknown certificate issuer\".",
                 "Copy the server's certificate (or its CA's) to the viewer and pass it as "
-                "X509CA: `vncviewer -X509CA vnc-server.pem HOST`."))
-    problems += _time_problems(trust_path(chain, ca), ca_prints, now)
-    problems += _insecure(chain, ca_prints)
+                f"X509CA: `{command('vncviewer', '-X509CA', cert_file or 'vnc-server.pem', h)}`."))
+    problems += _time_problems(trust_path(chain, ca), ca_prints, now, renew_cmd)
+    problems += _insecure(chain, ca_prints, renew_cmd)
     if not hostname_matches(leaf, host):
         problems.append(_hostname_problem(leaf, host))
     if not key_usage_ok(leaf):
@@ -209,24 +215,26 @@ def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
             "Make a new certificate without that keyUsage: `vncssl create` (or add "
             "digitalSignature)."))
     if key is not None:
-        problems += key_problems(ossl, leaf, key, timeout=timeout)
+        problems += key_problems(ossl, leaf, key, timeout=timeout, renew_cmd=renew_cmd)
     return Verdict(normalise_host(host), not problems, problems)
 
 
 def key_problems(ossl: binary.OpensslInfo, leaf: CertFacts, key: Path, *,
-                 timeout: Optional[float] = None) -> List[Problem]:
+                 timeout: Optional[float] = None, renew_cmd: str = "vncssl renew"
+                 ) -> List[Problem]:
     facts = certinfo.read_user_key(ossl, key, timeout=timeout)
     if facts.encrypted:
         return [Problem("encrypted-key", f"The private key {key} is encrypted (has a "
                         "passphrase): the TigerVNC server cannot read it.",
-                        f"Decrypt it once: `openssl pkey -in {key} -out decrypted.pem`, or "
+                        "Decrypt it once: "
+                        f"`{command('openssl', 'pkey', '-in', key, '-out', 'decrypted.pem')}`, or "
                         "make keys with -nodes as the guide does.")]
     if not certinfo.same_public_key(leaf.public_key_pem, facts.public_key_pem):
         return [Problem("key-mismatch", f"The private key {key} does not belong to the "
                         "certificate: the server fails with \"Private key does not match "
                         "certificate\" when a viewer connects.",
                         "Use the key made together with this certificate, or run "
-                        "`vncssl renew` to make a matching pair.")]
+                        f"`{renew_cmd}` to make a matching pair.")]
     return []
 
 
@@ -235,10 +243,9 @@ def check_files(ossl: binary.OpensslInfo, cert: Path, host: str,
                 now: Optional[dt.datetime] = None, timeout: Optional[float] = None
                 ) -> Verdict:
     """The guide's setup by default: the viewer's X509CA is the server's own certificate."""
-    if not normalise_host(host):
-        raise UsageError("--host is empty.", "Give the name or address viewers type.")
+    host = names.parse_host(host)
     chain = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)
     ca = certinfo.read_chain(ossl, ca_file if ca_file is not None else cert, now=now,
                              timeout=timeout)
     return judge(ossl, chain, host, ca, ca_file=ca_file or cert, key=key, now=now,
-                 timeout=timeout)
+                 timeout=timeout, cert_file=cert)
