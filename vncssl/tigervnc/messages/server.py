@@ -1,5 +1,5 @@
 """What the TigerVNC server (Xvnc, x0vncserver, vncsession) logs about its certificate and
-TLS, 1.11-1.16. Pure data (conventions: messages_viewer.py)."""
+TLS, 1.11-1.16. Pure data (conventions: viewer.py)."""
 
 from __future__ import annotations
 

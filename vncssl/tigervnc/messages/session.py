@@ -1,5 +1,5 @@
 """Viewer messages around the certificate check: handshake, VeNCrypt, its own files, old
-generations, connecting. Pure data (see messages_viewer.py for the conventions)."""
+generations, connecting. Pure data (conventions: viewer.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,26 @@ VEN_C = "common/rfb/CSecurityVeNCrypt.cxx"
 _SRV_LOG = "Read the server's log (Xvnc -Log *:stderr:100), or vncssl doctor on the server"
 
 SESSION = (
+    Entry("server-tls-setup-failed", (
+        r"server failed to initiali[sz]e tls session",),
+        "The server answered the TLS request with 'no': it could not load its X509Cert / "
+        "X509Key. The server's own log has the reason.",
+        "1.12-1.16", "viewer", f"{TLS_C} @ v1.12.0..v1.16.2 (1.11 shows the server's reason)", (
+            Cause("key-unreadable",
+                  "The server cannot read X509Key or X509Cert (missing, wrong path, or "
+                  "readable only by root while the server runs as you).",
+                  "vncssl doctor  (on the server)",
+                  "chown USER KEY && chmod 600 KEY  (or point X509Key at a file USER can read)"),
+            Cause("key-mismatch", "X509Key is not the key of X509Cert.",
+                  "vncssl check CERT --key KEY --host HOST  (reports key-mismatch)",
+                  "Point X509Key at the key made with this certificate, or vncssl renew "
+                  "--cert CERT --key KEY"),
+            Cause("key-encrypted", "The key has a passphrase.", "vncssl inspect CERT --key KEY",
+                  "openssl pkey -in KEY -out plain-key.pem, then use plain-key.pem (mode 0600)"),
+            Cause("not-pem", "A file is not PEM, or the two settings are swapped.",
+                  "vncssl inspect CERT --key KEY",
+                  "vncssl tigervnc server --cert CERT --key KEY --write"),
+        ), examples=("Authentication failure: Server failed to initialize TLS session",)),
     Entry("peer-terminated", (
         r"peer has terminated the connection",),
         "The server broke off the TLS handshake; its log says why.",

@@ -2,7 +2,7 @@
 
 Pure data. Patterns are regular expressions matched case-insensitively against the pasted
 text after whitespace is collapsed to single spaces (TigerVNC wraps its log lines).
-Evidence per entry: messages_notes.md. Placeholders in commands: HOST, CERT, KEY, X509CA.
+Evidence per entry: docs/tigervnc-messages.md. Placeholders in commands: HOST, CERT, KEY, X509CA.
 """
 
 from __future__ import annotations
@@ -74,6 +74,10 @@ VIEWER = (
                   "The server presents another certificate than the one you copied.",
                   _PROBE + "  (compare SHA-256 with vncssl inspect CERT on the server)",
                   _INSTALL),
+            Cause("other-problem-first",
+                  "(1.14+) The certificate has another problem (expired, not yet valid, "
+                  "insecure algorithm): these viewers ask this question first for every one.",
+                  _PROBE, "Answer no, and fix what probe reports"),
         ), examples=(
             "Unknown certificate issuer",
             "This certificate has been signed by an unknown authority:",
@@ -207,7 +211,7 @@ VIEWER = (
             Cause("crl-outdated", "The viewer's CRL file is outdated or belongs to another CA.",
                   "vncssl doctor HOST", "Replace x509_crl.pem with the CA's current CRL"),
         ), examples=("Authentication failure: server certificate has been revoked",
-                     "Invalid server certificate: The certificate is NOT trusted. "
+                     "CConn: Invalid server certificate: The certificate is NOT trusted. "
                      "The certificate chain is revoked.")),
     Entry("bad-signature", (
         r"signature in the certificate is invalid",
@@ -234,24 +238,4 @@ VIEWER = (
                   "vncssl inspect CERT  and  vncssl check CERT --host HOST --ca X509CA",
                   "Issue it again with vncssl ca issue --ip HOST ..."),
         ), examples=("The certificate chain violates the signer's constraints.",)),
-    Entry("server-tls-setup-failed", (
-        r"server failed to initiali[sz]e tls session",),
-        "The server answered the TLS request with 'no': it could not load its X509Cert / "
-        "X509Key. The server's own log has the reason.",
-        "1.12-1.16", "viewer", f"{TLS_C} @ v1.12.0..v1.16.2 (1.11 shows the server's reason)", (
-            Cause("key-unreadable",
-                  "The server cannot read X509Key or X509Cert (missing, wrong path, or "
-                  "readable only by root while the server runs as you).",
-                  "vncssl doctor  (on the server)",
-                  "chown USER KEY && chmod 600 KEY  (or point X509Key at a file USER can read)"),
-            Cause("key-mismatch", "X509Key is not the key of X509Cert.",
-                  "vncssl check CERT --key KEY --host HOST  (reports key-mismatch)",
-                  "Point X509Key at the key made with this certificate, or vncssl renew "
-                  "--cert CERT --key KEY"),
-            Cause("key-encrypted", "The key has a passphrase.", "vncssl inspect CERT --key KEY",
-                  "openssl pkey -in KEY -out plain-key.pem, then use plain-key.pem (mode 0600)"),
-            Cause("not-pem", "A file is not PEM, or the two settings are swapped.",
-                  "vncssl inspect CERT --key KEY",
-                  "vncssl tigervnc server --cert CERT --key KEY --write"),
-        ), examples=("Authentication failure: Server failed to initialize TLS session",)),
 )
