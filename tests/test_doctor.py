@@ -171,3 +171,15 @@ def test_known_hosts_check(tmp_path: Path) -> None:
 def test_bad_input_is_exit_2() -> None:
     assert CliRunner().invoke(app, ["doctor", "not a host"]).exit_code == 2
     assert CliRunner().invoke(app, ["doctor", "--side", "moon"]).exit_code == 2
+
+
+def test_rendering_neutralises_text_from_servers_and_files(capsys: pytest.CaptureFixture
+                                                          ) -> None:
+    from vncssl.cli.doctor import _render
+    from vncssl.commands.doctor import DoctorReport
+
+    said = 'The server said: "\x1b[2J[red]boom[/red]\x07".'
+    _render(DoctorReport("h::5900", [fail("probe", "probe", "Probe", said, "[bold]x\x1b]0;t")]))
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[red]boom[/red]" in out and "[bold]x" in out

@@ -71,8 +71,7 @@ def doctor(
 
 
 def _render(r: DoctorReport) -> None:
-    from rich.markup import escape
-
+    escape = ui.plain  # paths, file contents and what servers said: never markup or control
     out = ui.console
     side = ""
     for c in r.checks:

@@ -79,6 +79,6 @@ def _render_probe(r: ProbeReport) -> None:
         return
     out.print("[red]Problems:[/]")
     for p in r.problems:
-        out.print(f"  - {p.message}", soft_wrap=True)
+        out.print(f"  - {ui.plain(p.message)}", soft_wrap=True)  # may quote the server
         if p.fix:
-            out.print(f"    Fix: {p.fix}", soft_wrap=True)
+            out.print(f"    Fix: {ui.plain(p.fix)}", soft_wrap=True)

@@ -131,3 +131,19 @@ def declined() -> NoReturn:
 
     err_console.print("Nothing was changed.")
     raise typer.Exit(EXIT_DECLINED)
+
+
+_CONTROL = None
+
+
+def plain(text: str) -> str:
+    """Text from files, servers or the user, for console.print: shown as it is, never
+    taken as markup, control characters (escape sequences included) shown as '?'."""
+    import re
+
+    from rich.markup import escape
+
+    global _CONTROL
+    if _CONTROL is None:
+        _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    return escape(_CONTROL.sub("?", text))
