@@ -56,8 +56,9 @@ def test_ec_key_and_key_matching(tmp_path: Path, key_type: str, bits: int) -> No
     data = inspect_json(str(cert), "--key", str(tmp_path / "ec.key"))
     assert data["key"] == {"type": "EC", "bits": bits, "curve": "P-256"}
     assert data["key_matches"] is True
-    data = inspect_json(str(cert), "--key", str(tmp_path / "other.key"))
-    assert data["key_matches"] is False
+    r = runner.invoke(app, ["inspect", str(cert), "--key", str(tmp_path / "other.key"),
+                            "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["key_matches"] is False
     assert other.exists()
 
 
@@ -131,3 +132,63 @@ def test_unreadable_openssl_output_is_exit_3_not_a_traceback(tmp_path: Path, fak
     assert r.exit_code == 3, r.output
     assert "openssl's output could not be read" in r.stderr
     assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+def test_a_csr_is_named_a_csr_with_the_command_that_shows_it(tmp_path: Path) -> None:
+    csr = tmp_path / "my server.csr"
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k.pem"),
+                    "-subj", "/CN=x", "-out", str(csr)], check=True, capture_output=True)
+    r = runner.invoke(app, ["inspect", str(csr)])
+    assert r.exit_code == 2
+    assert "holds a certificate request (CSR), not a certificate." in r.stderr
+    assert f"`openssl req -in '{csr}' -noout -text`" in r.stderr
+
+
+def test_an_encrypted_key_is_said_encrypted_not_mismatched(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "e", key="ec")
+    enc = tmp_path / "enc.key"
+    subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "e.key"), "-aes256", "-passout",
+                    "pass:secret", "-out", str(enc)], check=True)
+    os.chmod(enc, 0o600)
+    r = runner.invoke(app, ["inspect", str(cert), "--key", str(enc), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["key_encrypted"] is True and data["key_matches"] is None
+    human = runner.invoke(app, ["inspect", str(cert), "--key", str(enc)])
+    assert "does NOT match" not in human.stdout
+    assert "encrypted (whether it matches is unknown until it is decrypted)" in human.stdout
+
+
+def test_a_key_that_does_not_match_is_exit_1_as_check(tmp_path: Path) -> None:
+    cert = mk(tmp_path, "a", key="ec")
+    mk(tmp_path, "b", key="ec")
+    r = runner.invoke(app, ["inspect", str(cert), "--key", str(tmp_path / "b.key")])
+    assert r.exit_code == 1 and "does NOT match" in r.stdout
+    c = runner.invoke(app, ["check", str(cert), "--host", "192.168.1.5",
+                            "--key", str(tmp_path / "b.key")])
+    assert c.exit_code == 1
+
+
+def test_a_file_that_is_no_certificate_is_one_error_details_under_v() -> None:
+    r = runner.invoke(app, ["inspect", "/etc/passwd"])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Error: /etc/passwd is not a readable")
+    assert "-v shows what openssl said" in lines[1] and "DECODER" not in r.stderr
+    v = runner.invoke(app, ["inspect", "/etc/passwd", "-v"])
+    assert v.exit_code == 2 and "openssl" in v.stderr and len(v.stderr.splitlines()) > 2
+
+
+def test_an_expired_certificate_inside_a_chain_is_flagged(tmp_path: Path) -> None:
+    from tests import tigervnc_harness as h
+
+    leaf = mk(tmp_path, "leaf", days="300")
+    before, after = h.expired_window(ago_days=5)
+    old = h.make_cert_with_dates(tmp_path, "old-intermediate", not_before=before,
+                                 not_after=after, san="DNS:ca.example")
+    chain = tmp_path / "chain.pem"
+    chain.write_text(leaf.read_text() + Path(old.cert).read_text())
+    data = inspect_json(str(chain))
+    flagged = [w for w in data["warnings"] if w["code"] == "chain-expired"]
+    assert len(flagged) == 1 and "Certificate 1 of the chain" in flagged[0]["message"]

@@ -135,7 +135,11 @@ def test_probe_tlsvnc_only_is_anonymous(files: dict[str, Path]) -> None:
 
 
 def test_probe_key_not_matching_cert(files: dict[str, Path]) -> None:
-    args = server_args(files["cert"], files["other_key"], "X509None")
+    # `vncssl tigervnc server` refuses this pair (exit 2), so the arguments are written out.
+    assert vncssl("tigervnc", "server", "--format", "xvnc", "--cert", str(files["cert"]),
+                  "--key", str(files["other_key"])).returncode == 2
+    args = ["-SecurityTypes", "X509None", "-X509Cert", str(files["cert"]),
+            "-X509Key", str(files["other_key"])]
     with h.xvnc_server(files["cert"], files["other_key"], security_types="X509None",
                        extra_args=args) as srv:
         mark = srv.log_mark()

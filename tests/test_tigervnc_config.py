@@ -220,10 +220,26 @@ def test_viewer_windows_warns_on_spaces(openssl_bin: str, tmp_path: Path) -> Non
     assert "spaces" not in r.stderr
 
 
-def test_viewer_install_replaces_same_subject(openssl_bin: str, tmp_path: Path,
-                                              home: Path) -> None:
+def _renewed_with_same_key(tmp_path: Path, cert: Path, name: str) -> Path:
+    """The real `vncssl renew --reuse-key` of `cert`; returns the renewal (cert keeps the
+    original, as a viewer's old copy would)."""
+    import shutil
+
+    work = tmp_path / f"renew-{name}"
+    work.mkdir()
+    shutil.copy(cert, work / "c.pem")
+    shutil.copy(cert.with_name(cert.stem + "-key.pem"), work / "k.pem")
+    r = runner.invoke(app, ["renew", "--cert", str(work / "c.pem"), "--key",
+                            str(work / "k.pem"), "--reuse-key", "--yes", "--days", "365"])
+    assert r.exit_code == 0, r.output
+    return work / "c.pem"
+
+
+def test_viewer_install_replaces_only_a_superseded_certificate(openssl_bin: str,
+                                                               tmp_path: Path,
+                                                               home: Path) -> None:
     old = make_cert(openssl_bin, tmp_path, "old", "192.168.1.5", "IP:192.168.1.5")
-    new = make_cert(openssl_bin, tmp_path, "new", "192.168.1.5", "IP:192.168.1.5")
+    renewed = _renewed_with_same_key(tmp_path, old, "old")  # same server, same key, later
     other = make_cert(openssl_bin, tmp_path, "other", "10.0.0.9", "IP:10.0.0.9")
     ca = home / ".config/tigervnc/x509_ca.pem"
 
@@ -238,19 +254,82 @@ def test_viewer_install_replaces_same_subject(openssl_bin: str, tmp_path: Path,
     assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, old)
     install(other)
     before = ca.read_text()
-    assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, old) + \
-        fingerprint(openssl_bin, other)
-    third = install(new)  # a renewal: same subject, new key
-    assert third["replaced"] == fingerprint(openssl_bin, old)
+    third = install(renewed)
+    assert third["replaced"] == fingerprint(openssl_bin, old) and third["kept"] == []
     assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, other) + \
-        fingerprint(openssl_bin, new)
+        fingerprint(openssl_bin, renewed)
     assert Path(third["backup"]).read_text() == before
-    again = install(new)
+    again = install(renewed)
     assert again["already_present"] and again["backup"] is None
-    r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(new), "--install",
+    r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(renewed), "--install",
                             "--tigervnc-version", "1.14"])
     assert "already holds this certificate" in r.stdout
-    assert fingerprint(openssl_bin, new)[0] in r.stdout
+    assert fingerprint(openssl_bin, renewed)[0] in r.stdout
+    # Installing the older certificate after its renewal keeps the newer one.
+    stale = install(old)
+    assert stale["replaced"] == [] and stale["backup"] is None
+    assert [k["fingerprint_sha256"] for k in stale["kept"]] == fingerprint(openssl_bin,
+                                                                           renewed)
+    assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, other) + \
+        fingerprint(openssl_bin, renewed)
+
+
+def test_viewer_install_keeps_another_server_with_the_same_name(openssl_bin: str,
+                                                                tmp_path: Path,
+                                                                home: Path) -> None:
+    home_srv = make_cert(openssl_bin, tmp_path, "home", "192.168.1.5", "IP:192.168.1.5")
+    office = make_cert(openssl_bin, tmp_path, "office", "192.168.1.5", "IP:192.168.1.5")
+    ca = home / ".config/tigervnc/x509_ca.pem"
+    for cert in (home_srv, office):
+        r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(cert), "--install",
+                                "--tigervnc-version", "1.14"])
+        assert r.exit_code == 0, r.output
+    assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, home_srv) + \
+        fingerprint(openssl_bin, office)
+    assert "removed" not in r.stdout
+    assert f"kept     {fingerprint(openssl_bin, home_srv)[0]}" in r.stdout
+    assert "another server's certificate" in r.stdout
+
+
+def test_viewer_host_gets_the_check_verdict(openssl_bin: str, tmp_path: Path) -> None:
+    cert = make_cert(openssl_bin, tmp_path, "srv", "192.168.1.5", "IP:192.168.1.5")
+    r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(cert), "--host",
+                            "192.168.1.6"])
+    assert r.exit_code == 0
+    assert "vncviewer -X509CA" in r.stdout and "192.168.1.6" in r.stdout
+    assert "`vncssl check` says the viewer would stop at 192.168.1.6" in r.stderr
+    assert "hostname" in r.stderr.lower()
+    ok = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(cert), "--host",
+                             "192.168.1.5:1"])
+    assert ok.exit_code == 0 and "would stop" not in ok.stderr
+    bad = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(cert), "--host", "a b"])
+    assert bad.exit_code == 2
+
+
+def test_windows_paths_are_taken_as_they_are(tmp_path: Path) -> None:
+    win = "C:\\Users\\me\\vnc-server.pem"
+    r = runner.invoke(app, ["tigervnc", "viewer", "--format", "windows", "--cert", win,
+                            "--host", "192.168.1.5"])
+    assert r.exit_code == 0, r.output
+    assert "vncviewer.exe -X509CA=vnc-server.pem 192.168.1.5" in r.stdout
+    assert "not on this machine" in r.stderr
+    s = runner.invoke(app, ["tigervnc", "server", "--format", "windows", "--cert", win,
+                            "--key", "C:\\Users\\me\\key.pem"])
+    assert s.exit_code == 0 and win in s.stdout
+
+
+def test_server_refuses_a_key_that_is_not_the_certificates(openssl_bin: str,
+                                                          tmp_path: Path) -> None:
+    cert = make_cert(openssl_bin, tmp_path, "a", "192.168.1.5", "IP:192.168.1.5")
+    make_cert(openssl_bin, tmp_path, "b", "192.168.1.5", "IP:192.168.1.5")
+    for fmt in ("config", "xvnc"):
+        r = runner.invoke(app, ["tigervnc", "server", "--cert", str(cert), "--key",
+                                str(tmp_path / "b-key.pem"), "--format", fmt])
+        assert r.exit_code == 2 and "does not belong to the certificate" in r.stderr
+        assert r.stdout == ""
+    good = runner.invoke(app, ["tigervnc", "server", "--cert", str(cert), "--key",
+                               str(tmp_path / "a-key.pem"), "--format", "xvnc"])
+    assert good.exit_code == 0, good.output
 
 
 def test_viewer_rejects_a_key_as_cert(openssl_bin: str, tmp_path: Path) -> None:

@@ -84,7 +84,8 @@ def test_viewer_without_ca_is_asked(setup: dict, tmp_path: Path) -> None:
     assert out.prompt_title == "Unknown certificate issuer"
 
 
-def test_install_after_renewal_replaces_old_cert(setup: dict, tmp_path: Path) -> None:
+def test_install_after_a_new_key_renewal_keeps_both_and_connects(setup: dict,
+                                                                 tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     d = setup["dir"]
@@ -100,7 +101,10 @@ def test_install_after_renewal_replaces_old_cert(setup: dict, tmp_path: Path) ->
     r = vncssl("tigervnc", "viewer", "--cert", str(d / "new.pem"), "--install",
                "--tigervnc-version", version, home=home)
     assert r.returncode == 0, r.stderr
-    assert "replaced 1 older certificate" in r.stdout
+    # A new-key renewal has no lineage to prove it is the same server's: the old one is kept
+    # (and said so), and the real viewer connects with both in its X509CA file.
+    assert "kept" in r.stdout and "another server's certificate" in r.stdout
+    assert "removed" not in r.stdout
     out = view(setup, home)
     assert out.kind == "connected", out
     # And the probe agrees, reading the same default X509CA file.

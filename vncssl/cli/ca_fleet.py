@@ -125,3 +125,79 @@ def ca_sign(
                  + ", ".join(r.ignored_extensions))] if r.ignored_extensions else [])])
     ui.console.print(f"\nViewers trust it through the CA certificate ({iss.cert}) as X509CA.",
                      soft_wrap=True)
+
+
+@ca_app.command("revoke")
+@ui.boundary
+def ca_revoke(
+    what: Annotated[str, typer.Argument(help="The certificate file, or its serial (hex).",
+                                        metavar="CERT|SERIAL")],
+    reason: Annotated[str, typer.Option(
+        help="unspecified, keyCompromise, CACompromise, affiliationChanged, superseded or "
+        "cessationOfOperation.")] = "unspecified",
+    ca_dir: CaDirOpt = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Record that a certificate this CA issued must no longer be trusted.
+
+    Viewers learn it from the CRL: run `vncssl ca crl` next and give them the file.
+
+    Example:
+
+      $ vncssl ca revoke certs/vnc2.pem --reason keyCompromise
+
+      $ vncssl ca revoke 5A3F0C...E1 && vncssl ca crl --out x509_crl.pem
+    """
+    from vncssl.ca import authority, revocation
+
+    iss = authority.load(ca_dir, openssl_path=openssl_path, timeout=timeout)
+    r = revocation.revoke(iss, what, reason)
+    if json_output:
+        ui.print_json(r)
+        return
+    ui.console.print(f"[green]Revoked[/] serial {r.serial} ({ui_escape(r.subject)}), reason "
+                     f"{r.reason}. {r.revoked_total} revoked in all.", soft_wrap=True)
+    ui.console.print(ui_escape(r.next_step), soft_wrap=True)
+
+
+@ca_app.command("crl")
+@ui.boundary
+def ca_crl(
+    days: Annotated[int, typer.Option(
+        help="Days until the CRL's next update (make a new one before then).")] = 30,
+    out: Annotated[Optional[str], typer.Option(
+        "--out", help="Also write it here (an existing CRL file is refreshed; any other file "
+        "needs --force). Always kept as crl.pem in the CA folder.", show_default=False)
+    ] = None,
+    ca_dir: CaDirOpt = None,
+    force: ForceOpt = False,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Write a fresh CRL signed by the CA, listing every revoked certificate.
+
+    Give it to every viewer (`vncssl tigervnc viewer --install-crl FILE`); re-run it before
+    its next update, e.g. from cron (`vncssl expiry crl.pem --within 7 || vncssl ca crl`).
+
+    Example:
+
+      $ vncssl ca crl --out x509_crl.pem
+
+      $ vncssl ca crl --days 7 --json
+    """
+    from vncssl.ca import authority, revocation
+
+    iss = authority.load(ca_dir, openssl_path=openssl_path, timeout=timeout)
+    r = revocation.make_crl(iss, days=days, out=out, force=force)
+    if json_output:
+        ui.print_json(r)
+        return
+    ui.console.print(f"[green]Wrote[/] a CRL listing {len(r.revoked)} revoked "
+                     f"certificate(s), valid until {r.next_update}.", soft_wrap=True)
+    ui.rows([("CRL", r.out), *([("CA copy", r.ca_copy)] if r.ca_copy != r.out else []),
+             ("CRL number", r.crl_number), ("next update", r.next_update or "none")])
+    ui.console.print("Viewers: `vncssl tigervnc viewer --install-crl CRL` puts it where the "
+                     "viewer reads it (x509_crl.pem beside x509_ca.pem).", soft_wrap=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, VerboseOpt, find_openssl
 
 if TYPE_CHECKING:
     from vncssl.x509.inspection import Inspection
@@ -22,9 +22,13 @@ def inspect(
                                                 "kept private?", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Show what a certificate says: names, dates, fingerprint, key, chain, key-file problems.
+
+    Exit 0; 1 when --key is not the certificate's key (as `check`); 2 when a file is not
+    what it should be.
 
     Example:
 
@@ -40,12 +44,17 @@ def inspect(
         if key is None:
             data.pop("key_matches")
             data.pop("key_file")
+            data.pop("key_encrypted")
         ui.print_json(data)
-        return
-    _render_inspection(r)
+    else:
+        _render_inspection(r)
+    if r.key_matches is False:
+        raise typer.Exit(1)
 
 
 def _render_inspection(r: Inspection) -> None:
+    from rich.markup import escape
+
     # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
     names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
     left = f"{r.days_left} days left" if r.days_left >= 0 else f"EXPIRED {-r.days_left} days ago"
@@ -58,9 +67,12 @@ def _render_inspection(r: Inspection) -> None:
         ("valid until", f"{r.not_after} ({left})"), ("SHA-256", r.fingerprint_sha256),
         ("signature", r.signature_algorithm), ("key", key),
     ]
-    if r.key_matches is not None:
-        rows.append(("key file", f"{r.key_file}: " + ("[green]matches[/]" if r.key_matches
-                                                       else "[red]does NOT match[/]")))
+    if r.key_encrypted:
+        rows.append(("key file", f"{escape(r.key_file or '')}: [yellow]encrypted[/] (whether "
+                     "it matches is unknown until it is decrypted)"))
+    elif r.key_matches is not None:
+        rows.append(("key file", f"{escape(r.key_file or '')}: " + (
+            "[green]matches[/]" if r.key_matches else "[red]does NOT match[/]")))
     for label, value in rows:
         ui.console.print(f"[bold]{label:<12}[/] {value}", soft_wrap=True)
     if r.chain:
@@ -85,8 +97,12 @@ def check(
         show_default=False)] = None,
     key: Annotated[Optional[Path], typer.Option(help="The server's private key: check it "
                                                 "too.", show_default=False)] = None,
+    crl: Annotated[Optional[Path], typer.Option(
+        help="The viewer's X509CRL file: a certificate it lists is `revoked`. It must be "
+        "signed by the CA in --ca.", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Will the TigerVNC viewer accept this certificate for HOST, without any prompt?
@@ -105,10 +121,12 @@ def check(
 
     # What is typed in the viewer: its HOST:DISPLAY and HOST::PORT forms name the same host.
     target = parse_target(host)
-    v = check_files(find_openssl(openssl_path, timeout), cert, target.host, ca, key,
-                    timeout=timeout)
+    ossl = find_openssl(openssl_path, timeout)
+    v = check_files(ossl, cert, target.host, ca, key, timeout=timeout)
+    revocation = _check_crl(ossl, cert, ca, crl, v, timeout) if crl is not None else None
     if json_output:
-        ui.print_json(v)
+        ui.print_json(v if revocation is None else
+                      {**ui.to_jsonable(v), "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
                          f"this certificate, no questions asked.", soft_wrap=True)
@@ -119,5 +137,23 @@ def check(
         for p in v.problems:
             ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
             ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+    for note in revocation.notes if revocation is not None else []:
+        ui.err_console.print(f"[yellow]Note:[/] {ui_escape(note)}", soft_wrap=True)
     if not v.accepted:
         raise typer.Exit(1)
+
+
+def ui_escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _check_crl(ossl: Any, cert: Path, ca: Optional[Path], crl: Path, verdict: Any,
+               timeout: Optional[float]) -> Any:
+    from vncssl.x509 import certinfo, revocation
+
+    chain = certinfo.read_chain(ossl, cert, timeout=timeout)
+    result = revocation.check_revocation(ossl, chain, crl, ca or cert, timeout=timeout)
+    revocation.apply(verdict, result)
+    return result

@@ -12,19 +12,23 @@ from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
+    from vncssl.x509.expiry import Expiry
 
 
 @app.command(rich_help_panel="Check and maintain")
 @ui.boundary
 def expiry(
     cert: Annotated[Path, typer.Argument(metavar="CERT", help="Certificate file.")],
-    within: Annotated[int, typer.Option(help="Renewal is due when it expires within this "
-                                        "many days.")] = 30,
+    within: Annotated[Optional[int], typer.Option(
+        help="Renewal is due when it expires within this many days. Default: 30 (7 for a "
+        "CRL).", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Is renewal due? Exit 0: valid beyond --within days; 1: due, expired or not yet valid.
+
+    CERT may also be a CRL (from `vncssl ca crl`): due when its next update is that near.
 
     Made for cron and systemd timers (see examples/ in the source).
 
@@ -41,6 +45,8 @@ def expiry(
     r = check_expiry(find_openssl(openssl_path, timeout), cert, within, timeout=timeout)
     if json_output:
         ui.print_json(dict(ui.to_jsonable(r), exit_code=r.exit_code))
+    elif r.kind == "crl":
+        _render_crl_expiry(r)
     elif r.status == "expired":
         ui.console.print(f"[red]EXPIRED[/] {escape(r.cert)} expired on {r.not_after} "
                          f"({-r.days_left} days ago). Renew it: `{escape(r.fix)}`.",
@@ -58,6 +64,24 @@ def expiry(
                          f"{r.days_left} days).", soft_wrap=True)
     if r.exit_code:
         raise typer.Exit(r.exit_code)
+
+
+def _render_crl_expiry(r: Expiry) -> None:
+    from rich.markup import escape
+
+    where = escape(r.cert)
+    if r.expired:
+        ui.console.print(f"[red]OUT OF DATE[/] the CRL {where} was due for its next update on "
+                         f"{r.not_after} ({-r.days_left} days ago). The TigerVNC viewer still "
+                         "uses it, without the revocations since: run `vncssl ca crl` and "
+                         "install the new one.", soft_wrap=True)
+    elif r.due:
+        ui.console.print(f"[yellow]Update due:[/] the CRL {where} has its next update on "
+                         f"{r.not_after} (in {r.days_left} days, within {r.within}). Run "
+                         "`vncssl ca crl`.", soft_wrap=True)
+    else:
+        ui.console.print(f"[green]OK:[/] the CRL {where} is current until "
+                         f"{r.not_after or 'forever'} (in {r.days_left} days).", soft_wrap=True)
 
 
 @app.command(rich_help_panel="Check and maintain")

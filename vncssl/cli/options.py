@@ -18,6 +18,8 @@ TimeoutOpt = Annotated[Optional[float], typer.Option(
     show_default=False)]
 KeyTypeOpt = Annotated[str, typer.Option(
     "--key-type", help="rsa (2048, the guide's), rsa:BITS, ec (P-256), ec:P-384, ed25519.")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="On bad input, also show what openssl said.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing files (old ones "
                                         "are kept as .bak).")]
 

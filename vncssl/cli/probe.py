@@ -23,6 +23,10 @@ def probe(
     ca: Annotated[Optional[str], typer.Option(
         help="The X509CA file the viewer uses. Default: the viewer's default X509CA file "
         "if it exists, else the system trust store only.", show_default=False)] = None,
+    crl: Annotated[Optional[str], typer.Option(
+        help="The viewer's X509CRL file (signed by the CA in --ca): a listed certificate is "
+        "`revoked`. Default: x509_crl.pem beside the viewer's default X509CA file, if any.",
+        show_default=False)] = None,
     timeout: Annotated[float, typer.Option(
         help="Seconds for connecting and the whole handshake.")] = 10.0,
     openssl_path: OpensslOpt = None,
@@ -48,7 +52,7 @@ def probe(
     runner.check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
     ossl = binary.find(openssl_path)[0]
-    report = probe_mod.examine(ossl, server, ca=ca, timeout=timeout)
+    report = probe_mod.examine(ossl, server, ca=ca, crl=crl, timeout=timeout)
     if json_output:
         ui.print_json(report.to_json())
     else:
@@ -58,6 +62,8 @@ def probe(
 
 
 def _render_probe(r: ProbeReport) -> None:
+    from rich.markup import escape
+
     out = ui.console
     out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
     out.print(f"security     {', '.join(r.security_types) or '(none)'}"
@@ -73,6 +79,11 @@ def _render_probe(r: ProbeReport) -> None:
                   soft_wrap=True)
         out.print(f"SHA-256      {c.fingerprint_sha256}", soft_wrap=True)
     out.print(f"trust        {r.ca}", soft_wrap=True)
+    rev: Any = r.revocation
+    if rev is not None:
+        out.print(f"CRL          {escape(rev.crl)}: {rev.status}", soft_wrap=True)
+        for note in rev.notes:
+            ui.err_console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
     if r.accepted:
         out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
                   "question.", soft_wrap=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
@@ -53,9 +54,14 @@ def server(
         "--write", help="Merge into the config file (other lines kept, old file backed "
         "up) instead of printing.")] = False,
     version: VersionOpt = None,
+    openssl_path: OpensslOpt = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Server settings that make TigerVNC present the certificate (absolute paths).
+
+    When both files are here, the key must be the certificate's and unencrypted (exit 2
+    otherwise). --format windows takes paths of the Windows machine as they are.
 
     Example:
 
@@ -71,6 +77,11 @@ def server(
 
     s = tigervnc_server.server_settings(cert, key, security_types=security_types, fmt=fmt,
                                         version=version)
+    if os.path.isfile(s.cert) and os.path.isfile(s.key):
+        from vncssl.openssl import binary
+
+        ossl = binary.find(openssl_path, timeout=timeout)[0]
+        tigervnc_server.check_pair(ossl, s.cert, s.key, timeout=timeout)
     if write:
         s = tigervnc_server.write_server_config(s)
     if json_output:
@@ -118,6 +129,10 @@ def viewer(
     install: Annotated[bool, typer.Option(
         "--install", help="Copy the certificate into the viewer's default X509CA file, "
         "replacing an older one with the same subject (after a backup).")] = False,
+    install_crl: Annotated[Optional[str], typer.Option(
+        "--install-crl", metavar="FILE", help="Put this CRL (from `vncssl ca crl`) where the "
+        "viewer reads it: x509_crl.pem beside its default X509CA file. It must be signed by "
+        "a CA in that file.", show_default=False)] = None,
     version: VersionOpt = None,
     openssl_path: OpensslOpt = None,
     timeout: Annotated[Optional[float], typer.Option(
@@ -138,28 +153,65 @@ def viewer(
     from vncssl.tigervnc import viewer as tigervnc_viewer
 
     ossl = binary.find(openssl_path, timeout=timeout)[0]
+    if install_crl is not None and not install:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+        return
     s = tigervnc_viewer.viewer_settings(ossl, cert, host=host, fmt=fmt, version=version,
                                         timeout=timeout)
     if install:
-        s = tigervnc_viewer.install_ca(ossl, s, timeout=timeout)
-    if json_output:
+        from vncssl.tigervnc import x509ca
+
+        s = x509ca.install(ossl, s, timeout=timeout)
+    if json_output and install_crl is None:
         ui.print_json(s)
         return
-    _render_viewer(s)
+    if not json_output:
+        _render_viewer(s)
+    if install_crl is not None:
+        _install_crl(ossl, install_crl, version, timeout, json_output)
+
+
+def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
+                 json_output: bool) -> None:
+    from rich.markup import escape
+
+    from vncssl.tigervnc.crlinstall import install_crl
+
+    r = install_crl(ossl, crl, version=version, timeout=timeout)  # type: ignore[arg-type]
+    if json_output:
+        ui.print_json(r)
+        return
+    if r.unchanged:
+        ui.console.print(f"{escape(r.installed)} already holds this CRL; nothing changed.",
+                         soft_wrap=True)
+        return
+    ui.console.print(f"[green]Installed[/] the CRL of {escape(r.issuer)} into "
+                     f"{escape(r.installed)} (TigerVNC {escape(r.generation)}): "
+                     f"{r.revoked} revoked certificate(s), next update "
+                     f"{r.next_update or 'none'}.", soft_wrap=True)
+    if r.backup:
+        ui.console.print(f"  previous file kept as {escape(r.backup)}", soft_wrap=True)
 
 
 def _render_viewer(s: ViewerSettings) -> None:
+    from rich.markup import escape
+
     out, err = ui.console, ui.err_console
     if s.installed:
-        if s.already_present and not s.replaced:
+        if any(n.code == "SUPERSEDED" for n in s.notices):
+            out.print(f"{s.installed}: nothing changed.", soft_wrap=True)
+        elif s.already_present and not s.replaced:
             out.print(f"{s.installed} already holds this certificate; nothing changed.",
                       soft_wrap=True)
         else:
             out.print(f"[green]Installed[/] the certificate into {s.installed} "
                       f"(TigerVNC {s.generation}).", soft_wrap=True)
-        if s.replaced:
-            out.print(f"  replaced {len(s.replaced)} older certificate(s) with the same "
-                      f"subject: {', '.join(s.replaced)}", soft_wrap=True)
+        for fp in s.replaced:
+            out.print(f"  removed  {fp} (an earlier certificate of this server)",
+                      soft_wrap=True)
+        for k in s.kept:
+            out.print(f"  kept     {k['fingerprint_sha256']} ({escape(k['subject'])}, until "
+                      f"{k['not_after']}): {k['why']}", soft_wrap=True)
         if s.backup:
             out.print(f"  previous file kept as {s.backup}", soft_wrap=True)
         out.print(f"  SHA-256 {s.fingerprint_sha256}", soft_wrap=True)

@@ -83,6 +83,7 @@ def boundary(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except VncsslError as exc:
+            _quiet_details(exc, kwargs)
             error(exc, as_json=bool(kwargs.get("json_output")))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
@@ -131,6 +132,18 @@ def declined() -> NoReturn:
 
     err_console.print("Nothing was changed.")
     raise typer.Exit(EXIT_DECLINED)
+
+
+def _quiet_details(exc: VncsslError, kwargs: dict) -> None:
+    """Bad input is one line: in a command that has -v, what openssl said about a file that
+    is not a certificate (/etc/passwd: a dozen lines of decoder internals) shows only with
+    -v. Operational failures (exit 3) keep it: there it is the diagnosis."""
+    from vncssl.errors import UsageError
+
+    if "verbose" in kwargs and not kwargs["verbose"] and isinstance(exc, UsageError) \
+            and exc.details:
+        exc.details = ""
+        exc.fix = (exc.fix + " " if exc.fix else "") + "(-v shows what openssl said.)"
 
 
 _CONTROL = None

@@ -107,7 +107,8 @@ def viewer_side(ossl: Any, target: Optional[Any], target_text: str, *, ca: Optio
             probed += doctor_viewer.probe_checks(report)
     leaf = report.leaf if report is not None else None
     try:
-        checks.append(doctor_viewer.check_crl(ossl, f, leaf.serial if leaf else None, timeout))
+        checks.append(doctor_viewer.check_crl(ossl, f, leaf, f.x509_ca if ca_usable else None,
+                                              timeout))
     except VncsslError as exc:
         checks.append(error("crl", "viewer", "Certificate revocation list", exc.message))
     checks.append(doctor_viewer.check_known_hosts(f, host, leaf, bool(report and

@@ -111,32 +111,29 @@ def check_ca(ossl: Any, f: ViewerFiles, timeout: Optional[float]) -> Tuple[Check
     return ok("x509ca", V, title, f"{where}: {len(certs)} certificate(s)"), True
 
 
-def crl_serials(ossl: Any, path: Path, timeout: Optional[float]) -> List[str]:
-    from vncssl.openssl import runner
+def check_crl(ossl: Any, f: ViewerFiles, leaf: Any, ca_file: Optional[Path],
+              timeout: Optional[float]) -> Check:
+    """The viewer's X509CRL, judged as the viewer does (x509/revocation.py)."""
+    from vncssl.x509 import crl, revocation
 
-    r = runner.run([ossl.path, "crl", "-in", str(path), "-noout", "-text"], timeout=timeout,
-                   what="openssl crl")
-    return [s.upper() for s in re.findall(r"Serial Number:\s*([0-9A-Fa-f]+)", r.stdout)]
-
-
-def check_crl(ossl: Any, f: ViewerFiles, serial: Optional[str], timeout: Optional[float]
-              ) -> Check:
     title = "No certificate revocation list stops the server's certificate"
     if not f.x509_crl.exists():
         return ok("crl", V, title, f"no CRL ({f.x509_crl}): normal without a CA's CRL")
+    if leaf is not None:
+        r = revocation.check_revocation(ossl, [leaf], f.x509_crl, ca_file, strict=False,
+                                        timeout=timeout)
+        if r.problems:
+            p = r.problems[0]
+            return fail("crl", V, title, p.message, p.fix, "revoked")
+        return ok("crl", V, title, " ".join([f"{f.x509_crl}: the server's certificate is not "
+                                             "listed.", *r.notes]))
     try:
-        serials = crl_serials(ossl, f.x509_crl, timeout)
+        facts = crl.read_crl(ossl, f.x509_crl, timeout=timeout)
     except VncsslError as exc:
-        return fail("crl", V, title, f"{f.x509_crl} cannot be read as a PEM CRL: "
-                    f"{exc.message}", f"Replace {f.x509_crl} with your CA's PEM CRL, or "
-                    "remove it", "crl-unreadable")
-    norm = (serial or "").replace(":", "").upper().lstrip("0")
-    if norm and norm in {s.lstrip("0") for s in serials}:
-        return fail("crl", V, title, f"{f.x509_crl} lists the server's certificate (serial "
-                    f"{serial}): \"server certificate has been revoked\".",
-                    "Issue a new certificate: vncssl ca issue ... and load it on the server",
-                    "revoked")
-    return ok("crl", V, title, f"{f.x509_crl}: {len(serials)} revoked serial(s)")
+        return fail("crl", V, title, f"{exc.message} (1.11 stops at \"load of CRL failed\"; "
+                    "1.12+ ignore the file).", f"Replace {f.x509_crl} with your CA's CRL "
+                    "(vncssl ca crl), or remove it", "crl-unreadable")
+    return ok("crl", V, title, f"{f.x509_crl}: {len(facts.revoked)} revoked serial(s)")
 
 
 def known_hosts(path: Path) -> List[Tuple[str, str]]:

@@ -26,13 +26,17 @@ class ProbeReport:
     accepted: bool
     problems: List[Any]  # verdict.Problem
     ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
+    revocation: Optional[Any] = None  # revocation.RevocationCheck, when a CRL was used
     leaf: Optional[Any] = field(default=None, repr=False)  # CertFacts (doctor; not JSON)
 
     def to_json(self) -> Dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k not in ("ca", "leaf")}
+        if d["revocation"] is None:
+            d.pop("revocation")
         if d["certificate"] is not None:  # the inspect object: no key-file fields here
             d["certificate"].pop("key_file", None)
             d["certificate"].pop("key_matches", None)
+            d["certificate"].pop("key_encrypted", None)
         return d
 
 
@@ -80,9 +84,17 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
                    "server's files.")
 
 
+def default_crl(ca_path: Optional[Path]) -> Optional[Path]:
+    """The viewer reads x509_crl.pem from the folder of its default x509_ca.pem."""
+    if ca_path is None:
+        return None
+    crl = ca_path.with_name("x509_crl.pem")
+    return crl if crl.is_file() else None
+
+
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
-            timeout: Optional[float] = None, env: Any = os.environ,
-            default_ca_file: bool = True) -> ProbeReport:
+            crl: Optional[str] = None, timeout: Optional[float] = None,
+            env: Any = os.environ, default_ca_file: bool = True) -> ProbeReport:
     """default_ca_file=False: without `ca`, judge with the system store only (doctor, which
     has already found the X509CA file the installed viewer reads, and there is none)."""
     from vncssl.x509 import certinfo
@@ -103,6 +115,13 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
+    crl_path = Path(crl) if crl else (default_crl(ca_path) if not ca else None)
+    if crl_path is not None:
+        from vncssl.x509 import revocation
+
+        report.revocation = revocation.check_revocation(
+            ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
+        revocation.apply(verdict, report.revocation)
     report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
         verdict.problems
     report.leaf = chain[0]

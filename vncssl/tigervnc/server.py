@@ -11,11 +11,14 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from vncssl.errors import FileProblem, UsageError
-from vncssl.notice import Notice
+from vncssl.notice import Notice, command
 from vncssl.tigervnc import generations, security, settings
+
+if TYPE_CHECKING:
+    from vncssl.openssl.binary import OpensslInfo
 
 SERVER_FORMATS = ("config", "xvnc", "config-pl", "windows")
 
@@ -77,6 +80,20 @@ QUERY_CONNECT = {
 def query_connect_note(fmt: str) -> str:
     return ("The guide's \"Accept within 10 seconds\" is TigerVNC's QueryConnect, off by "
             f"default: add {QUERY_CONNECT[fmt]} to make the desktop user accept each viewer.")
+
+
+def check_pair(ossl: OpensslInfo, cert: str, key: str, *,
+               timeout: Optional[float] = None) -> None:
+    """A pair the server cannot use is bad input, before anything is printed or written:
+    TigerVNC would only fail at the first connection ("Private key does not match
+    certificate", or a passphrase nobody types)."""
+    from vncssl.x509 import certinfo, verdict
+
+    leaf = certinfo.read_chain(ossl, Path(cert), timeout=timeout)[0]
+    problems = verdict.key_problems(ossl, leaf, Path(key), timeout=timeout, renew_cmd=command(
+        "vncssl", "renew", "--cert", cert, "--key", key))
+    if problems:
+        raise UsageError(problems[0].message, problems[0].fix)
 
 
 def server_settings(cert: str, key: str, *, security_types: str = "X509Vnc",

@@ -11,7 +11,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from vncssl.errors import UsageError
 from vncssl.notice import Notice
@@ -42,6 +42,8 @@ class ViewerSettings:
     backup: Optional[str] = None
     replaced: List[str] = field(default_factory=list)  # fingerprints of certs replaced
     already_present: bool = False
+    # --install: certificates left in the file although they share the subject, and why
+    kept: List[Dict[str, str]] = field(default_factory=list)
 
 
 def _default_host(facts: CertFacts) -> str:
@@ -61,14 +63,25 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
 
     if fmt not in VIEWER_FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(VIEWER_FORMATS)}.", "")
-    facts = certinfo.read_chain(ossl, Path(cert), timeout=timeout)[0]
     windows = fmt == "windows"
+    notices: List[Notice] = []
+    facts: Optional[CertFacts] = None
+    if windows and not os.path.exists(cert):
+        # A path on the Windows machine (C:\Users\...): the steps need only its name.
+        notices.append(Notice("NOT_READ_HERE", f"{cert} is not on this machine, so its "
+                              "names and fingerprint were not read.",
+                              "On the viewer, compare the fingerprint with the one "
+                              "`vncssl inspect` shows on the server."))
+    else:
+        chain = certinfo.read_chain(ossl, Path(cert), timeout=timeout)
+        facts = chain[0]
+        if host:
+            notices += host_verdict(ossl, chain, host, Path(cert), timeout=timeout)
     cert_a = settings.abs_path(cert, windows)
-    host = host or _default_host(facts)
+    host = host or (_default_host(facts) if facts else "SERVER")
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)
-    notices: List[Notice] = []
     steps: List[str] = []
     target: Optional[str] = None
     if fmt == "cli":
@@ -102,41 +115,24 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
         notices.append(Notice("PATH_SPACES", f"The path {cert_a} has spaces or quotes, "
                               "which the Windows viewer cannot use as X509CA.",
                               "Move the certificate next to vncviewer.exe."))
-    if facts.days_left < 0:
+    if facts is not None and facts.days_left < 0 and not any(n.code == "expired"
+                                                            for n in notices):
         notices.append(Notice("EXPIRED", f"This certificate expired on {facts.not_after}.",
                               "Create a new one: vncssl create."))
     return ViewerSettings(fmt, cert_a, host, text, target, here.x509_ca,
-                          f"{gen.label} ({gen.reason})", facts.subject,
-                          facts.fingerprint_sha256, steps, notices)
+                          f"{gen.label} ({gen.reason})", facts.subject if facts else "",
+                          facts.fingerprint_sha256 if facts else "", steps, notices)
 
 
-def install_ca(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float] = None
-               ) -> ViewerSettings:
-    """Put the certificate into the viewer's default X509CA file. A different certificate
-    with the same subject (the old one after a renewal) is replaced, not kept beside it:
-    the viewer would otherwise stop at "Unknown certificate issuer" (see TIGERVNC-NOTES)."""
-    from vncssl.x509 import certinfo
+def host_verdict(ossl: OpensslInfo, chain: List[CertFacts], host: str, cert: Path, *,
+                 timeout: Optional[float] = None) -> List[Notice]:
+    """`vncssl check CERT --host HOST` for the settings printed: a command for a host the
+    certificate does not name would only end at the viewer's warning dialog."""
+    from vncssl.tigervnc.address import parse_target
+    from vncssl.x509 import names, verdict
 
-    new_pem = certinfo.split_pem(certinfo.read_pem_file(Path(s.cert)))
-    if not new_pem:
-        raise UsageError(f"{s.cert} holds no PEM certificate; the viewer reads only PEM.",
-                         "Convert it: openssl x509 -in CERT.der -inform DER -out cert.pem")
-    target = Path(s.x509_ca_default)
-    kept: List[str] = []
-    if target.exists() and not target.is_symlink():
-        for block in certinfo.split_pem(certinfo.read_pem_file(target)):
-            f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
-            if f.fingerprint_sha256 == s.fingerprint_sha256:
-                s.already_present = True
-            elif f.subject == s.subject:
-                s.replaced.append(f.fingerprint_sha256)
-                continue
-            kept.append(block)
-    if s.already_present and not s.replaced:
-        s.installed = str(target)
-        return s
-    if not s.already_present:
-        kept.append(new_pem[0])
-    s.backup = settings.write_file(str(target), "".join(kept), kind="viewer X509CA file")
-    s.installed = str(target)
-    return s
+    target = parse_target(host)
+    v = verdict.judge(ossl, chain, names.parse_host(target.host), chain,
+                      ca_file=cert, timeout=timeout, cert_file=cert)
+    return [Notice(p.code, f"`vncssl check` says the viewer would stop at {v.host}: "
+                   f"{p.message}", p.fix) for p in v.problems]

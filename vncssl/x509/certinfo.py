@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
+from vncssl.notice import command
 from vncssl.openssl import binary, runner
 from vncssl.x509.certfacts import CertFacts, KeyFacts
 from vncssl.x509.textparse import parse_x509_output
@@ -121,6 +122,21 @@ def same_public_key(a: Optional[str], b: Optional[str]) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
+def _pem_kind(text: str) -> str:
+    """What a PEM file with no certificate holds, by its first BEGIN line."""
+    m = re.search(r"-----BEGIN ([A-Z0-9 ]+)-----", text)
+    label = m.group(1) if m else ""
+    if "CERTIFICATE REQUEST" in label:
+        return "a certificate request (CSR)"
+    if "PRIVATE KEY" in label:
+        return "an encrypted private key" if "ENCRYPTED" in label else "a private key"
+    if "PUBLIC KEY" in label:
+        return "a public key"
+    if label == "X509 CRL":
+        return "a certificate revocation list (CRL)"
+    return f"a PEM block of another kind ({label})" if label else "no certificate"
+
+
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
                timeout: Optional[float] = None) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order (one openssl call each), or the one
@@ -128,9 +144,13 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
     text = read_pem_file(path)
     blocks = split_pem(text)
     if not blocks and "-----BEGIN" in text:
-        what = "a private key" if "PRIVATE KEY-----" in text else "no certificate"
-        raise UsageError(f"{path} holds {what}, not a certificate.",
-                         "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem.")
+        kind = _pem_kind(text)
+        fix = "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem."
+        if kind.endswith("(CSR)"):
+            fix = ("A CA signs a CSR into a certificate: inspect that one (`"
+                   + command("openssl", "req", "-in", path, "-noout", "-text")
+                   + "` shows the request itself).")
+        raise UsageError(f"{path} holds {kind}, not a certificate.", fix)
     pems: List[Optional[str]] = list(blocks) or [None]
     with _unreadable_is_bad_input(path, "certificate",
                                   "Check that it is a PEM or DER X.509 certificate."):

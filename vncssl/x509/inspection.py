@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from vncssl.notice import command, renew_command
 from vncssl.openssl import binary
 from vncssl.x509.certfacts import CertFacts, KeyInfo, San
 from vncssl.x509.certinfo import read_chain, read_user_key, same_public_key
@@ -49,7 +50,10 @@ class Inspection:
     extended_key_usage: Optional[List[str]]
     chain: List[ChainEntry]  # every certificate in the file, when it holds more than one
     key_file: Optional[str] = None
-    key_matches: Optional[bool] = None  # only with --key
+    # only with --key; None with an encrypted key: whether it matches is unknown until it is
+    # decrypted (vncssl never asks for a passphrase)
+    key_matches: Optional[bool] = None
+    key_encrypted: Optional[bool] = None
     warnings: List[Warning_] = field(default_factory=list)
 
 
@@ -60,13 +64,26 @@ def inspect(ossl: binary.OpensslInfo, cert: Path, key: Optional[Path] = None, *,
     if chain is None:
         chain = read_chain(ossl, cert, now=now, timeout=timeout)
     c = chain[0]
+    now = now or dt.datetime.now(dt.timezone.utc)
+    renew = f"Renew it: `{renew_command(cert)}`."
     warnings: List[Warning_] = []
     if c.days_left < 0:
         warnings.append(Warning_("expired", f"The certificate expired on {c.not_after}.",
-                                 "Renew it: `vncssl renew`."))
+                                 renew))
+    elif c.not_before_dt > now:
+        warnings.append(Warning_("not-yet-valid", f"The certificate is valid only from "
+                                 f"{c.not_before}: the viewer refuses it until then.",
+                                 "Check the clocks, or re-issue it valid from now: "
+                                 f"`{renew_command(cert)}`."))
     elif c.days_left <= 30:
         warnings.append(Warning_("expires-soon", f"The certificate expires in {c.days_left} "
-                                 f"days ({c.not_after}).", "Renew it: `vncssl renew`."))
+                                 f"days ({c.not_after}).", renew))
+    for i, x in enumerate(chain[1:], 1):
+        # A chain the server sends is judged whole: one expired link and the viewer stops.
+        if x.not_after_dt < now:
+            warnings.append(Warning_("chain-expired", f"Certificate {i} of the chain "
+                                     f"({x.subject}) expired on {x.not_after}.",
+                                     "Replace it with its CA's current certificate."))
     if not c.san:
         warnings.append(Warning_("no-san", "The certificate has no subjectAltName: TigerVNC "
                                  "then matches DNS names against the CN only, and IP addresses "
@@ -83,11 +100,15 @@ def inspect(ossl: binary.OpensslInfo, cert: Path, key: Optional[Path] = None, *,
     if key is not None:
         result.key_file = str(key)
         facts = read_user_key(ossl, key, timeout=timeout)
-        result.key_matches = same_public_key(c.public_key_pem, facts.public_key_pem)
+        result.key_encrypted = facts.encrypted
+        decrypt = command("openssl", "pkey", "-in", key, "-out", "KEY.pem")
         if facts.encrypted:
-            warnings.append(Warning_("encrypted-key", f"{key} is encrypted: the TigerVNC "
-                                     "server cannot read it (the guide's -nodes).",
-                                     f"Decrypt it: `openssl pkey -in {key} -out KEY.pem`."))
+            warnings.append(Warning_("encrypted-key", f"{key} is encrypted (has a passphrase): "
+                                     "the TigerVNC server cannot read it (the guide's -nodes), "
+                                     "and whether it matches is unknown until it is decrypted.",
+                                     f"Decrypt it: `{decrypt}`."))
+        else:
+            result.key_matches = same_public_key(c.public_key_pem, facts.public_key_pem)
         warnings += key_file_warnings(key)
     return result
 
@@ -101,7 +122,7 @@ def key_file_warnings(key: Path) -> List[Warning_]:
     mode = targets.mode_of(key)
     if mode is not None and mode & 0o077:
         out.append(Warning_("key-mode", f"{key} is readable by others (mode {mode:04o}).",
-                            f"Make it private: `chmod 600 {key}`."))
+                            f"Make it private: `{command('chmod', '600', key)}`."))
     if hasattr(os, "getuid"):
         try:
             owner = os.stat(key).st_uid
@@ -110,7 +131,7 @@ def key_file_warnings(key: Path) -> List[Warning_]:
         if owner != os.getuid():
             out.append(Warning_("key-owner", f"{key} belongs to another user (uid {owner}).",
                                 "The key should belong to the user that runs the VNC server: "
-                                f"`chown $USER {key}`."))
+                                f"`chown \"$USER\" {command(key)}`."))
     service = synced_folder(key)
     if service:
         out.append(Warning_("synced-folder", f"{key} is in a folder synced by {service}.",
