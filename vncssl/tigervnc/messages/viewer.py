@@ -209,7 +209,8 @@ VIEWER = (
                   "Issue a new certificate (vncssl ca issue --ip HOST ...) and load it: "
                   "vncssl tigervnc server --cert NEW.pem --key NEW-KEY.pem --write"),
             Cause("crl-outdated", "The viewer's CRL file is outdated or belongs to another CA.",
-                  "vncssl doctor HOST", "Replace x509_crl.pem with the CA's current CRL"),
+                  "vncssl doctor HOST", "vncssl ca crl (on the CA), then vncssl tigervnc "
+                  "viewer --install-crl crl.pem"),
         ), examples=("Authentication failure: server certificate has been revoked",
                      "CConn: Invalid server certificate: The certificate is NOT trusted. "
                      "The certificate chain is revoked.")),
