@@ -183,3 +183,21 @@ def test_rendering_neutralises_text_from_servers_and_files(capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "[red]boom[/red]" in out and "[bold]x" in out
+
+
+@posix_root
+def test_user_option_judges_readability_for_that_user(open_dir: Path) -> None:
+    a = h.make_selfsigned(open_dir, "127.0.0.1", "IP:127.0.0.1", name="a")
+    a.cert.chmod(0o644)
+    a.key.chmod(0o600)  # root's
+    cfg = open_dir / "config"
+    cfg.write_text(f"securitytypes=X509Vnc\nx509cert={a.cert}\nx509key={a.key}\n")
+    argv = ["doctor", "--config", str(cfg), "--side", "server", "--json"]
+    as_root = {c["id"]: c for c in json.loads(CliRunner().invoke(app, argv).stdout)["checks"]}
+    assert as_root["key-file"]["status"] == "ok"
+    r = CliRunner().invoke(app, [*argv, "--user", "nobody"])
+    checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
+    assert checks["key-file"]["code"] == "key-file-unreadable"
+    assert checks["key-file"]["fix"].startswith("chown nobody ")
+    assert checks["cert-file"]["status"] == "ok"
+    assert CliRunner().invoke(app, [*argv, "--user", "no-such-user-here"]).exit_code == 2

@@ -196,3 +196,18 @@ def test_crl_lists_the_servers_certificate(tmp_path: Path) -> None:
     assert check["status"] == "fail" and check["code"] == "revoked"
     with h.xvnc_server(unlisted.cert, unlisted.key) as srv:
         assert one(doctor(srv.port, home), "crl")["status"] == "ok"
+
+
+def test_ipv6_address_with_a_viewer_before_1_16(tmp_path: Path) -> None:
+    if h.viewer_version() >= (1, 16):
+        pytest.skip("1.16 sends no IP address as server name")
+    cert = h.make_selfsigned(tmp_path, "localhost", "IP:::1,DNS:localhost", name="v6",
+                             key_type="ec")
+    with h.xvnc_server(cert.cert, cert.key, extra_args=["-localhost"]) as srv:  # + [::1]
+        r = CliRunner().invoke(app, ["doctor", f"[::1]::{srv.port}", "--side", "viewer",
+                                     "--json"], env={"HOME": str(viewer_home(tmp_path,
+                                                                             cert.cert))})
+    report = json.loads(r.stdout)
+    check = one(report, "ipv6-sni")
+    assert check["status"] == "fail" and "disallowed SNI" in check["detail"]
+    assert one(report, "probe")["status"] == "ok"  # the certificate itself is fine

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -167,3 +168,31 @@ def test_revoked_certificate(tmp_path: Path) -> None:
         out = h.run_viewer("127.0.0.1", srv.port, x509ca=ca.cert, x509crl=crl)
     assert out.kind == "refused", str(out)
     assert_explains(out.reason, "revoked", "crl-lists-cert")
+
+
+def _viewer_to(target: str, ca: Path, home: Path) -> str:
+    """The real viewer to an address run_viewer does not take ([::1], still loopback)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "DISPLAY": h.shared_xvfb(), "LC_ALL": "C"}
+    argv = ["vncviewer", "-SecurityTypes", "X509None", "-ReconnectOnError=0",
+            "-AlertOnFatalError=0", "-Log", "*:stderr:100", "-X509CA", str(ca), target]
+    try:
+        return subprocess.run(argv, env=env, capture_output=True, text=True,
+                              timeout=20).stderr
+    except subprocess.TimeoutExpired as exc:
+        return (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) \
+            else (exc.stderr or "")
+
+
+def test_ipv6_address_as_server_name(tmp_path: Path) -> None:
+    """Viewers before 1.16 send [::1] as TLS server name; Xvnc refuses the handshake."""
+    if h.viewer_version() >= (1, 16):
+        pytest.skip("1.16 sends no IP address as server name")
+    cert = h.make_selfsigned(tmp_path, "localhost", "IP:::1,DNS:localhost", name="v6",
+                             key_type="ec")
+    with h.xvnc_server(cert.cert, cert.key, extra_args=["-localhost"]) as srv:  # + [::1]
+        log = _viewer_to(f"[::1]::{srv.port}", cert.cert, tmp_path)
+        server_log = srv.wait_for_log("disallowed SNI", timeout=3)
+    assert_explains(log, "peer-terminated", "ipv6-sni")
+    assert explain(log).matches[0].causes[0]["key"] == "ipv6-sni"  # the log shows ::1
+    assert_explains(server_log, "disallowed-sni", "ipv6-sni")

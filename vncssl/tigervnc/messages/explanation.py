@@ -64,9 +64,14 @@ _BIT_CAUSE = {"EXPIRED": "cert-expired", "NOT_ACTIVATED": "not-yet-valid",
               "SIGNATURE_FAILURE": "old-cert-in-x509ca"}
 
 
-def _as_match(h: Hit, bits: List[str]) -> Match:
+# A viewer log that shows an IPv6 connection ("Connected to host ::1 port 5901"): the
+# IPv6-as-server-name cause comes first.
+_IPV6_CONNECTED = re.compile(r"connected to host \[?[0-9a-f]*:[0-9a-f:.]*\]? port", re.I)
+
+
+def _as_match(h: Hit, bits: List[str], ipv6: bool = False) -> Match:
     e = h.entry
-    first = [_BIT_CAUSE[b] for b in bits if b in _BIT_CAUSE]
+    first = (["ipv6-sni"] if ipv6 else []) + [_BIT_CAUSE[b] for b in bits if b in _BIT_CAUSE]
     ordered = sorted(e.causes, key=lambda c: first.index(c.key) if c.key in first
                      else len(first))
     causes = [{"key": c.key, "text": c.text, "confirm": _fill(c.confirm, h.fields),
@@ -89,4 +94,6 @@ def explain(text: str) -> Explanation:
         hits += [Hit(by_id(eid), 0, 0, {"status": value}) for eid in status.related
                  if eid not in shown]
     bits = status.bits if status else []
-    return Explanation(bool(hits), [_as_match(h, bits) for h in hits[:MAX_SHOWN]], status)
+    ipv6 = bool(_IPV6_CONNECTED.search(normalise(text)))
+    return Explanation(bool(hits), [_as_match(h, bits, ipv6) for h in hits[:MAX_SHOWN]],
+                       status)
