@@ -63,18 +63,39 @@ def certs() -> Iterator[Dict[str, h.CertFiles]]:
         shutil.rmtree(d, ignore_errors=True)
 
 
+def _windows(display: str) -> List[Tuple[str, str]]:
+    """(id, title) of the visible windows on the tree's own display (only the viewer's)."""
+    env = {**os.environ, "DISPLAY": display}
+    r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "."], env=env,
+                       capture_output=True, text=True, timeout=10)
+    out = []
+    for wid in r.stdout.split():
+        n = subprocess.run(["xdotool", "getwindowname", wid], env=env, capture_output=True,
+                           text=True, timeout=10)
+        if n.returncode == 0 and n.stdout.strip():
+            out.append((wid, n.stdout.strip()))
+    return out
+
+
 def _titles(display: str) -> List[str]:
-    r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", ".", "getwindowname",
-                        "%@"], env={**os.environ, "DISPLAY": display}, capture_output=True,
-                       text=True, timeout=10)
-    return [t for t in r.stdout.splitlines() if t]
+    return [t for _, t in _windows(display)]
+
+
+def _yes(display: str, wid: str) -> None:
+    """Return: the question's default button (yes), as a user accepting it."""
+    subprocess.run(["xdotool", "windowfocus", "--sync", wid, "key", "--clearmodifiers",
+                    "Return"], env={**os.environ, "DISPLAY": display}, timeout=10)
+    deadline = time.monotonic() + 10
+    while wid in [w for w, _ in _windows(display)] and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def tree_viewer(suite: str, port: int, *, ca: Optional[Path], binds: List[Path],
                 crl: Optional[Path] = None, host: str = "127.0.0.1",
-                timeout: float = 20) -> Tuple[str, List[str]]:
+                timeout: float = 20, answer_yes: bool = False) -> Tuple[str, List[str]]:
     """Run the tree's vncviewer until it logs a final line, opens a window other than the
-    desktop, or times out; return (its log, the window titles it opened)."""
+    desktop (answer_yes: answers every question yes and goes on), or times out; return
+    (its log, the window titles it opened, in order)."""
     home = Path(tempfile.mkdtemp(prefix="home-", dir=binds[0]))
     args = ["vncviewer", "-Log", "*:stderr:100", "-SecurityTypes", "X509None",
             "-AlertOnFatalError=0"]
@@ -96,8 +117,13 @@ def tree_viewer(suite: str, port: int, *, ca: Optional[Path], binds: List[Path],
             reader.start()
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                titles += [t for t in _titles(disp) if t not in titles]
-                if any(not t.endswith(DESKTOP) for t in titles) or viewer.poll() is not None:
+                shown = _windows(disp)
+                titles += [t for _, t in shown if t not in titles]
+                questions = [(w, t) for w, t in shown if not t.endswith(DESKTOP)]
+                if questions and answer_yes:
+                    _yes(disp, questions[0][0])
+                    continue
+                if questions or viewer.poll() is not None:
                     break
                 if any(d in x.lower() for x in lines for d in DONE):
                     time.sleep(0.3)  # the last lines
@@ -183,3 +209,30 @@ def test_1_15_server_messages(key: str, entry: str, certs: Dict[str, h.CertFiles
     assert m.match(server_log)[0].id == entry, server_log[-1500:]
     assert "(-60)" in server_log if key == "other" else "(-64)" in server_log
     assert m.match(viewer_log)[0].id == "server-tls-setup-failed", viewer_log[-1500:]
+
+
+@pytest.mark.parametrize(("case", "questions"), [
+    ("expired", ["Unknown certificate issuer", "Expired certificate"]),
+    ("not yet valid", ["Unknown certificate issuer", "Certificate is not yet valid"]),
+    ("SHA-1 leaf", ["Unknown certificate issuer", "Insecure certificate algorithm"]),
+    # a trusted certificate for another name: no verification problem, so no issuer question
+    ("hostname mismatch", ["Certificate hostname mismatch"]),
+])
+def test_1_15_asks_every_question_in_order(case: str, questions: List[str],
+                                           certs: Dict[str, h.CertFiles]) -> None:
+    """1.14+ turn every verification problem into a question, the issuer one first (GnuTLS
+    sets INVALID with each), the name last; answered yes, the viewer connects. Every title
+    is explained."""
+    matrix.require("trixie")
+    cert_name, ca_name, host, _ = CASES[case]
+    cert = certs[cert_name]
+    ca = certs[ca_name].cert if ca_name else None
+    with h.xvnc_server(cert.cert, cert.key) as srv:
+        log, titles = tree_viewer("trixie", srv.port, ca=ca, host=host, answer_yes=True,
+                                  binds=[cert.cert.parent])
+    assert [t for t in titles if not t.endswith(DESKTOP)] == questions, (titles, log[-800:])
+    assert "initialisation done" in log.lower()
+    ids = {"Expired certificate": "expired", "Certificate is not yet valid": "not-yet-valid",
+           "Insecure certificate algorithm": "insecure-algorithm",
+           "Certificate hostname mismatch": "hostname-mismatch"}
+    assert m.match(questions[-1])[0].id == ids[questions[-1]]

@@ -93,5 +93,8 @@ def _render(r: DoctorReport) -> None:
                   "'MESSAGE'` tells what a TigerVNC message means.", soft_wrap=True)
     elif n_err:
         out.print(f"[yellow]{n_err} check(s) could not run.[/]", soft_wrap=True)
+    elif all(c.status == "skip" for c in r.checks):
+        out.print("No TigerVNC server or viewer was found here: nothing to check. Give "
+                  "--config FILE, --ca FILE or HOST.", soft_wrap=True)
     else:
         out.print("[green]Every check passed.[/]")
