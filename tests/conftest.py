@@ -66,3 +66,15 @@ def fake_openssl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[s
         return script
 
     return make
+
+
+@pytest.fixture(params=["host", "bullseye", "trixie"])
+def viewer(request: pytest.FixtureRequest):
+    """Each vncviewer of the matrix: the host's (Debian 12: 1.12), Debian 11's (1.11) and
+    Debian 13's (1.15) from tests/matrix trees. A tree that is not built skips (fails
+    under CI)."""
+    from tests import tigervnc_harness as h
+
+    install = next(i for i in h.VIEWERS if i.name == request.param)
+    install.require()
+    return install

@@ -36,3 +36,15 @@ python3 -m ruff check vncssl tests benchmarks
 python3 -m mypy
 # The suite (tests marked tigervnc need Xvnc, vncviewer and Xvfb):
 python3 -m pytest -q
+# The same suite with each tree's own Python and openssl (bullseye: Python 3.9 + OpenSSL 1.1.1,
+# trixie: Python 3.13 + OpenSSL 3.5); under CI a tree that is missing is a failure.
+if [ "${VNCSSL_MATRIX:-1}" != 0 ]; then
+  for suite in bullseye trixie; do
+    if [ -f "${VNCSSL_MATRIX_CACHE:-/var/cache/vncssl-matrix}/$suite/etc/vncssl-matrix.stamp" ] ||
+       [ -n "${CI:-}" ]; then
+      $SUDO bash tests/matrix/suite.sh "$suite"
+    else
+      echo "SKIPPED: the $suite suite run (no tree; build it with tests/matrix/trees.sh)" >&2
+    fi
+  done
+fi

@@ -98,33 +98,36 @@ def servers(fleet: Path, display: str) -> Iterator[dict]:
 
 
 @pytest.mark.tigervnc
-def test_viewer_trusts_every_ca_issued_server_with_one_ca_file(fleet: Path,
-                                                               servers: dict) -> None:
+def test_viewer_trusts_every_ca_issued_server_with_one_ca_file(fleet: Path, servers: dict,
+                                                               viewer: h.Install) -> None:
     for name, ip in ADDRESSES.items():
         srv = servers[name]
-        out = h.run_viewer(ip, srv.port, x509ca=fleet / "ca" / "ca.pem", server=srv)
+        out = h.run_viewer(ip, srv.port, x509ca=fleet / "ca" / "ca.pem", server=srv,
+                           install=viewer)
         assert out.kind == "connected", out
         assert out.prompts == []
 
 
 @pytest.mark.tigervnc
-def test_viewer_stops_with_a_different_ca(fleet: Path, servers: dict) -> None:
+def test_viewer_stops_with_a_different_ca(fleet: Path, servers: dict,
+                                          viewer: h.Install) -> None:
     for name, ip in ADDRESSES.items():
         srv = servers[name]
         out = h.run_viewer(ip, srv.port, x509ca=fleet / "other-ca" / "ca.pem", server=srv,
-                           answer="no")
+                           answer="no", install=viewer)
         assert out.kind == "refused", out
         assert out.prompts in ([], ["Unknown certificate issuer"]), out
 
 
 @pytest.mark.tigervnc
-def test_viewer_accepts_intermediate_chain_with_root_as_x509ca(tmp_path: Path,
-                                                               display: str) -> None:
+def test_viewer_accepts_intermediate_chain_with_root_as_x509ca(tmp_path: Path, display: str,
+                                                               viewer: h.Install) -> None:
     root = h.make_ca(tmp_path, "E2E Root CA", name="root", key_type="ec")
     inter = h.make_ca(tmp_path, "E2E Intermediate CA", name="inter", issuer=root,
                       key_type="ec")
     leaf = h.issue_leaf(inter, tmp_path, "127.0.0.32", san="IP:127.0.0.32", name="leaf",
                         key_type="ec")
     with h.xvnc_server(leaf.fullchain, leaf.key, listen="127.0.0.32") as srv:
-        out = h.run_viewer("127.0.0.32", srv.port, x509ca=root.cert, server=srv)
+        out = h.run_viewer("127.0.0.32", srv.port, x509ca=root.cert, server=srv,
+                           install=viewer)
     assert out.kind == "connected", out

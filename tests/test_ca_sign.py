@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.x509 import csrinfo, tlv
 

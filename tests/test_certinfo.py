@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.test_check import mk
 from vncssl.cli import app
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.x509 import hostname, verdict
 from vncssl.x509.certfacts import CertFacts, KeyInfo, San
@@ -99,7 +99,10 @@ def codes(v: dict) -> List[str]:
 def test_guide_setup_is_accepted_by_ip(certs: Path) -> None:
     code, v = check(str(certs / "guide.pem"), "--host", "192.168.1.5",
                     "--key", str(certs / "guide.key"))
-    assert code == 0 and v == {"host": "192.168.1.5", "accepted": True, "problems": []}
+    told = v.pop("tigervnc")  # which viewer generation the verdict was told for
+    assert told["generation"] and told["source"] and told["exception"] is False
+    assert code == 0 and v == {"host": "192.168.1.5", "accepted": True, "problems": [],
+                               "viewer": "connects"}
 
 
 def test_wrong_host_is_a_hostname_mismatch_with_a_fix(certs: Path) -> None:
@@ -178,9 +181,16 @@ def test_bad_input_is_exit_2(tmp_path: Path, certs: Path) -> None:
     assert r.exit_code == 2 and "not a readable private key" in r.stderr
 
 
-def test_openssl_failure_is_exit_3(certs: Path, fake_openssl) -> None:  # type: ignore
+def test_openssl_failure_is_exit_3(tmp_path: Path, fake_openssl) -> None:  # type: ignore
+    from tests import tigervnc_harness as h
+
+    # A CA-issued leaf: its signature is openssl verify's to check (an exact X509CA match
+    # needs no openssl verify at all).
+    ca = h.make_ca(tmp_path, "ca", key_type="ec")
+    leaf = h.issue_leaf(ca, tmp_path, "vnc.test", san="IP:192.168.1.5", key_type="ec")
     fake_openssl('if [ "$1" = verify ]; then echo "boom" >&2; exit 1; fi\nexec $REAL "$@"\n')
-    r = runner.invoke(app, ["check", str(certs / "guide.pem"), "--host", "192.168.1.5"])
+    r = runner.invoke(app, ["check", str(leaf.cert), "--host", "192.168.1.5", "--ca",
+                            str(ca.cert)])
     assert r.exit_code == 3, r.output
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.openssl import binary, locate, opensslcnf
 
@@ -263,3 +263,68 @@ def test_next_steps_carry_the_paths_shell_quoted(tmp_path: Path) -> None:
     assert f"-X509Cert '{d / 'c d.pem'}' -X509Key '{d / 'k.pem'}'" in steps[0]
     assert f"`vncssl expiry '{d / 'c d.pem'}'`" in steps[2]
     assert "vncviewer -X509CA 'c d.pem' 192.168.1.5" in steps[1]
+
+
+def test_force_keeps_the_replaced_pair_as_private_backups(tmp_path: Path) -> None:
+    assert invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--yes"],
+                  tmp_path).exit_code == 0
+    old_key = (tmp_path / "vnc-server-private.pem").read_bytes()
+    r = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--force", "--json"],
+               tmp_path)
+    assert r.exit_code == 0, r.output
+    backups = [Path(b) for b in json.loads(r.stdout)["backups"]]
+    key_bak = next(b for b in backups if b.name.startswith("vnc-server-private.pem."))
+    assert key_bak.name.endswith(".bak") and key_bak.read_bytes() == old_key
+    assert stat.S_IMODE(key_bak.stat().st_mode) == 0o600
+    assert len(backups) == 2
+    before = set(tmp_path.iterdir())
+    r = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--force", "--no-backup",
+                "--json"], tmp_path)
+    assert r.exit_code == 0 and json.loads(r.stdout)["backups"] == []
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_a_key_made_inside_a_git_work_tree_is_warned_about(tmp_path: Path) -> None:
+    repo = tmp_path / "checkout"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "sub").mkdir()
+    r = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--json"], repo / "sub")
+    assert r.exit_code == 0, r.output
+    notice = [n for n in json.loads(r.stdout)["notices"] if n["code"] == "in-git-tree"]
+    assert notice and str(repo) in notice[0]["message"]
+    outside = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--json"],
+                     tmp_path)
+    assert "in-git-tree" not in outside.stdout
+
+
+@pytest.mark.parametrize("name", ["vnc-server-private.pem", "certs/web-private.pem",
+                                  "vnc-server-private.pem.20260101-000000.bak", "ca-key.pem",
+                                  "b.example.com-private.pem", "x.key", "vnc-server.pem"])
+def test_the_checkouts_gitignore_covers_the_keys_the_readme_makes(name: str) -> None:
+    import shutil
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([git, "-C", str(root), "check-ignore", "--no-index", "-q", name],
+                       capture_output=True)
+    assert r.returncode == 0, f"{name} is not ignored by .gitignore"
+
+
+def test_out_dir_is_created_0755_and_the_key_stays_0600(tmp_path: Path) -> None:
+    old = os.umask(0o077)  # a strict umask must not make the folder private or odd
+    try:
+        r = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--out-dir",
+                    "certs/lan", "--json"], tmp_path)
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "certs" / "lan"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "certs").stat().st_mode) == 0o755
+    assert stat.S_IMODE((out / "vnc-server-private.pem").stat().st_mode) == 0o600
+    assert json.loads(r.stdout)["cert"] == str(out / "vnc-server.pem")
+    dry = invoke(["create", "--ip", "192.168.1.5", "--out-dir", "other", "--dry-run"],
+                 tmp_path)
+    assert dry.exit_code == 0 and not (tmp_path / "other").exists()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
-from typer.testing import CliRunner
-
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 
 runner = CliRunner()
@@ -30,7 +30,7 @@ def test_csr_key_and_san(tmp_path: Path, monkeypatch) -> None:
     assert v.returncode == 0, v.stderr
     assert "verify OK" in v.stdout + v.stderr
     assert "DNS:computer1.local.example.com, DNS:vnc.local.example.com" in v.stdout
-    assert "CN = computer1.local.example.com" in v.stdout
+    assert re.search(r"CN ?= ?computer1\.local\.example\.com", v.stdout)  # 3.2+: "CN=..."
     # The CSR's public key is the key's.
     pub_csr = subprocess.run(["openssl", "req", "-in", str(csr), "-noout", "-pubkey"],
                              capture_output=True, text=True, check=True).stdout
@@ -72,3 +72,26 @@ def test_csr_with_ip_warns(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "refuse IP addresses" in " ".join(r.output.split())
     assert "IP Address:192.168.1.5" in verify(tmp_path / "c").stdout
+
+
+def test_csr_names_follow_the_first_dns_name_and_never_take_creates_key(tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["csr", "--ip", "192.168.1.5", "--dns", "b.example.com",
+                            "--key-type", "ec"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.example.com-private.pem",
+                                                          "b.example.com.csr"]
+    assert "--csr b.example.com.csr --fullchain-path b.example.com-fullchain.pem" in r.stdout
+    helptext = runner.invoke(app, ["csr", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "NAME-private.pem, NAME being the first --dns name" in helptext
+
+
+def test_acme_commands_quote_a_path_with_spaces(tmp_path: Path) -> None:
+    out = tmp_path / "my csr" / "r.csr"
+    out.parent.mkdir()
+    r = runner.invoke(app, ["csr", "--dns", "c.example.com", "--key-type", "ec", "--out",
+                            str(out), "--key", str(tmp_path / "k.pem"), "--json"])
+    assert r.exit_code == 0, r.output
+    certbot = json.loads(r.stdout)["acme_commands"][0]
+    assert f"--csr '{out}'" in certbot

@@ -36,6 +36,11 @@ def test_every_command_has_help_with_an_example(path):
 
 def test_docs_cli_md_is_current():
     current = docgen.DOC.read_text(encoding="utf-8") if docgen.DOC.exists() else ""
+    drawn_by = docgen.generated_by(current)
+    if drawn_by is not None and drawn_by != docgen.renderer():
+        # Python 3.9 resolves an older Typer whose --help layout differs: the text can only
+        # be compared where the Typer that drew it runs (the 3.10+ CI jobs).
+        pytest.skip(f"docs/cli.md was drawn by {drawn_by}; this is {docgen.renderer()}")
     assert current == docgen.generate(), (
         f"docs/cli.md is stale: run `{docgen.REGENERATE}` and commit the result.")
 
@@ -127,8 +132,7 @@ def _no_config(text: str) -> str:
 
 
 def test_readme_tour_and_learn_dry_runs_are_real_output():
-    from typer.testing import CliRunner
-
+    from tests.clirunner import CliRunner
     from vncssl.cli import app
 
     shown = _section("tour") + _section("learn")

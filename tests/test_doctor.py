@@ -14,9 +14,9 @@ from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
-from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.commands import doctor_viewer
 from vncssl.commands.doctor_checks import error, exit_code, fail, ok, skip

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 
 pytestmark = pytest.mark.tigervnc

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
+from tests.clirunner import CliRunner
 from tests.test_check import mk
 from vncssl.cli import app
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.openssl import binary
 from vncssl.teach import recipe

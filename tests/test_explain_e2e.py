@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 import pytest
-from typer.testing import CliRunner
 
 from tests import tigervnc_harness as h
+from tests.clirunner import CliRunner
 from tests.test_check_agreement import Case, _build
 from vncssl.cli import app
 from vncssl.tigervnc import messages as m

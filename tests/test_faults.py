@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.fs import atomic, filelock, targets, workdir, writes
 from vncssl.openssl import locate
@@ -533,7 +533,12 @@ def test_concurrent_force_runs_leave_a_matching_pair(tmp_path: Path) -> None:
     assert pair_matches(d / "vnc-server.pem", d / "vnc-server-private.pem")
     fingerprints = {json.loads(out)["fingerprint_sha256"] for out, _ in outputs}
     assert len(fingerprints) == 3  # each run made its own pair; the last one installed won
-    assert sorted(p.name for p in d.iterdir()) == ["vnc-server-private.pem", "vnc-server.pem"]
+    names = sorted(p.name for p in d.iterdir())
+    assert [n for n in names if not n.endswith(".bak")] == ["vnc-server-private.pem",
+                                                            "vnc-server.pem"]
+    # --force keeps every replaced pair (README: one backup rule), each key 0600
+    key_baks = [d / n for n in names if n.startswith("vnc-server-private.pem.")]
+    assert len(key_baks) == 3 and all(b.stat().st_mode & 0o777 == 0o600 for b in key_baks)
 
 
 def test_folder_lock_is_exclusive_even_as_holders_remove_it(tmp_path: Path) -> None:

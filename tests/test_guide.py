@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app, ui
 from vncssl.openssl import binary
 from vncssl.openssl import runner as openssl_runner

@@ -25,15 +25,15 @@ def test_classify(ip: str, iface: str, kind: str, usable: bool) -> None:
 
 
 @pytest.mark.parametrize("ip,kind,usable", [
-    ("192.0.2.2", "documentation only (RFC 5737, TEST-NET-1)", True),
-    ("198.51.100.7", "documentation only (RFC 5737, TEST-NET-2)", True),
-    ("203.0.113.9", "documentation only (RFC 5737, TEST-NET-3)", True),
-    ("198.18.0.1", "benchmarking only (RFC 2544)", True),
-    ("2001:db8::5", "documentation only (RFC 3849)", True),
+    ("192.0.2.2", "documentation (RFC 5737)", True),
+    ("198.51.100.7", "documentation (RFC 5737)", True),
+    ("203.0.113.9", "documentation (RFC 5737)", True),
+    ("198.18.0.1", "benchmarking (RFC 2544)", True),
+    ("2001:db8::5", "documentation (RFC 3849)", True),
     ("100.64.0.1", "VPN/overlay (CGNAT range)", True),
     ("100.127.255.254", "VPN/overlay (CGNAT range)", True),
     ("169.254.1.1", "link-local", False),
-    ("192.0.0.9", "IETF protocol assignments (RFC 6890)", False),
+    ("192.0.0.9", "IETF protocol (RFC 6890)", False),
     ("240.0.0.1", "reserved (RFC 1112)", False),
     ("255.255.255.255", "broadcast", False),
     ("64:ff9b::c000:201", "NAT64 translation (RFC 6052)", False),

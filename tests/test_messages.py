@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.tigervnc import messages as m
 from vncssl.tigervnc.messages.explanation import explain

@@ -17,8 +17,8 @@ from typing import List, Tuple
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.errors import InvalidNameError, UsageError
 from vncssl.openssl import opensslcnf
@@ -144,7 +144,8 @@ def test_dns_either_refused_or_safe(text: str) -> None:
 @pytest.mark.parametrize("given_name,expected", [
     ("bücher.example", "xn--bcher-kva.example"),
     ("BÜCHER.Example.", "xn--bcher-kva.example"),
-    ("☃.net", "xn--n3h.net"),
+    ("faß.de", "xn--fa-hia.de"),  # IDNA2008, as GnuTLS maps it (IDNA2003: fass.de)
+    ("ς.gr", "xn--3xa.gr"),
     ("ｖｎｃ.example", "vnc.example"),  # full-width letters fold to ASCII
     ("*.lan.example", "*.lan.example"),
 ])
@@ -153,7 +154,7 @@ def test_idn_names_become_punycode(given_name: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("bad,why", [
-    ("faß.de", "IDNA"), ("ς.gr", "IDNA"), ("a\u200db.example", "IDNA"),
+    ("☃.net", "IDNA2008"), ("a\u200db.example", "IDNA"),
     ("a..b", "empty label"), ("-a.example", "label"), ("*.com", "top-level"),
     ("a.*.example", "wildcard"), ("10.0.0.1", "IP address"), ("host.123", "numeric"),
     ("x" * 64 + ".example", "63"),

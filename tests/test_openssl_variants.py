@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.errors import UsageError
 from vncssl.openssl import binary, opensslcnf

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.test_check import mk
 from vncssl.cli import app
 from vncssl.x509.rfc2253 import subj_from_rfc2253

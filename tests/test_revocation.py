@@ -5,7 +5,6 @@ the real openssl; bad input is one line + exit 2 with nothing written; signals d
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 
 runner = CliRunner()
@@ -162,11 +161,15 @@ def _wait_for(marker: Path, proc: subprocess.Popen) -> None:
 
 
 def _dead(pid: int) -> bool:
+    """Gone, or a zombie: killed, and waiting only for init (which may be slow here) to reap
+    it after its parent died too."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except FileNotFoundError:
             return True
         time.sleep(0.05)
     return False

@@ -12,8 +12,8 @@ from typing import List
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.errors import UsageError
 from vncssl.openssl import binary, opensslcnf

@@ -168,16 +168,128 @@ def require_tigervnc(names: Sequence[str] = REQUIRED_BINARIES) -> None:
     pytest.skip(reason)
 
 
-def viewer_version() -> tuple[int, ...]:
-    """vncviewer's version from its banner ("TigerVNC Viewer 64-bit v1.12.0").
+def viewer_version(install: Install | None = None) -> tuple[int, ...]:
+    """vncviewer's version from its banner ("TigerVNC Viewer 64-bit v1.12.0", 1.15:
+    "TigerVNC viewer v1.15.0").
 
     Behaviour differs by version (1.13+ asks where 1.12 refuses), so tests that
-    pin 1.12 behaviour can say so. Returns () when the banner is not found.
+    pin one generation's behaviour can say so. Returns () when the banner is not found.
     """
-    res = _run(["vncviewer", "-h"], env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C"})
-    out = (res.stdout + res.stderr).decode(errors="replace")
-    match = re.search(r"TigerVNC Viewer .*?v(\d+(?:\.\d+)+)", out)
-    return tuple(int(x) for x in match.group(1).split(".")) if match else ()
+    return (install or HOST).viewer_version()
+
+
+# --------------------------------------------------------------------------
+# Where the TigerVNC programs come from: the host, or a Debian test tree
+# --------------------------------------------------------------------------
+
+_MATRIX_DIR = Path(__file__).resolve().parent / "matrix"
+
+
+def _matrix():  # type: ignore[no-untyped-def]
+    """tests/matrix/matrix.py (a plain folder, not a package)."""
+    import sys
+
+    if str(_MATRIX_DIR) not in sys.path:
+        sys.path.insert(0, str(_MATRIX_DIR))
+    import matrix
+
+    return matrix
+
+
+@dataclass(frozen=True)
+class Install:
+    """A TigerVNC installation: the host's (``suite=None``) or a Debian test tree's
+    (tests/matrix: bullseye = 1.11, trixie = 1.15), whose programs run through
+    ``tests/matrix/inchroot`` (chroot in a private mount + PID namespace).
+
+    Paths handed to a tree's program are bind-mounted at the same path, so a test
+    passes its own tmp_path files unchanged. Inside the PID namespace a viewer's
+    _NET_WM_PID is not its host PID, so a tree viewer gets a private Xvfb per run
+    and every window on it is its own.
+    """
+
+    suite: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.suite or "host"
+
+    def why_not(self, names: Sequence[str] = ("Xvnc", "vncviewer")) -> str | None:
+        if self.suite is None:
+            missing = missing_binaries([*names, "Xvfb", "xdotool", "openssl"])
+            return f"TigerVNC e2e tools not installed: {', '.join(missing)}" if missing else None
+        host_missing = missing_binaries(["Xvfb", "xdotool", "openssl"])
+        if host_missing:
+            return f"TigerVNC e2e tools not installed: {', '.join(host_missing)}"
+        return _matrix().why_not(self.suite)
+
+    def require(self, names: Sequence[str] = ("Xvnc", "vncviewer")) -> None:
+        """Skip when unusable; under CI fail (a tree that is not built is a broken CI)."""
+        import pytest
+
+        reason = self.why_not(names)
+        if reason is None:
+            return
+        if ci_mode():
+            pytest.fail(f"{reason} (CI is set, so this is an error)", pytrace=False)
+        pytest.skip(reason)
+
+    def argv(self, argv: Sequence[str], binds: Sequence[os.PathLike[str] | str] = ()) -> list[str]:
+        if self.suite is None:
+            return list(argv)
+        return list(_matrix().command(self.suite, argv, _outermost(binds)))
+
+    def path(self) -> str:
+        if self.suite is None:
+            return os.environ.get("PATH", "/usr/bin:/bin")
+        return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    def help_text(self) -> str:
+        """`vncviewer -h` (usage, version banner, every parameter), cached."""
+        return _viewer_help(self)
+
+    def viewer_version(self) -> tuple[int, ...]:
+        match = re.search(r"TigerVNC [Vv]iewer .*?v(\d+(?:\.\d+)+)", self.help_text())
+        return tuple(int(x) for x in match.group(1).split(".")) if match else ()
+
+    def viewer_has(self, parameter: str) -> bool:
+        """Whether this vncviewer knows a parameter (1.11 has no ReconnectOnError, and
+        an unknown parameter makes it print usage and exit)."""
+        return re.search(rf"^\s+{re.escape(parameter)} - ", self.help_text(), re.M) is not None
+
+
+HOST = Install()
+# The viewers the matrix runs (issue 13): the host's (Debian 12: 1.12), Debian 11's (1.11)
+# and Debian 13's (1.15). Servers: the host's Xvnc (bullseye's 1.11 makes DH parameters per
+# connection, seconds each).
+VIEWERS = (HOST, Install("bullseye"), Install("trixie"))
+
+_HELP_CACHE: dict[Install, str] = {}
+
+
+def _viewer_help(install: Install) -> str:
+    if install not in _HELP_CACHE:
+        res = _run(install.argv(["vncviewer", "-h"]),
+                   env={"PATH": install.path(), "LC_ALL": "C"}, timeout=60)
+        _HELP_CACHE[install] = (res.stdout + res.stderr).decode(errors="replace")
+    return _HELP_CACHE[install]
+
+
+def _outermost(paths: Sequence[os.PathLike[str] | str]) -> list[Path]:
+    """Existing folders to bind, none inside another (one bind covers its subfolders)."""
+    folders = sorted({Path(p).resolve() for p in paths if Path(p).exists()})
+    kept: list[Path] = []
+    for f in folders:
+        if not any(f == k or k in f.parents for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _folder_of(path: os.PathLike[str] | str | None) -> list[Path]:
+    if path is None:
+        return []
+    p = Path(path).resolve()
+    return [p if p.is_dir() else p.parent]
 
 
 # --------------------------------------------------------------------------
@@ -527,6 +639,7 @@ def xvnc_server(
     log_dir: os.PathLike[str] | str | None = None,
     startup_timeout: float = 10.0,
     run_as: tuple[int, int] | None = None,
+    install: Install | None = None,
 ) -> Iterator[Server]:
     """Run a real Xvnc presenting ``cert``/``key`` on loopback only.
 
@@ -535,9 +648,12 @@ def xvnc_server(
     ``passwd_file`` (from make_vnc_password_file()) is needed for *Vnc types.
     The log (stdout+stderr, every facility at level 100) goes to ``log_dir``
     (kept) or to a temp dir removed when the block exits; run_viewer(server=)
-    copies each run's part into the outcome. ``run_as=(uid, gid)`` starts Xvnc as that
-    user (``setpriv``, root only): the files it must read need to be readable by it.
+    copies each run's part into the outcome. ``install`` runs a test tree's Xvnc
+    instead of the host's (bullseye's 1.11 makes DH parameters per connection: slow).
+    ``run_as=(uid, gid)`` starts Xvnc as that user (``setpriv``, root only): the files it
+    must read need to be readable by it.
     """
+    install = install or HOST
     addresses = (listen,) if isinstance(listen, str) else tuple(listen)
     if not addresses:
         raise ValueError("listen needs at least one address")
@@ -583,13 +699,11 @@ def xvnc_server(
             if run_as is not None:
                 args = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}",
                         "--clear-groups", "--", *args]
+            binds = [home, *_folder_of(cert), *_folder_of(key), *_folder_of(passwd_file)]
             with log_path.open("wb") as log:
-                env = {
-                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                    "HOME": str(home),
-                    "LC_ALL": "C",
-                }
-                proc = _spawn(args, env=env, output=log, pass_fds=(write_fd,))
+                env = {"PATH": install.path(), "HOME": str(home), "LC_ALL": "C"}
+                proc = _spawn(install.argv(args, binds), env=env, output=log,
+                              pass_fds=(write_fd,))
             os.close(write_fd)
             attempt.callback(_kill_group, proc, grace=3)
             try:
@@ -712,14 +826,16 @@ class ViewerOutcome:
         return f"{self.kind}: {self.reason!r} ({self.elapsed:.2f}s) prompts={self.prompts}\n{tail}"
 
 
-def _viewer_windows(pid: int, env: dict[str, str]) -> list[tuple[str, str]]:
+def _viewer_windows(pid: int | None, env: dict[str, str]) -> list[tuple[str, str]]:
     """(window id, title) of mapped windows owned by ``pid``.
 
     FLTK sets _NET_WM_PID, so viewers sharing one Xvfb never see each other's
     windows. --onlyvisible matters: FLTK hides and reuses its message window, so
     an answered question stays in the window list, unmapped.
     """
-    res = _run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)], env=env, timeout=5)
+    # pid None: the display is the viewer's own (a tree viewer), every window is its.
+    which = ["--pid", str(pid)] if pid is not None else ["--name", ""]
+    res = _run(["xdotool", "search", "--onlyvisible", *which], env=env, timeout=5)
     found = []
     for wid in res.stdout.decode().split():
         name = _run(["xdotool", "getwindowname", wid], env=env, timeout=5)
@@ -730,7 +846,7 @@ def _viewer_windows(pid: int, env: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _answer_dialog(
-    wid: str, title: str, answer: Literal["yes", "no"], pid: int, env: dict[str, str]
+    wid: str, title: str, answer: Literal["yes", "no"], pid: int | None, env: dict[str, str]
 ) -> None:
     """Press the default button (Return = yes) or Escape (= no) in a question.
 
@@ -784,6 +900,8 @@ def run_viewer(
     server: Server | None = None,
     timeout: float = 10.0,
     poll_interval: float = 0.02,
+    install: Install | None = None,
+    hosts: dict[str, str] | None = None,
 ) -> ViewerOutcome:
     """Run the real vncviewer against ``host::port`` and classify what happened.
 
@@ -805,11 +923,25 @@ def run_viewer(
     temp dir per call so no ~/.vnc/x509_known_hosts state leaks between runs;
     pass one to keep or pre-seed that state. ``x509ca=None`` leaves the
     default (~/.vnc/x509_ca.pem under ``home``).
+
+    ``install`` runs a test tree's vncviewer (Install("bullseye"): 1.11,
+    Install("trixie"): 1.15) instead of the host's; it then always gets an Xvfb
+    of its own (``display`` is ignored): its _NET_WM_PID is a PID-namespace number.
+
+    ``hosts`` ({name: 127.x.x.x}) gives the viewer alone an /etc/hosts with those names
+    (a private mount namespace, `unshare -m`, root only), so that a name such as
+    "straße.test" can be typed; each must map to a loopback address.
     """
-    if host != "localhost":
+    for ip in (hosts or {}).values():
+        _check_loopback(ip)
+    if host != "localhost" and host not in (hosts or {}):
         _check_loopback(host)
-    display = display or shared_xvfb()
+    install = install or HOST
     with contextlib.ExitStack() as stack:
+        if install.suite is not None:
+            display = stack.enter_context(xvfb())  # windows are told apart by display
+        elif display is None:
+            display = shared_xvfb()
         if home is None:
             home = stack.enter_context(tempfile.TemporaryDirectory(prefix="vncviewer-home-"))
         home = Path(home)
@@ -828,13 +960,15 @@ def run_viewer(
         args = [
             "vncviewer",
             "-SecurityTypes", security_types,
-            # Without these two a failure opens an alert/reconnect dialog
-            # instead of exiting.
-            "-ReconnectOnError=0",
+            # Without these a failure opens an alert/reconnect dialog instead of
+            # exiting (1.11 has no ReconnectOnError, and an unknown parameter
+            # makes it print usage and exit).
             "-AlertOnFatalError=0",
             "-Log", "*:stderr:100",
         ]
         # fmt: on
+        if install.viewer_has("ReconnectOnError"):
+            args.insert(3, "-ReconnectOnError=0")
         if x509ca is not None:
             args += ["-X509CA", str(Path(x509ca).resolve())]
         if x509crl is not None:
@@ -844,11 +978,25 @@ def run_viewer(
         args += list(extra_args)
         args.append(f"{host}::{port}")
 
+        if hosts:
+            hosts_file = home / "hosts"
+            hosts_file.write_text("127.0.0.1 localhost\n"
+                                  + "".join(f"{ip} {name}\n" for name, ip in hosts.items()),
+                                  encoding="utf-8")
+            # unshare without --fork execs in place: the pid stays the viewer's, which
+            # window matching (_NET_WM_PID) relies on. A tree's program already runs in a
+            # private mount namespace (inchroot): bind the file over the tree's /etc/hosts.
+            bind = ["sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts_file)]
+            args = (["unshare", "-m"] if install.suite is None else []) + bind + args
         err_file = stack.enter_context(tempfile.TemporaryFile())
         mark = server.log_mark() if server is not None else 0
         start = time.monotonic()
-        proc = _spawn(args, env=env, output=err_file)
+        env["PATH"] = install.path()
+        binds = [home, *_folder_of(x509ca), *_folder_of(x509crl), *_folder_of(passwd_file)]
+        proc = _spawn(install.argv(args, binds), env=env, output=err_file)
         stack.callback(_kill_group, proc, grace=0)
+        # A tree's viewer has a display of its own; its _NET_WM_PID is not proc.pid.
+        window_pid = proc.pid if install.suite is None else None
 
         def stderr_now() -> str:
             err_file.seek(0)
@@ -862,7 +1010,7 @@ def run_viewer(
         while True:
             exited = proc.poll() is not None
             messages = normalise_log(stderr_now())
-            visible = _viewer_windows(proc.pid, env)
+            visible = _viewer_windows(window_pid, env)
             titles += [t for _, t in visible if t not in titles]
             question = next(((w, t) for w, t in visible if _is_question(t)), None)
             if question is not None:
@@ -874,14 +1022,19 @@ def run_viewer(
                 if answer is None:
                     kind, reason = "prompt", title
                     break
-                _answer_dialog(wid, title, answer, proc.pid, env)
+                _answer_dialog(wid, title, answer, window_pid, env)
                 continue
-            if "CConnection: initialisation done" in messages:
+            # 1.15+ write "Initialisation done" with a capital.
+            if any(m.lower() == "cconnection: initialisation done" for m in messages):
                 kind = "connected"
                 break
             if exited:
                 proc.wait()
                 kind, reason = _classify_exit(normalise_log(stderr_now()))
+                if kind == "error" and prompts and answer == "no" and "cancel" in reason:
+                    # 1.15 reports a declined question as "Authentication cancelled"
+                    # (1.11/1.12: "Authentication failure: <dialog title>").
+                    kind = "refused"
                 break
             # Any other window but the desktop ("<name> - TigerVNC") is some
             # other dialog (password, alert) that would block: report it.
@@ -927,6 +1080,10 @@ def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
             detail = m[len("CConn: Authentication failure: ") :]
             return ("refused" if _REFUSAL_RE.search(detail) else "error"), detail
     for m in reversed(messages):
+        # 1.15 logs a refused certificate without "Authentication failure:".
+        if m.startswith("CConn: Invalid server certificate"):
+            return "refused", m[len("CConn: "):]
+    for m in reversed(messages):
         # Other fatal errors are logged by CConn/main just before exiting.
         if m.startswith(("CConn: ", "main: ")) and "Connected to host" not in m:
             return "error", m.split(": ", 1)[1]
@@ -937,7 +1094,9 @@ def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
 # Test certificates with the bare openssl binary
 # --------------------------------------------------------------------------
 
-KeyType = Literal["rsa", "ec", "ed25519"]
+# "rsa" (2048 bits), "rsa:N" (N bits, e.g. "rsa:768" for GnuTLS's key-size floor), "ec"
+# (P-256), "ed25519".
+KeyType = str
 
 
 @dataclass(frozen=True)
@@ -994,8 +1153,10 @@ def _sign(
     not_before: datetime,
     not_after: datetime,
     digest: str | None,
+    reuse_key: Path | None = None,
 ) -> CertFiles:
-    """New key + CSR with `openssl req`, then sign with `openssl ca`.
+    """New key (or a copy of ``reuse_key``) + CSR with `openssl req`, then sign with
+    `openssl ca`.
 
     `openssl ca` is used for everything (self-signed via -selfsign) because it
     is the only OpenSSL 3.0 tool that sets arbitrary notBefore/notAfter, which
@@ -1007,14 +1168,23 @@ def _sign(
         "rsa": ["-newkey", "rsa:2048"],
         "ec": ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
         "ed25519": ["-newkey", "ed25519"],
-    }[key_type]
+    }.get(key_type) or ["-newkey", key_type]
+    if reuse_key is not None:
+        key.write_bytes(reuse_key.read_bytes())
+        newkey = ["-key", str(key)]
     subj = "/CN=" + cn.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+")
-    # -config /dev/null: no system openssl.cnf (Debian's adds v3_ca); every
-    # extension comes from the [ext] section below.
-    # fmt: off
-    _openssl("req", "-new", *newkey, "-nodes", "-keyout", str(key), "-out", str(csr),
-             "-subj", subj, "-config", os.devnull)
-    # fmt: on
+    # A config of our own: no system openssl.cnf (Debian's adds v3_ca), every extension
+    # comes from the [ext] section below; 1.1.1 insists on [req] distinguished_name.
+    req_cnf = directory / f".{name}.req.cnf"
+    req_cnf.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    keyout = [] if reuse_key is not None else ["-nodes", "-keyout", str(key)]
+    try:
+        # fmt: off
+        _openssl("req", "-new", *newkey, *keyout, "-out", str(csr),
+                 "-subj", subj, "-config", str(req_cnf))
+        # fmt: on
+    finally:
+        req_cnf.unlink()
     key.chmod(0o600)
 
     with tempfile.TemporaryDirectory(prefix="openssl-ca-", dir=directory) as tmp:
@@ -1083,8 +1253,10 @@ def make_selfsigned(
     not_after: datetime | None = None,
     digest: str | None = None,
     extensions: Sequence[str] | None = None,
+    reuse_key: Path | None = None,
 ) -> CertFiles:
     """Self-signed cert like the guide's (CA:TRUE, SKID/AKID) unless told otherwise.
+    ``reuse_key``: sign with that existing key (a renewal with --reuse-key).
 
     ``san`` is OpenSSL syntax: "IP:127.0.0.1" or ["IP:127.0.0.1", "DNS:localhost"].
     ``extensions`` replaces the default extension lines entirely.
@@ -1108,6 +1280,7 @@ def make_selfsigned(
         not_before=start,
         not_after=end,
         digest=digest,
+        reuse_key=reuse_key,
     )
 
 

@@ -74,9 +74,23 @@ def help_text(path: Sequence[str]) -> str:
     return "\n".join(line.rstrip() for line in result.stdout.splitlines()).strip("\n")
 
 
+def renderer() -> str:
+    """"Typer X.Y": the layout of --help (metavars, wrapping) changes between Typer releases,
+    and Python 3.9 gets an older Typer than 3.10+, so the file says which one drew it."""
+    import typer
+
+    return "Typer " + ".".join(typer.__version__.split(".")[:2])
+
+
+def generated_by(text: str) -> Optional[str]:
+    found = re.search(r"\((Typer [0-9.]+)\)\. Do not edit", text)
+    return found.group(1) if found else None
+
+
 def generate() -> str:
     parts = ["# vncssl command reference", "",
-             f"<!-- Generated from each command's --help by `{REGENERATE}`. Do not edit. -->", ""]
+             f"<!-- Generated from each command's --help by `{REGENERATE}` "
+             f"({renderer()}). Do not edit. -->", ""]
     for path in command_paths():
         title = " ".join(["vncssl", *path])
         parts += [f"## `{title}`", "", "```text", help_text(path), "```", ""]

@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.ca import authority, issuance
 from vncssl.errors import FileProblem, UsageError, VncsslError
+from vncssl.fs.folders import make_output_dir
 from vncssl.x509 import names as names_mod
 from vncssl.x509.names import Name
 
@@ -33,34 +34,85 @@ class Host:
 
 def parse_hosts(text: str, source: str = "hosts file") -> List[Host]:
     """One server per line: `NAME [IP-or-DNS ...]`; `#` starts a comment. Without further
-    entries NAME itself (an IP or a DNS name) is the certificate's only name."""
+    entries NAME itself (an IP or a DNS name) is the certificate's only name.
+
+    Every line is checked before anything is issued, and every bad line is named at once
+    (in the error's details): a hosts file is taken whole or not at all."""
     hosts: List[Host] = []
     seen: Dict[str, int] = {}
+    bad: List[Tuple[int, UsageError]] = []
+    text = text[1:] if text.startswith("\ufeff") else text  # Notepad's UTF-8 BOM
     for number, raw in enumerate(text.splitlines(), 1):
-        words = raw.split("#", 1)[0].replace(",", " ").split()
-        if not words:
-            continue
-        name, entries = words[0], words[1:] or words[:1]
-        where = f"{source} line {number}"
-        if not _HOST_RE.fullmatch(name) or name in (".", ".."):
-            raise UsageError(f"{where}: {name!r} is not a usable server name (it names the "
-                             "files: letters, digits, '.', '_', '-').", "Rename it.")
-        if name in seen:
-            raise UsageError(f"{where}: server {name!r} is already on line {seen[name]}.",
-                             "List each server once.")
-        seen[name] = number
-        ips: List[str] = []
-        dns: List[str] = []
-        for e in entries:
-            (dns if re.search(r"[A-Za-z]", e) and ":" not in e else ips).append(e)
         try:
-            hosts.append(Host(name, names_mod.collect(ips, dns), number))
-        except VncsslError as exc:
-            raise UsageError(f"{where}: {exc.message}", exc.fix) from None
+            host = _parse_line(raw, number, source, seen)
+        except UsageError as exc:
+            bad.append((number, exc))
+            continue
+        if host is not None:
+            hosts.append(host)
+    if len(bad) == 1:
+        only = bad[0][1]
+        raise UsageError(f"{only.message} Nothing was issued.", only.fix)
+    if bad:
+        lines = ", ".join(str(n) for n, _ in bad)
+        raise UsageError(f"{source}: {len(bad)} bad lines ({lines}); nothing was issued.",
+                         "Fix each line listed below, then run it again.",
+                         details="\n".join(f"{e.message} {e.fix}".strip() for _, e in bad))
     if not hosts:
         raise UsageError(f"{source} lists no servers.",
                          "Write one server per line: `NAME IP-or-DNS ...`.")
     return hosts
+
+
+def _parse_line(raw: str, number: int, source: str, seen: Dict[str, int]
+                ) -> Optional[Host]:
+    words = raw.split("#", 1)[0].replace(",", " ").split()
+    if not words:
+        return None
+    name, entries = words[0], words[1:] or words[:1]
+    where = f"{source} line {number}"
+    if not _HOST_RE.fullmatch(name) or name in (".", ".."):
+        raise UsageError(f"{where}: {name!r} is not a usable server name (it names the "
+                         "files: letters, digits, '.', '_', '-').", "Rename it.")
+    if name in seen:
+        raise UsageError(f"{where}: server {name!r} is already on line {seen[name]}.",
+                         "List each server once.")
+    seen[name] = number
+    try:
+        # Each entry is detected and validated as `vncssl create NAME...` does.
+        return Host(name, names_mod.collect([], [], map(_without_port, entries)), number)
+    except VncsslError as exc:
+        raise UsageError(f"{where}: {exc.message}", exc.fix) from None
+
+
+def shared_names(hosts: Sequence[Host]) -> List[str]:
+    """Names two servers both claim: a viewer typing one reaches only one of them."""
+    owners: Dict[Name, List[str]] = {}
+    for h in hosts:
+        for n in h.names:
+            owners.setdefault(n, []).append(h.name)
+    return [f"{n.kind} {n.value} is claimed by {', '.join(who)}"
+            for n, who in owners.items() if len(who) > 1]
+
+
+def _without_port(entry: str) -> str:
+    """`probe --from` reads the same file: HOST:DISPLAY / HOST::PORT name the host HOST. A
+    bare IP address (IPv6 too) is an address, never host:port."""
+    import ipaddress
+
+    from vncssl.tigervnc.address import parse_target
+
+    try:
+        ipaddress.ip_address(entry.strip("[]"))
+        return entry
+    except ValueError:
+        pass
+    if ":" not in entry:
+        return entry
+    try:
+        return parse_target(entry).host
+    except VncsslError:
+        return entry  # names.collect says what is wrong with it
 
 
 @dataclass
@@ -70,6 +122,7 @@ class HostOutcome:
     issued: Optional[issuance.Issued] = None
     error: str = ""
     fix: str = ""
+    already: bool = False  # a rerun found it issued (names, CA, key all match): left as is
 
 
 @dataclass
@@ -94,10 +147,7 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
                on_done: Optional[Callable[[HostOutcome], None]] = None) -> BatchResult:
     """One job (one openssl pipeline) per host, `workers` at a time (default: one per CPU).
     A failing host is recorded and the others go on."""
-    folder = Path(os.path.abspath(os.path.expanduser(out_dir)))
-    if not folder.is_dir():
-        raise FileProblem(f"The output folder {folder} does not exist.",
-                          f"Create it first: mkdir -p {folder}")
+    folder = make_output_dir(Path(out_dir))
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
     outcomes: Dict[str, HostOutcome] = {}
@@ -105,6 +155,8 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
     def job(h: Host) -> HostOutcome:
         cert, key = batch_paths(folder, h.name)
         try:
+            if not force and (cert.exists() or key.exists()):
+                return already_issued(iss, h, cert, key)
             done = issuance.issue(iss, h.names, str(cert), str(key), force=force, label=h.name)
             return HostOutcome(h.name, True, done)
         except VncsslError as exc:
@@ -125,3 +177,27 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
         pool.shutdown(wait=True, cancel_futures=True)
     return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
                        [outcomes[h.name] for h in hosts])
+
+
+def already_issued(iss: authority.Issuer, h: Host, cert: Path, key: Path) -> HostOutcome:
+    """A rerun after an interruption: a pair this CA issued for exactly these names, still
+    valid and matching, is the host done; anything else there is a failure to look at."""
+    from vncssl.x509 import certinfo
+
+    if not (cert.is_file() and key.is_file()):
+        present = cert if cert.exists() else key
+        raise FileProblem(f"{present} exists without its pair.",
+                          "Remove it, or pass --force to issue this host again.")
+    facts = certinfo.read_chain(iss.ossl, cert, timeout=iss.timeout)[0]
+    kf = certinfo.read_key(iss.ossl, key, timeout=iss.timeout)
+    wanted = {(n.kind, n.value) for n in h.names}
+    got = {(s.type, s.value) for s in facts.san}
+    if facts.issuer != iss.subject or got != wanted or facts.days_left < 0 or \
+            not certinfo.same_public_key(facts.public_key_pem, kf.public_key_pem):
+        raise FileProblem(f"{cert} already exists and is not this CA's current certificate "
+                          "for these names.", "Pass --force to replace it (the old pair is "
+                          "kept as .bak).")
+    return HostOutcome(h.name, True, issuance.Issued(
+        h.name, str(cert), str(key), None, [n.san for n in h.names],
+        facts.subject, facts.serial, facts.not_before, facts.not_after,
+        facts.fingerprint_sha256), already=True)

@@ -8,9 +8,7 @@ boundary that turns VncsslError into a message and an exit code.
 May import: everything in vncssl (it is the top layer); nothing below imports it.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -43,11 +41,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    # A plain bool: Typer 0.23 (what Python 3.9 gets) shows an Optional[bool] as "<bool>".
     version: Annotated[
-        Optional[bool],
+        bool,
         typer.Option("--version", callback=_version, is_eager=True,
                      help="Show the version and exit."),
-    ] = None,
+    ] = False,
 ) -> None:
     """vncssl: X.509 certificates for TigerVNC."""
 
@@ -56,6 +55,7 @@ def _root(
 # (the order a newcomer needs them).
 # isort: off
 from vncssl.cli import create as _create  # noqa: E402,F401
+from vncssl.cli import addresses as _addresses  # noqa: E402,F401
 from vncssl.cli import ca as _ca  # noqa: E402,F401
 from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
 from vncssl.cli import csr as _csr  # noqa: E402,F401

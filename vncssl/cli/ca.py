@@ -1,18 +1,12 @@
 """`vncssl ca init|issue|bundle`: a private CA for many servers."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated, List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
-
-if TYPE_CHECKING:
-    from vncssl.ca.authority import Issuer
-    from vncssl.ca.fleet import BatchResult, Host, HostOutcome
 
 ca_app = typer.Typer(
     cls=VncsslGroup,
@@ -132,11 +126,17 @@ def ca_issue(
     if from_file:
         from pathlib import Path
 
+        from rich.markup import escape
+
         from vncssl.ca import fleet
+        from vncssl.cli.cabatch import issue_batch
         from vncssl.x509.certinfo import read_pem_file
 
         hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
-        _issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
+        for shared in fleet.shared_names(hosts):
+            ui.err_console.print(f"[yellow]Warning:[/] {escape(shared)}: a viewer that types "
+                                 "it reaches only one of them.", soft_wrap=True)
+        issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
     names = names_mod.collect(ip or [], dns or [])
     if not names:
@@ -152,63 +152,11 @@ def ca_issue(
     ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
-    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {names[0].value}` (the CA "
+    from vncssl.x509.hostname import bracketed
+
+    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {bracketed(names[0].value)}` "
+                     "(the CA "
                      "certificate, once, for every server it signs).", soft_wrap=True)
-
-
-def _issue_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-                 jobs: Optional[int], *, json_output: bool) -> None:
-    from vncssl.errors import EXIT_FAILURE, VncsslError
-
-    result = _run_batch(iss, hosts, out_dir, force, jobs, quiet=json_output)
-    if json_output:
-        ui.print_json(result)
-        if result.failed:
-            raise typer.Exit(EXIT_FAILURE)
-        return
-    _render_batch(result)
-    if result.failed:
-        raise VncsslError(
-            f"{len(result.failed)} of {len(result.outcomes)} servers failed: "
-            + ", ".join(o.host for o in result.failed) + " (the others were issued).",
-            "Fix what the table says, then rerun with only those lines (or --force to "
-            "redo all).")
-
-
-def _run_batch(iss: Issuer, hosts: List[Host], out_dir: str, force: bool,
-               jobs: Optional[int], *, quiet: bool) -> BatchResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from vncssl.ca import fleet
-
-    if quiet:
-        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs)
-    with Progress(TextColumn("Issuing"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=ui.err_console,
-                  transient=True) as progress:
-        task = progress.add_task("", total=len(hosts))
-
-        def done(o: HostOutcome) -> None:
-            progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
-
-        return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
-
-
-def _render_batch(r: BatchResult) -> None:
-    from rich.table import Table
-
-    table = Table("server", "result", "names", "certificate / problem")
-    for o in r.outcomes:
-        if o.ok and o.issued:
-            table.add_row(o.host, "[green]issued[/]", ", ".join(o.issued.names), o.issued.cert)
-        else:
-            table.add_row(o.host, "[red]failed[/]", "", o.error + (f" {o.fix}" if o.fix else ""))
-    ui.console.print(table)
-    ok = len(r.outcomes) - len(r.failed)
-    rate = ok / r.seconds if r.seconds > 0 else 0.0
-    ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
-                     f"({rate:.1f} certificates/s, {r.workers} jobs at once). "
-                     f"Viewers need only {r.ca} as X509CA.", soft_wrap=True)
 
 
 @ca_app.command("bundle")

@@ -1,7 +1,5 @@
 """`vncssl ca request|sign`: keys stay on their servers; only requests and certificates move."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer

@@ -1,18 +1,15 @@
 """`vncssl create` and `vncssl ips`."""
 
-from __future__ import annotations
-
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import JsonOpt, KeyTypeOpt, NoBackupOpt, OpensslOpt, TimeoutOpt
 
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
-    from vncssl.net.interfaces import Address
-    from vncssl.x509.names import Name
 
 
 
@@ -34,12 +31,17 @@ def create(
                     ] = "vnc-server.pem",
     key: Annotated[str, typer.Option(help="Where to write the private key (kept 0600).")
                    ] = "vnc-server-private.pem",
+    out_dir: Annotated[Optional[str], typer.Option(
+        "--out-dir", help="Folder for --cert and --key when they are relative (created, "
+        "0755, when missing).", show_default=False)] = None,
     openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option(
         "--config", help="openssl.cnf to use. Default: found automatically.",
         show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing cert/key.")
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing cert/key (the "
+                                        "old pair is kept as NAME.<time>.bak, the key 0600).")
                      ] = False,
+    no_backup: NoBackupOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the openssl command; "
                                           "write nothing.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Explain every part of the "
@@ -62,6 +64,7 @@ def create(
 
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
+    from vncssl.cli.addresses import pick_address
     from vncssl.commands.create import execute, plan
     from vncssl.teach import recipe, shells
     from vncssl.x509 import names as names_mod
@@ -72,9 +75,11 @@ def create(
     if shell is not None:
         shells.check_shell(shell)
     names = names_mod.collect(ip or [], dns or [], name or [])
+    if out_dir is not None:
+        cert, key = _in_out_dir(out_dir, cert, key, create=not dry_run)
     interactive = not yes and ui.stdin_is_tty()
     if not names:
-        names = [_pick_address(interactive=interactive, quiet=json_output)]
+        names = [pick_address(interactive=interactive, quiet=json_output)]
     if not force and interactive and not dry_run:
         answer = _ask_overwrite(cert, key)
         if answer is None:
@@ -82,7 +87,8 @@ def create(
         force = bool(answer)
     p = plan(names, days=days, key_type=key_type, cert=cert, key=key,
              openssl_path=openssl_path, config=config, force=force, timeout=timeout,
-             ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run)
+             ask_openssl=_ask_openssl if interactive else None, dry_run=dry_run,
+             backup=not no_backup)
     if dry_run or explain or shell:
         _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
         if dry_run:
@@ -94,47 +100,13 @@ def create(
         _render_result(result)
 
 
-def _pick_address(*, interactive: bool, quiet: bool) -> Name:
-    from vncssl.errors import UsageError
-    from vncssl.net import interfaces
-    from vncssl.x509.names import Name
+def _in_out_dir(out_dir: str, cert: str, key: str, *, create: bool) -> tuple:
+    import os
 
-    addresses = interfaces.ranked()
-    best = interfaces.best(addresses)
-    if best is None:
-        raise UsageError("Found no LAN address on this machine to put in the certificate.",
-                     "Pass the address viewers use with --ip (or a name with --dns).")
-    if interactive:
-        _render_addresses(addresses, to_err=True)
-        return _ask_name([a.ip for a in addresses if a.usable], best.ip)
-    if not quiet:
-        ui.err_console.print(f"Using {best.ip} ({best.interface}, {best.kind}), this machine's "
-                             "best LAN address. Choose another with --ip; `vncssl ips` lists "
-                             "them.", soft_wrap=True)
-    return Name("IP", best.ip)
+    from vncssl.fs.folders import make_output_dir
 
-
-def _ask_name(choices: List[str], default: str, attempts: int = 3) -> Name:
-    """A number from the table, an IP address or a DNS name: what is typed is validated as
-    --ip/--dns are (a DNS name stays a DNS name); a bad answer is said and asked again."""
-    from vncssl.errors import InvalidNameError
-    from vncssl.x509.names import parse_name
-
-    for attempt in range(1, attempts + 1):
-        choice = ui.ask("Address for the certificate (number, IP or DNS name)",
-                        default=default).strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(choices):
-            choice = choices[int(choice) - 1]
-        try:
-            return parse_name(choice)
-        except InvalidNameError as exc:
-            if attempt == attempts:
-                raise
-            from rich.markup import escape  # the message quotes what was typed
-
-            ui.err_console.print(f"[bold red]Not usable:[/] {escape(exc.message)} "
-                                 f"{escape(exc.fix)}", soft_wrap=True, highlight=False)
-    raise AssertionError("unreachable")
+    folder = make_output_dir(Path(out_dir)) if create else Path(out_dir)
+    return tuple(p if os.path.isabs(p) else str(folder / p) for p in (cert, key))
 
 
 def _ask_overwrite(cert: str, key: str) -> Optional[bool]:
@@ -158,7 +130,7 @@ def _ask_openssl(rejected: list) -> Optional[str]:
     return answer.strip() or None
 
 
-def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
+def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: bool,
                  dry_run: bool) -> None:
     from vncssl.teach import shells
 
@@ -193,7 +165,7 @@ def _render_plan(p: Plan, *, explain: bool, shell: Optional[str], as_json: bool,
             ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
 
 
-def _render_result(r: CreateResult) -> None:
+def _render_result(r: "CreateResult") -> None:
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
@@ -206,6 +178,7 @@ def _render_result(r: CreateResult) -> None:
         ("made by", f"{r.openssl['version']} ({r.openssl['path']})"),
         ("config", f"{r.config['path'] or 'built-in'}: {r.config['reason']}"),
         *([("replaced", ", ".join(r.replaced))] if r.replaced else []),
+        *[("backup", b) for b in r.backups],
     ])
     for n in r.notices:
         ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
@@ -213,42 +186,3 @@ def _render_result(r: CreateResult) -> None:
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
         c.print(f"  {i}. {step}", soft_wrap=True)
-
-
-@app.command(rich_help_panel="Make certificates")
-@ui.boundary
-def ips(json_output: JsonOpt = False) -> None:
-    """List this machine's addresses, best first, for `create --ip`.
-
-    Example:
-
-      $ vncssl ips
-    """
-    import dataclasses
-
-    from vncssl.net import interfaces
-
-    addresses = interfaces.ranked()
-    if json_output:
-        ui.print_json([dict(dataclasses.asdict(a), recommended=a is interfaces.best(addresses))
-                       for a in addresses])
-        return
-    _render_addresses(addresses, to_err=False)
-
-
-def _render_addresses(addresses: List[Address], *, to_err: bool) -> None:
-    from rich.table import Table
-
-    from vncssl.net import interfaces
-
-    best = interfaces.best(addresses)
-    table = Table("#", "address", "interface", "kind", "")
-    n = 0
-    for a in addresses:
-        if a.usable:
-            n += 1
-        table.add_row(str(n) if a.usable else "-", a.ip, a.interface, a.kind,
-                      "recommended" if a is best else ("" if a.usable else "skipped"))
-    (ui.err_console if to_err else ui.console).print(table)
-    if not addresses:
-        (ui.err_console if to_err else ui.console).print("No addresses found (besides loopback).")

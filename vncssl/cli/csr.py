@@ -1,14 +1,19 @@
 """`vncssl csr`: a key and a certificate request for a public CA (the guide's external-CA
 route: own domain, DNS-01 challenge, certificate transparency)."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import (
+    ForceOpt,
+    JsonOpt,
+    KeyTypeOpt,
+    NoBackupOpt,
+    OpensslOpt,
+    TimeoutOpt,
+)
 
 
 @app.command(rich_help_panel="Make certificates")
@@ -20,12 +25,15 @@ def csr(
     ip: Annotated[Optional[List[str]], typer.Option(
         "--ip", help="IP address (public CAs refuse these).", show_default=False)] = None,
     key: Annotated[Optional[str], typer.Option(
-        help="Where to write the private key (0600). Default: NAME-private.pem.",
+        help="Where to write the private key (0600). Default: NAME-private.pem, NAME being "
+        "the first --dns name.",
         show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(
-        help="Where to write the CSR. Default: NAME.csr.", show_default=False)] = None,
+        help="Where to write the CSR. Default: NAME.csr (the first --dns name).",
+        show_default=False)] = None,
     key_type: KeyTypeOpt = "rsa",
     force: ForceOpt = False,
+    no_backup: NoBackupOpt = False,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
@@ -34,12 +42,12 @@ def csr(
 
     Example:
 
-      $ vncssl csr --dns computer1.local.example.com
+      $ vncssl csr --dns computer1.local.example.com   # computer1.local.example.com.csr
     """
     from vncssl.commands.csr import make
 
     r = make(dns or [], ip or [], key=key, out=out, key_type=key_type,
-             openssl_path=openssl_path, force=force, timeout=timeout)
+             openssl_path=openssl_path, force=force, timeout=timeout, backup=not no_backup)
     if json_output:
         ui.print_json(r)
         return

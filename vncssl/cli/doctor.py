@@ -1,8 +1,6 @@
 """`vncssl doctor [HOST[:N|::PORT]]`: a ✓/✗ checklist of the TigerVNC server and viewer
 settings that lead to certificate messages, each ✗ with the command that fixes it."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -70,7 +68,7 @@ def doctor(
         raise typer.Exit(report.exit_code)
 
 
-def _render(r: DoctorReport) -> None:
+def _render(r: "DoctorReport") -> None:
     escape = ui.plain  # paths, file contents and what servers said: never markup or control
     out = ui.console
     side = ""

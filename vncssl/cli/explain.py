@@ -2,8 +2,6 @@
 generations print it, and the likely causes with the command that confirms each and the
 one that fixes it. (Not `create --explain`, which explains the openssl command.)"""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -52,7 +50,7 @@ def explain(
         raise typer.Exit(1)
 
 
-def _render(r: Explanation) -> None:
+def _render(r: "Explanation") -> None:
     from rich.markup import escape
 
     out = ui.console

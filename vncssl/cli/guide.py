@@ -1,7 +1,5 @@
 """`vncssl guide`: the wiki's procedure, step by step, with this machine's values."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -56,7 +54,7 @@ def guide(
     _walk(g)
 
 
-def markdown(g: Guide) -> str:
+def markdown(g: "Guide") -> str:
     f = g.facts
     lines = [f"# Secure your TigerVNC connection ({f.os})", "",
              f"The TigerVNC wiki's [Secure your connection]({_wiki()}) step by step, written "
@@ -83,7 +81,7 @@ def _wiki() -> str:
     return WIKI
 
 
-def _walk(g: Guide) -> None:
+def _walk(g: "Guide") -> None:
     from rich.markup import escape
     from rich.rule import Rule
 
@@ -114,11 +112,11 @@ def _walk(g: Guide) -> None:
     c.print("Done. The wiki page: " + _wiki(), markup=False)
 
 
-def _runnable(cmd: Command) -> bool:
+def _runnable(cmd: "Command") -> bool:
     return cmd.run in ("ips", "create") or bool(cmd.argv and cmd.argv[0])
 
 
-def _run(cmd: Command, g: Guide) -> None:
+def _run(cmd: "Command", g: "Guide") -> None:
     """Run a step's command the safe way: openssl reads via openssl.run; creating goes
     through `vncssl create` (temp dir, 0600 key, never overwriting)."""
     from vncssl.errors import VncsslError
@@ -126,7 +124,7 @@ def _run(cmd: Command, g: Guide) -> None:
 
     try:
         if cmd.run == "ips":
-            from vncssl.cli.create import ips
+            from vncssl.cli.addresses import ips
 
             ips(json_output=False)
         elif cmd.run == "create":

@@ -1,14 +1,19 @@
 """`vncssl inspect` and `check`: what a certificate is, and whether the viewer takes it."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, VerboseOpt, find_openssl
+from vncssl.cli.options import (
+    JsonOpt,
+    OpensslOpt,
+    TigervncVersionOpt,
+    TimeoutOpt,
+    VerboseOpt,
+    find_openssl,
+)
 
 if TYPE_CHECKING:
     from vncssl.x509.inspection import Inspection
@@ -52,7 +57,7 @@ def inspect(
         raise typer.Exit(1)
 
 
-def _render_inspection(r: Inspection) -> None:
+def _render_inspection(r: "Inspection") -> None:
     from rich.markup import escape
 
     # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
@@ -100,6 +105,7 @@ def check(
     crl: Annotated[Optional[Path], typer.Option(
         help="The viewer's X509CRL file: a certificate it lists is `revoked`. It must be "
         "signed by the CA in --ca.", show_default=False)] = None,
+    tigervnc_version: TigervncVersionOpt = None,
     openssl_path: OpensslOpt = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
@@ -124,12 +130,18 @@ def check(
     ossl = find_openssl(openssl_path, timeout)
     v = check_files(ossl, cert, target.host, ca, key, timeout=timeout)
     revocation = _check_crl(ossl, cert, ca, crl, v, timeout) if crl is not None else None
+    v, view = _for_viewer(ossl, v, cert, tigervnc_version, timeout)
     if json_output:
-        ui.print_json(v if revocation is None else
-                      {**ui.to_jsonable(v), "revocation": ui.to_jsonable(revocation)})
+        data = {**ui.to_jsonable(v), "tigervnc": ui.to_jsonable(view)}
+        ui.print_json(data if revocation is None else
+                      {**data, "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
-                         f"this certificate, no questions asked.", soft_wrap=True)
+                         f"this certificate, no questions asked"
+                         + (", but:" if v.problems else "."), soft_wrap=True)
+        for p in v.problems:
+            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
+            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
     else:
         ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
                          f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
@@ -137,10 +149,32 @@ def check(
         for p in v.problems:
             ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
             ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+    if not json_output:
+        render_viewer_view(view)
     for note in revocation.notes if revocation is not None else []:
         ui.err_console.print(f"[yellow]Note:[/] {ui_escape(note)}", soft_wrap=True)
     if not v.accepted:
         raise typer.Exit(1)
+
+
+def _for_viewer(ossl: Any, v: Any, cert: Path, version: Optional[str],
+                timeout: Optional[float]) -> Any:
+    from vncssl.tigervnc import forviewer
+    from vncssl.x509 import certinfo
+
+    blocks = certinfo.split_pem(certinfo.read_pem_file(cert))
+    return forviewer.apply(ossl, v, blocks[0] if blocks else None, version=version,
+                           timeout=timeout)
+
+
+def render_viewer_view(view: Any) -> None:
+    """Which TigerVNC the verdict was told for, and what that generation does (stderr)."""
+    err = ui.err_console
+    who = f"TigerVNC {view.version}" if view.version else "TigerVNC (none found here)"
+    err.print(f"Judged for {ui_escape(who)}, generation {view.generation} "
+              f"({ui_escape(view.source)}).", soft_wrap=True)
+    for note in view.notes:
+        err.print(f"  {ui_escape(note)}", soft_wrap=True)
 
 
 def ui_escape(text: str) -> str:

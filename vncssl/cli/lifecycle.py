@@ -1,14 +1,12 @@
 """`vncssl expiry` and `renew`: a certificate's life after `create`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.options import JsonOpt, NoBackupOpt, OpensslOpt, TimeoutOpt, find_openssl
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
@@ -66,7 +64,7 @@ def expiry(
         raise typer.Exit(r.exit_code)
 
 
-def _render_crl_expiry(r: Expiry) -> None:
+def _render_crl_expiry(r: "Expiry") -> None:
     from rich.markup import escape
 
     where = escape(r.cert)
@@ -98,6 +96,7 @@ def renew(
                                           "nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before replacing.")
                    ] = False,
+    no_backup: NoBackupOpt = False,
     openssl_path: OpensslOpt = None,
     config: Annotated[Optional[str], typer.Option("--config", help="openssl.cnf to use.",
                                                   show_default=False)] = None,
@@ -126,7 +125,7 @@ def renew(
     from vncssl.errors import UsageError
 
     p = renew_mod.plan(cert, key, days=days, reuse_key=reuse_key, openssl_path=openssl_path,
-                       config=config, timeout=timeout, ca_dir=ca_dir)
+                       config=config, timeout=timeout, ca_dir=ca_dir, backup=not no_backup)
     if dry_run:
         if json_output:
             ui.print_json(renew_mod.describe(p))
@@ -149,7 +148,7 @@ def renew(
     _render_renew_result(r)
 
 
-def _render_renew_plan(p: RenewPlan) -> None:
+def _render_renew_plan(p: "RenewPlan") -> None:
     from vncssl.commands.renew import describe
 
     d = describe(p)
@@ -162,7 +161,7 @@ def _render_renew_plan(p: RenewPlan) -> None:
     ui.print_command(d["command"])
 
 
-def _render_renew_result(r: RenewResult) -> None:
+def _render_renew_result(r: "RenewResult") -> None:
     from rich.panel import Panel
 
     c = ui.console

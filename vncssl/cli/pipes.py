@@ -7,8 +7,6 @@ to its end and exits with its own code (0 for a `create` that was done, 1 for a 
 `check`), silently.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import sys

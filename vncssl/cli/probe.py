@@ -1,8 +1,6 @@
 """`vncssl probe`: ask a live VNC server for its certificate and judge it as the viewer
 would, for the name you typed."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -17,9 +15,15 @@ if TYPE_CHECKING:
 @app.command(rich_help_panel="Use with TigerVNC")
 @ui.boundary
 def probe(
-    server: Annotated[str, typer.Argument(
+    server: Annotated[Optional[str], typer.Argument(
         help="HOST, HOST:DISPLAY (port 5900+N) or HOST::PORT; IPv6 in brackets.",
-        metavar="HOST[:DISPLAY|::PORT]")],
+        metavar="HOST[:DISPLAY|::PORT]", show_default=False)] = None,
+    from_file: Annotated[Optional[str], typer.Option(
+        "--from", help="Probe every server of a hosts file (`ca issue --from`'s format: "
+        "NAME ADDRESS ..., the first address probed) at once.", show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", help="Servers probed at once with --from. Default: 32.",
+        show_default=False)] = None,
     ca: Annotated[Optional[str], typer.Option(
         help="The X509CA file the viewer uses. Default: the viewer's default X509CA file "
         "if it exists, else the system trust store only.", show_default=False)] = None,
@@ -42,14 +46,28 @@ def probe(
 
       $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
 
+      $ vncssl probe --from hosts.txt --ca ca.pem --crl crl.pem     # a whole fleet
+
     Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
-    2 bad input, 3 could not connect or protocol failure.
+    2 bad input, 3 could not connect or protocol failure. With --from: 3 if any server
+    could not be probed, else 1 if any has a problem, else 0.
     """
+    from vncssl.errors import UsageError
     from vncssl.openssl import binary, runner
     from vncssl.tigervnc import probe as probe_mod
     from vncssl.tigervnc.address import parse_target
 
     runner.check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
+    if (server is None) == (from_file is None):
+        raise UsageError("Give one server, or --from HOSTS_FILE.",
+                         "E.g. `vncssl probe 192.168.1.5:1` or `vncssl probe --from hosts.txt`.")
+    if from_file is not None:
+        from vncssl.cli.probe_fleet import probe_fleet
+
+        probe_fleet(from_file, ca=ca, crl=crl, timeout=timeout, jobs=jobs,
+                    openssl_path=openssl_path, json_output=json_output)
+        return
+    assert server is not None
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
     ossl = binary.find(openssl_path)[0]
     report = probe_mod.examine(ossl, server, ca=ca, crl=crl, timeout=timeout)
@@ -61,7 +79,7 @@ def probe(
         raise typer.Exit(1)
 
 
-def _render_probe(r: ProbeReport) -> None:
+def _render_probe(r: "ProbeReport") -> None:
     from rich.markup import escape
 
     out = ui.console
@@ -86,9 +104,11 @@ def _render_probe(r: ProbeReport) -> None:
             ui.err_console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
     if r.accepted:
         out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
-                  "question.", soft_wrap=True)
-        return
-    out.print("[red]Problems:[/]")
+                  "question" + (", but:" if r.problems else "."), soft_wrap=True)
+        if not r.problems:
+            return
+    else:
+        out.print("[red]Problems:[/]")
     for p in r.problems:
         out.print(f"  - {ui.plain(p.message)}", soft_wrap=True)  # may quote the server
         if p.fix:

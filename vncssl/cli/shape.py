@@ -7,8 +7,6 @@ Every group of the app is a VncsslGroup, so this applies to `vncssl --help`, eve
 and every subcommand, in the CLI, in tests (CliRunner) and in docgen alike.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Any, Optional, Sequence
 
@@ -61,7 +59,7 @@ class _Command(TyperCommand):
         return _flag_help(super().get_help_option(ctx))
 
 
-def style(cmd: click.Command) -> click.Command:
+def style(cmd: "click.Command") -> "click.Command":
     if type(cmd) is TyperCommand:
         cmd.__class__ = _Command
     for param in cmd.params:

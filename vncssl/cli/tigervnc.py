@@ -1,14 +1,12 @@
 """`vncssl tigervnc server|viewer` (settings for the certificate)."""
 
-from __future__ import annotations
-
 import os
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
 
 if TYPE_CHECKING:
@@ -25,14 +23,10 @@ tigervnc_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich")
 app.add_typer(tigervnc_app, name="tigervnc", rich_help_panel="Use with TigerVNC")
 
-VersionOpt = Annotated[Optional[str], typer.Option(
-    "--tigervnc-version", help="TigerVNC version (e.g. 1.12, 1.14): picks ~/.vnc/ (before "
-    "1.14) or ~/.config/tigervnc/. Default: the installed TigerVNC's version, else "
-    "guessed from the folders that exist.",
-    show_default=False)]
+VersionOpt = TigervncVersionOpt
 
 
-def _notices(notices: List[Notice]) -> None:
+def _notices(notices: "List[Notice]") -> None:
     for n in notices:
         ui.err_console.print(f"[yellow]Warning:[/] {n.message}" + (f" {n.fix}" if n.fix else ""),
                              soft_wrap=True)
@@ -90,7 +84,7 @@ def server(
     _render_server(s)
 
 
-def _render_server(s: ServerSettings) -> None:
+def _render_server(s: "ServerSettings") -> None:
     err = ui.err_console
     if s.written:
         ui.console.print(f"[green]Wrote[/] {s.written} (TigerVNC {s.generation})",
@@ -193,7 +187,7 @@ def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Option
         ui.console.print(f"  previous file kept as {escape(r.backup)}", soft_wrap=True)
 
 
-def _render_viewer(s: ViewerSettings) -> None:
+def _render_viewer(s: "ViewerSettings") -> None:
     from rich.markup import escape
 
     out, err = ui.console, ui.err_console

@@ -1,8 +1,6 @@
 """All output: one Rich console for stdout, one for stderr, JSON, and the error boundary
 that turns VncsslError into `Error: ...` plus its exit code (never a traceback)."""
 
-from __future__ import annotations
-
 import dataclasses
 import functools
 import sys

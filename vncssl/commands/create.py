@@ -19,6 +19,7 @@ from vncssl.commands import readback
 from vncssl.errors import UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.synced import synced_folder
+from vncssl.fs.vcs import git_work_tree
 from vncssl.notice import Notice, command
 from vncssl.openssl import binary, opensslcnf, runner
 from vncssl.openssl.binary import OpensslInfo
@@ -41,7 +42,7 @@ class Plan:
     notices: List[Notice] = field(default_factory=list)
     timeout: Optional[float] = None
     force: bool = False
-    backup: bool = False  # renew: keep the replaced pair as NAME.<time>.bak
+    backup: bool = True  # keep a replaced pair as NAME.<time>.bak (the key's 0600)
 
     @property
     def argv(self) -> List[str]:
@@ -88,6 +89,7 @@ def plan(
     timeout: Optional[float] = None,
     ask_openssl: Optional[Callable] = None,
     dry_run: bool = False,
+    backup: bool = True,
 ) -> Plan:
     """Validate everything, find openssl and a config; run nothing but `version -a`."""
     if not names:
@@ -95,8 +97,10 @@ def plan(
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     # A dry run only shows the command: existing files are reported, not refused.
-    cert_t = targets.check_target(Path(cert), "certificate", force=force or dry_run)
-    key_t = targets.check_target(Path(key), "private key", force=force or dry_run)
+    cert_t = targets.check_target(Path(cert), "certificate", force=force or dry_run,
+                                  missing_folder_ok=dry_run)
+    key_t = targets.check_target(Path(key), "private key", force=force or dry_run,
+                                 missing_folder_ok=dry_run)
     targets.check_distinct(cert_t, key_t)
     timeout = runner.default_timeout() if timeout is None else timeout
     info, located = binary.find(openssl_path, ask=ask_openssl, timeout=timeout)
@@ -127,7 +131,8 @@ def plan(
         notices.append(Notice("exists", " and ".join(str(t.path) for t in existing)
                               + " already exist" + ("s" if len(existing) == 1 else "")
                               + ": the real run refuses to replace them without --force."))
-    return Plan(request, info, located, choice, cert_t, key_t, notices, timeout, force)
+    return Plan(request, info, located, choice, cert_t, key_t, notices, timeout, force,
+                backup)
 
 
 def advice(names: Sequence[Name], key_path: Path) -> List[Notice]:
@@ -137,6 +142,12 @@ def advice(names: Sequence[Name], key_path: Path) -> List[Notice]:
         out.append(Notice("synced-folder", f"The private key is in a folder synced by {service} "
                           f"({key_path.parent}).", "Move it somewhere that is not synced or "
                           "backed up (the guide's advice), e.g. with --key."))
+    tree = git_work_tree(key_path)
+    if tree is not None:
+        out.append(Notice("in-git-tree", f"The private key goes inside the git work tree "
+                          f"{tree}: one `git add` away from being committed.",
+                          "Keep keys outside the checkout (e.g. --key ~/.vnc/key.pem); "
+                          "vncssl's own .gitignore covers its default names."))
     if not any(n.kind == "IP" for n in names):
         out.append(Notice("no-ip-san", "The certificate names no IP address: viewers must "
                           "connect with the DNS name; typing the IP gives a hostname mismatch "

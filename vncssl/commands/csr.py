@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence
 
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
+from vncssl.notice import command
 from vncssl.openssl import binary, runner
 from vncssl.teach import recipe
 from vncssl.x509 import names as names_mod
@@ -43,26 +44,31 @@ class CsrResult:
 def acme_commands(csr: str, names: Sequence[Name]) -> List[str]:
     """Ready commands for the common ACME clients, each with the DNS-01 challenge."""
     dns = [n.value for n in names if n.kind == "DNS"]
-    first = dns[0] if dns else "vnc-server"
+    first = (dns[0] if dns else "vnc-server").replace("*", "wildcard")
     return [
-        f"certbot certonly --manual --preferred-challenges dns --csr {csr} "
-        f"--fullchain-path {first}-fullchain.pem",
-        f"acme.sh --signcsr --csr {csr} --dns dns_cf    # dns_cf: your DNS provider's plugin",
-        f"lego --email you@example.com --dns cloudflare --csr {csr} run    "
-        "# --dns: your provider",
+        command("certbot", "certonly", "--manual", "--preferred-challenges", "dns", "--csr",
+                csr, "--fullchain-path", f"{first}-fullchain.pem"),
+        command("acme.sh", "--signcsr", "--csr", csr, "--dns", "dns_cf")
+        + "    # dns_cf: your DNS provider's plugin",
+        command("lego", "--email", "you@example.com", "--dns", "cloudflare", "--csr", csr,
+                "run") + "    # --dns: your provider",
     ]
 
 
 def make(dns: Sequence[str], ips: Sequence[str] = (), *, key: Optional[str] = None,
          out: Optional[str] = None, key_type: str = "rsa", openssl_path: Optional[str] = None,
-         force: bool = False, timeout: Optional[float] = None) -> CsrResult:
+         force: bool = False, timeout: Optional[float] = None, backup: bool = True
+         ) -> CsrResult:
     names = names_mod.collect(ips, dns)
     if not any(n.kind == "DNS" for n in names):
         raise UsageError("A public CA needs a DNS name: it never certifies LAN IP addresses.",
                          "Pass --dns computer1.local.example.com (a name under a domain you "
                          "own), or use `vncssl ca` / `vncssl create` for IP addresses.")
     spec = recipe.parse_key_type(key_type)
-    base = names[0].value.replace("*", "wildcard") if names[0].kind == "DNS" else "vnc-server"
+    # NAME is the first DNS name, whatever else is given: the files say which certificate
+    # they are for, and never take create's vnc-server-private.pem.
+    first_dns = next(n.value for n in names if n.kind == "DNS")
+    base = first_dns.replace("*", "wildcard")
     key_path = key or f"{base}-private.pem"
     csr_path = out or f"{base}.csr"
     key_t = targets.check_target(Path(key_path), "private key", force=force)
@@ -87,7 +93,8 @@ def make(dns: Sequence[str], ips: Sequence[str] = (), *, key: Optional[str] = No
             if shown not in check.stdout:
                 raise OpensslFailed(f"The CSR openssl made does not carry {n.san}.",
                                     "Try another openssl with --openssl.")
-        atomic.install([(key_tmp, key_t), (csr_tmp, csr_t)], force=force, backup=force)
+        atomic.install([(key_tmp, key_t), (csr_tmp, csr_t)], force=force,
+                       backup=force and backup)
     csr_shown = os.path.relpath(csr_t.path) if not os.path.isabs(csr_path) else str(csr_t.path)
     return CsrResult(csr=str(csr_t.path), key=str(key_t.path),
                      key_mode=targets.mode_text(key_t.path),

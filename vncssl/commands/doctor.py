@@ -99,8 +99,11 @@ def viewer_side(ossl: Any, target: Optional[Any], target_text: str, *, ca: Optio
     probed: List[Check] = []  # shown last, after the viewer's own files
     if target is not None:
         try:
-            report = probe.examine(ossl, target_text, ca=str(f.x509_ca) if ca_usable else None,
-                                   timeout=timeout, env=env, default_ca_file=False)
+            # What the installed viewer reads, and nothing else (no other generation's file).
+            trust = probe.load_trust(ossl, str(f.x509_ca), timeout=timeout, env=env) \
+                if ca_usable else probe.Trust(None, None, "system trust store only (no X509CA "
+                                              "file the viewer reads)", True)
+            report = probe.examine(ossl, target_text, trust=trust, timeout=timeout, env=env)
         except VncsslError as exc:
             probed.append(doctor_viewer.probe_error(target.display, exc))
         else:

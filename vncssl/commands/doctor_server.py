@@ -85,7 +85,8 @@ def check_files(ossl: Any, setup: ServerSetup, user: Any, host: Optional[str],
                 within: int, addresses: List[str], timeout: Optional[float]) -> List[Check]:
     from vncssl.x509 import certinfo
     from vncssl.x509.hostname import hostname_matches
-    from vncssl.x509.verdict import key_problems, key_usage_ok
+    from vncssl.x509.problem import WARNING
+    from vncssl.x509.verdict import _key_usage_problem, key_problems
 
     checks = _file_checks(setup, user, "certificate", "x509cert")
     checks += _file_checks(setup, user, "private key", "x509key")
@@ -139,10 +140,9 @@ def check_files(ossl: Any, setup: ServerSetup, user: Any, host: Optional[str],
     else:
         checks.append(ok("cert-expiry", S, f"The certificate is valid for more than {within} "
                          "days", f"until {leaf.not_after}"))
-    checks.append(ok("key-usage", S, "The key may sign the handshake (keyUsage)")
-                  if key_usage_ok(leaf) else fail(
-                      "key-usage", S, "The key may sign the handshake (keyUsage)",
-                      f"keyUsage {', '.join(leaf.key_usage or [])} lacks digitalSignature: "
-                      "\"No supported cipher suites have been found\".",
-                      f"vncssl create --ip {names[0]} --force", "key-usage"))
+    usage = _key_usage_problem(leaf)  # the verdict's rule (a warning: static RSA only)
+    title = "The key may sign the handshake (keyUsage)"
+    checks.append(fail("key-usage", S, title, usage[0].message, usage[0].fix, usage[0].code)
+                  if usage and usage[0].stops != WARNING else
+                  ok("key-usage", S, title, usage[0].message if usage else ""))
     return checks

@@ -184,10 +184,16 @@ def check_known_hosts(f: ViewerFiles, host: Optional[str], leaf: Any, trusted: b
 
 
 def probe_checks(report: Any) -> List[Check]:
+    """Each problem that stops the viewer is a ✗; warnings (it connects) go with the ✓."""
+    from vncssl.x509.problem import WARNING
+
     title = "The viewer accepts the server's certificate (probe)"
+    warnings = [p.message for p in report.problems if p.stops == WARNING]
     if report.accepted:
-        return [ok("probe", "probe", title, f"{report.server}: accepted ({report.ca})")]
-    return [fail("probe", "probe", title, p.message, p.fix, p.code) for p in report.problems]
+        return [ok("probe", "probe", title, " ".join(
+            [f"{report.server}: accepted ({report.ca}).", *warnings]))]
+    return [fail("probe", "probe", title, p.message, p.fix, p.code) for p in report.problems
+            if p.stops != WARNING]
 
 
 def probe_error(host: str, exc: VncsslError) -> Check:

@@ -76,7 +76,8 @@ def _key_type(old: certfacts.CertFacts, notices: List[create.Notice]) -> str:
 
 def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = False,
          openssl_path: Optional[str] = None, config: Optional[str] = None,
-         timeout: Optional[float] = None, ca_dir: Optional[str] = None) -> RenewPlan:
+         timeout: Optional[float] = None, ca_dir: Optional[str] = None,
+         backup: bool = True) -> RenewPlan:
     """Read the old certificate and plan create's command for the same names; write nothing."""
     cert_p = Path(cert)
     if not cert_p.exists():
@@ -111,7 +112,7 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
                     key_type=_key_type(old, notices), cert=cert, key=key,
                     openssl_path=openssl_path, config=config,
                     subject=subj_from_rfc2253(old.subject), force=True, timeout=timeout)
-    p.backup = True
+    p.backup = backup
     notices += [n for n in p.notices if n.code not in ("no-ip-san", "loopback-only")]
     if reuse_key:
         from vncssl.x509.verdict import key_problems

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from vncssl.errors import FileProblem
+from vncssl.notice import command
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,10 @@ class Target:
     exists: bool
 
 
-def check_target(path: Path, kind: str, *, force: bool) -> Target:
-    """Refuse, before anything runs, a target that cannot or must not be written."""
+def check_target(path: Path, kind: str, *, force: bool,
+                 missing_folder_ok: bool = False) -> Target:
+    """Refuse, before anything runs, a target that cannot or must not be written.
+    `missing_folder_ok`: a dry run of `--out-dir NEW`, whose real run makes the folder."""
     p = Path(os.path.abspath(os.path.expanduser(str(path))))
     if p.is_symlink():
         raise FileProblem(
@@ -32,8 +35,11 @@ def check_target(path: Path, kind: str, *, force: bool) -> Target:
                           f"Give a file name, e.g. {p / 'vnc-server.pem'}.")
     parent = p.parent
     if not parent.exists():
+        if missing_folder_ok:
+            return Target(p, kind, False)
         raise FileProblem(f"The folder {parent} (for the {kind}) does not exist.",
-                          f"Create it first: mkdir -p {parent}")
+                          f"Create it first: `{command('mkdir', '-p', parent)}` (or use "
+                          "--out-dir, which creates it).")
     if not parent.is_dir():
         raise FileProblem(f"{parent} (for the {kind}) is not a folder.", "")
     if not os.access(parent, os.W_OK | os.X_OK):

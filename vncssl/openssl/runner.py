@@ -13,8 +13,9 @@ import math
 import os
 import signal
 import subprocess
+import threading
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Set
 
 from vncssl.errors import (
     OpensslFailed,
@@ -81,14 +82,18 @@ def run(
     else:
         kwargs.update(creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
     try:
-        proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            **kwargs,
-        )
+        with _LIVE_LOCK:
+            if _STOPPING:
+                raise KeyboardInterrupt  # the command is being stopped: start nothing
+            proc = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+                **kwargs,
+            )
+            _LIVE.add(proc)
     except FileNotFoundError:
         raise OpensslNotFound(
             f"{argv[0]} could not be started: no such file.", locate.install_hint()
@@ -116,6 +121,8 @@ def run(
         # Ctrl-C or anything else: never leave openssl running behind us.
         _kill(proc)
         raise
+    finally:
+        _LIVE.discard(proc)
     result = Result(
         list(argv),
         proc.returncode,
@@ -130,6 +137,41 @@ def run(
             message, fix, argv=argv, returncode=result.returncode, stderr=result.stderr
         )
     return result
+
+
+# Processes started by any thread and not yet reaped: Ctrl-C reaches only the main thread,
+# so a command running openssl from worker threads kills these itself (kill_all).
+_LIVE: Set[subprocess.Popen] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = False
+
+
+def kill_all() -> None:
+    """Kill every process run() started that is still running, in any thread (the thread
+    waiting for it then sees it die and reaps it); from now on run() starts nothing."""
+    global _STOPPING
+    with _LIVE_LOCK:
+        _STOPPING = True
+        live = list(_LIVE)
+    for proc in live:
+        if proc.poll() is not None:
+            continue
+        with contextlib.suppress(OSError):
+            if os.name == "posix":
+                strays = _descendants(proc.pid)
+                os.killpg(proc.pid, signal.SIGKILL)
+                for pid in strays:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            else:
+                proc.kill()
+
+
+def resume() -> None:
+    """After kill_all(), once nothing that was stopped can start openssl any more."""
+    global _STOPPING
+    with _LIVE_LOCK:
+        _STOPPING = False
 
 
 def _kill(proc: subprocess.Popen) -> None:

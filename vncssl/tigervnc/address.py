@@ -1,5 +1,10 @@
-"""The address a VNC user types, as TigerVNC's viewer reads it: HOST, HOST:DISPLAY, HOST::PORT,
-IPv6 in brackets (pure; no lookups).
+"""The address a VNC user types, read exactly as TigerVNC's viewer reads it
+(common/rfb/Hostname.h `getHostAndPort`, unit vectors in tests/unit/hostport.cxx), pure:
+
+  HOST (port 5900), HOST:N (display: port 5900+N when N < 100, else port N), HOST::PORT,
+  [HOST] / [HOST]:N / [HOST]::PORT (IPv6 needs the brackets), an empty host is localhost.
+  A bare "::1" is therefore localhost port 1, and "fd00::5" host "fd00" port 5: only
+  "2001:1234::20:1" (more than one ':' before the last pair) is taken as a bare IPv6 address.
 """
 
 from __future__ import annotations
@@ -7,13 +12,17 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Tuple
 
 from vncssl.errors import UsageError
+
+BASE_PORT = 5900
+_SPACE = " \t\n\v\f\r"  # C isspace()
 
 
 @dataclass
 class Target:
-    host: str  # as typed, without brackets: the name checked against the certificate
+    host: str  # as the viewer passes it on, without brackets: the name checked in the cert
     port: int
 
     @property
@@ -22,47 +31,74 @@ class Target:
         return f"{h}::{self.port}"
 
 
-def parse_target(text: str) -> Target:
-    """HOST, HOST:DISPLAY (port 5900+N; N >= 100 is a port, as in TigerVNC), HOST::PORT;
-    IPv6 in brackets ([::1]:1, [::1]::5901) or bare when unambiguous (::1, fe80::1:2:3)."""
-    raw = (text or "").strip()
-    bad = UsageError(f"{text!r} is not HOST, HOST:DISPLAY or HOST::PORT.",
-                     "Examples: 192.168.1.5, 192.168.1.5:1, vnc.example.com::5901, [fe80::1]:1")
-    if not raw or any(c.isspace() for c in raw):
-        raise bad
-    rest = ""
-    if raw.startswith("["):
-        end = raw.find("]")
+def _strtol(text: str) -> Tuple[int, str]:
+    """C strtol(text, &end, 10): leading space, a sign, digits; (0, text) when no digits."""
+    m = re.match(r"[ \t\n\v\f\r]*([+-]?\d+)", text)
+    if not m:
+        return 0, text
+    return int(m.group(1)), text[m.end():]
+
+
+def get_host_and_port(text: str, base_port: int = BASE_PORT) -> Tuple[str, int]:
+    """TigerVNC's getHostAndPort, step for step; UsageError where it throws."""
+    hi = text.lstrip(_SPACE)
+    port_part = None
+    if hi.startswith("["):
+        end = hi.find("]", 1)
         if end < 0:
-            raise bad
-        host, rest = raw[1:end], raw[end + 1:]
-    elif raw.count(":") > 2 or raw.startswith("::"):
-        host = raw  # a bare IPv6 literal (TigerVNC's HOST::PORT wins for "name::digits")
-    elif "::" in raw:
-        host, rest = raw.split("::", 1)
-        rest = "::" + rest
-    elif ":" in raw:
-        host, rest = raw.split(":", 1)
-        rest = ":" + rest
+            raise UsageError(f"{text!r}: unmatched [ in host.", "Close the bracket: [fd00::5].")
+        host_start, host_end = 1, end
+        port_part = hi[end + 1:]
+        if not port_part.strip(_SPACE):
+            port_part = None
     else:
-        host = raw
-    if not host:
+        host_start, last = 0, hi.rfind(":")
+        if last < 0:
+            host_end = len(hi)
+        else:
+            host_end = last - 1 if last > 0 and hi[last - 1] == ":" else last
+            first = hi.find(":")
+            if first != host_end:  # more ':' before: probably an IPv6 address
+                host_end = len(hi)
+            else:
+                port_part = hi[host_end:]
+    while host_end > host_start and hi[host_end - 1] in _SPACE:
+        host_end -= 1
+    host = hi[host_start:host_end] or "localhost"
+    if port_part is None:
+        return host, base_port
+    if not port_part.startswith(":"):
+        raise UsageError(f"{text!r}: invalid port specified.", "Write HOST:DISPLAY or "
+                         "HOST::PORT, e.g. [fd00::5]:1 or [fd00::5]::5901.")
+    double = port_part.startswith("::")
+    port, rest = _strtol(port_part[2:] if double else port_part[1:])
+    if rest.strip(_SPACE):
+        raise UsageError(f"{text!r}: invalid port specified.", "The display or port is a "
+                         "number: HOST:1 is port 5901, HOST::5901 the same port.")
+    if not double and port < 100:
+        port += base_port
+    return host, port
+
+
+def parse_target(text: str) -> Target:
+    """getHostAndPort, then what vncssl can connect to: a port 1-65535 and a host that is an
+    IP address or a host name (no spaces or brackets inside)."""
+    if not (text or "").strip(_SPACE):
+        raise UsageError("No server address was given.", "Give HOST, HOST:DISPLAY or "
+                         "HOST::PORT, e.g. 192.168.1.5:1.")
+    host, port = get_host_and_port(text)
+    if not 0 < port < 65536:
+        raise UsageError(f"{text!r}: port {port} is out of range.", "Ports are 1 to 65535 "
+                         "(display :N is port 5900+N).")
+    bad = UsageError(f"{text!r} is not HOST, HOST:DISPLAY or HOST::PORT.",
+                     "Examples: 192.168.1.5, 192.168.1.5:1, vnc.example.com::5901, [fd00::5]:1")
+    if any(c in host for c in _SPACE + "[]/"):
         raise bad
-    if ":" in host or raw.startswith("["):
+    if ":" in host:
         try:
             ipaddress.IPv6Address(host.split("%")[0])
         except ValueError:
             raise bad from None
-    port = 5900
-    if rest.startswith("::") and rest[2:].isdigit():
-        port = int(rest[2:])
-    elif rest.startswith(":") and rest[1:].isdigit():
-        n = int(rest[1:])
-        port = n + 5900 if n < 100 else n
-    elif rest:
-        raise bad
-    if not 0 < port < 65536:
-        raise UsageError(f"Port {port} is out of range.", "Ports are 1 to 65535.")
     return Target(host, port)
 
 
@@ -73,3 +109,9 @@ def is_dns_name(host: str) -> bool:
     except ValueError:
         return bool(re.fullmatch(r"[A-Za-z0-9_.-]+", host)) and not host.startswith(".")
 
+
+def viewer_argument(host: str, port: int = BASE_PORT) -> str:
+    """How to type host (and port) in vncviewer so that getHostAndPort reads them back: IPv6
+    in brackets, the port as ::PORT unless it is 5900."""
+    h = f"[{host}]" if ":" in host else host
+    return h if port == BASE_PORT else f"{h}::{port}"

@@ -3,7 +3,8 @@
 Generations: TigerVNC 1.14 moved its files to the XDG folders (`~/.config/tigervnc/`) and on
 Windows to `%APPDATA%\\TigerVNC\\`; 1.13 and older use `~/.vnc/` and `%APPDATA%\\vnc\\`.
 Debian/Ubuntu's `tigervncserver` wrapper reads Perl files instead of `key=value`:
-`~/.vnc/tigervnc.conf` up to 1.13, `~/.config/tigervnc/config.pl` from 1.14.
+`~/.vnc/tigervnc.conf` up to 1.13, `~/.config/tigervnc/config.pl` from 1.14. Which folder a
+program really reads (1.14+ fall back to ~/.vnc) is layout.py's; the version: detect.py.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import ntpath
 import os
 import re
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence, Tuple
 
 from vncssl.errors import UsageError
+from vncssl.tigervnc import layout
 from vncssl.tigervnc.settings import VIEWER_KEY, WINVNC_KEY
 
 MODERN = (1, 14)  # first release with the XDG / %APPDATA%\TigerVNC layout
@@ -26,8 +27,9 @@ MODERN = (1, 14)  # first release with the XDG / %APPDATA%\TigerVNC layout
 @dataclass
 class Generation:
     modern: bool  # 1.14+
-    label: str  # "1.14+" or "before 1.14"
-    reason: str  # how it was decided
+    label: str  # the version ("1.15"), or "1.14+" / "before 1.14" when guessed from folders
+    reason: str  # how it was decided (which program, option or folder said so)
+    version: Optional[Tuple[int, int]] = None  # None: guessed from the folders
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Locations:
     system_config: str
     viewer_config: str  # default.tigervnc
     x509_ca: str
+    known_hosts: str = ""  # x509_known_hosts (the viewer's remembered exceptions)
 
 
 def parse_version(text: str) -> Tuple[int, int]:
@@ -49,49 +52,41 @@ def parse_version(text: str) -> Tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-# How each TigerVNC program tells its version without opening a window or a display.
-_VERSION_ARGS = {"vncviewer": ["-h"], "Xvnc": ["-version"], "x0vncserver": ["-version"]}
-
-
 def installed_version(programs: Sequence[str], env: Mapping[str, str] = os.environ
                       ) -> Optional[Tuple[str, str]]:
-    """(version, program) of the first of `programs` installed here, e.g. ("1.12", "Xvnc")."""
-    from vncssl.errors import VncsslError
-    from vncssl.openssl import runner
+    """(version, program) of the TigerVNC these programs belong to, e.g. ("1.12", "Xvnc"):
+    every copy installed is asked (tigervnc/detect.py), then the package database."""
+    from vncssl.tigervnc import detect
 
-    for prog in programs:
-        path = shutil.which(prog, path=env.get("PATH"))
-        if not path:
-            continue
-        try:
-            r = runner.run([path, *_VERSION_ARGS.get(prog, ["-version"])], timeout=5,
-                            check=False, what=prog)
-        except VncsslError:
-            continue
-        m = re.search(r"TigerVNC\b.*?v?(\d+\.\d+)", r.stdout + r.stderr)
-        if m:
-            return m.group(1), prog
-    return None
+    role = "viewer" if any(p in detect.VIEWERS for p in programs) else "server"
+    found = detect.detect(role, env)
+    if found.chosen is None:
+        return None
+    a, b = found.chosen.major_minor
+    return f"{a}.{b}", os.path.basename(found.chosen.program)
 
 
 def generation(version: Optional[str], env: Mapping[str, str] = os.environ,
                platform: str = sys.platform, programs: Sequence[str] = ()) -> Generation:
-    """The layout to use: --tigervnc-version, else the installed program's own version
+    """The layout to use: --tigervnc-version, else the installed programs' own version
     (Debian 12 and Ubuntu ship 1.12/1.13, which read ~/.vnc), else the folders that exist."""
     if not version and programs and platform == sys.platform \
             and not platform.startswith("win"):
-        found = installed_version(programs, env)
-        if found:
-            version = found[0]
-            modern = parse_version(version) >= MODERN
-            return Generation(modern, "1.14+" if modern else "before 1.14",
-                              f"{found[1]} here is TigerVNC {version}")
+        from vncssl.tigervnc import detect
+
+        role = "viewer" if any(p in detect.VIEWERS for p in programs) else "server"
+        found = detect.detect(role, env)
+        if found.chosen is not None:
+            v = found.chosen.major_minor
+            return _known(v, found.note())
     if version:
-        modern = parse_version(version) >= MODERN
-        return Generation(modern, "1.14+" if modern else "before 1.14",
-                          f"--tigervnc-version {version}")
-    loc_new, loc_old = locations(True, env, platform), locations(False, env, platform)
-    new_dir, old_dir = Path(loc_new.x509_ca).parent, Path(loc_old.x509_ca).parent
+        return _known(parse_version(version), f"--tigervnc-version {version}")
+    if platform.startswith("win"):
+        loc_new, loc_old = locations(True, env, platform), locations(False, env, platform)
+        new_dir, old_dir = Path(loc_new.x509_ca).parent, Path(loc_old.x509_ca).parent
+    else:  # with only ~/.vnc, every generation reads ~/.vnc (layout.py)
+        new_dir = Path(layout.dirs(True, env).new_config)
+        old_dir = Path(layout.home(env), ".vnc")
     if new_dir.is_dir():
         return Generation(True, "1.14+", f"{new_dir} exists")
     if old_dir.is_dir():
@@ -100,25 +95,26 @@ def generation(version: Optional[str], env: Mapping[str, str] = os.environ,
                       "--tigervnc-version 1.13 for older")
 
 
+def _known(v: Tuple[int, int], reason: str) -> Generation:
+    modern = v >= MODERN
+    return Generation(modern, f"{v[0]}.{v[1]}", reason, v)
+
+
 def _home(env: Mapping[str, str]) -> str:
-    return env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    return layout.home(env)
 
 
 def locations(modern: bool, env: Mapping[str, str] = os.environ,
               platform: str = sys.platform) -> Locations:
+    """The files this generation reads for this user, by its own folder rule (layout.py)."""
     if platform.startswith("win"):
         appdata = env.get("APPDATA") or ntpath.join(_home(env), "AppData", "Roaming")
         base = ntpath.join(appdata, "TigerVNC" if modern else "vnc")
         return Locations(WINVNC_KEY, WINVNC_KEY, WINVNC_KEY, VIEWER_KEY,
-                         ntpath.join(base, "x509_ca.pem"))
-    home = _home(env)
-    if modern:
-        base = os.path.join(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
-                            "tigervnc")
-        pl = os.path.join(base, "config.pl")
-    else:
-        base = os.path.join(home, ".vnc")
-        pl = os.path.join(base, "tigervnc.conf")
-    return Locations(os.path.join(base, "config"), pl,
+                         ntpath.join(base, "x509_ca.pem"), ntpath.join(base, "x509_known_hosts"))
+    d = layout.dirs(modern, env)
+    return Locations(os.path.join(d.config, "config"), layout.wrapper_config(modern, env),
                      "/etc/tigervnc/vncserver-config-defaults",
-                     os.path.join(base, "default.tigervnc"), os.path.join(base, "x509_ca.pem"))
+                     os.path.join(d.config, "default.tigervnc"),
+                     os.path.join(d.config, "x509_ca.pem"),
+                     os.path.join(d.state, "x509_known_hosts"))

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from vncssl.openssl.runner import check_timeout
 from vncssl.tigervnc import rfb
 from vncssl.tigervnc.address import parse_target
+from vncssl.x509.problem import blocking, outcome
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ProbeReport:
     accepted: bool
     problems: List[Any]  # verdict.Problem
     ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
+    viewer: str = "refuses"  # how the viewer ends: connects / asks / refuses / handshake-fails
     revocation: Optional[Any] = None  # revocation.RevocationCheck, when a CRL was used
     leaf: Optional[Any] = field(default=None, repr=False)  # CertFacts (doctor; not JSON)
 
@@ -92,40 +94,125 @@ def default_crl(ca_path: Optional[Path]) -> Optional[Path]:
     return crl if crl.is_file() else None
 
 
+@dataclass
+class Trust:
+    """What the viewer trusts, read once (a fleet probe shares it between all hosts)."""
+
+    ca_path: Optional[Path]
+    ca_facts: Optional[List[Any]]
+    note: str
+    explicit: bool  # --ca was given
+
+
+def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
+               env: Any = os.environ) -> Trust:
+    from vncssl.x509 import certinfo
+
+    ca_path = Path(ca) if ca else default_ca(env)
+    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
+    note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
+            "store") if ca_path else "system trust store only (no X509CA file found)"
+    return Trust(ca_path, ca_facts, note, bool(ca))
+
+
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
-            env: Any = os.environ, default_ca_file: bool = True) -> ProbeReport:
-    """default_ca_file=False: without `ca`, judge with the system store only (doctor, which
-    has already found the X509CA file the installed viewer reads, and there is none)."""
-    from vncssl.x509 import certinfo
+            env: Any = os.environ, trust: Optional[Trust] = None,
+            relay: bool = False) -> ProbeReport:
+    """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
+    Python 3.9 always does) - to test that path on any Python."""
     from vncssl.x509.verdict import judge
 
     if timeout is not None:
         check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
-    ca_path = Path(ca) if ca else (default_ca(env) if default_ca_file else None)
-    ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
-    ca_note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
-               "store") if ca_path else "system trust store only (no X509CA file found)"
-    f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT)
+    trust = trust or load_trust(ossl, ca, timeout=timeout, env=env)
+    ca_path, ca_facts, ca_note = trust.ca_path, trust.ca_facts, trust.note
+    f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT,
+                  openssl=getattr(ossl, "path", None), relay=relay)
     report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
                          f.tls, None, False, [], ca_note)
     if f.stop or not f.chain_pem:
-        report.problems = [_protocol_problem(f)]
+        report.problems = [_protocol_problem(f)] + offered_problems(f)
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
-    crl_path = Path(crl) if crl else (default_crl(ca_path) if not ca else None)
+    crl_path = Path(crl) if crl else (default_crl(ca_path) if not trust.explicit else None)
     if crl_path is not None:
         from vncssl.x509 import revocation
 
         report.revocation = revocation.check_revocation(
             ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
         revocation.apply(verdict, report.revocation)
-    report.certificate, report.accepted, report.problems = inspection, verdict.accepted, \
-        verdict.problems
+    problems = [handshake_problem(p, f) for p in verdict.problems] + offered_problems(f)
+    report.certificate, report.problems = inspection, problems
+    report.accepted, report.viewer = not blocking(problems), outcome(problems)
     report.leaf = chain[0]
     return report
+
+
+def handshake_problem(p: Any, f: rfb.Fetched) -> Any:
+    """A keyEncipherment-only RSA key works only if the server falls back to static RSA (as
+    Xvnc does). The handshake seen here says what this server does: TLS 1.3 or an (EC)DHE
+    suite needs the key to sign, which the GnuTLS viewer refuses ("Key usage violation")."""
+    from vncssl.x509.problem import HANDSHAKE, Problem
+
+    if p.code != "key-usage-static-rsa" or not f.tls:
+        return p
+    version, cipher = f.tls.get("version") or "", f.tls.get("cipher") or ""
+    if version != "TLSv1.3" and "DHE" not in cipher and not cipher.startswith("TLS_"):
+        return p  # static RSA: the viewer connects (the warning stays)
+    return Problem("key-usage-violation", f"This server negotiated {version} {cipher}, where "
+                   "its key must sign, but the certificate's keyUsage has keyEncipherment and "
+                   "no digitalSignature: the TigerVNC viewer stops the handshake (\"Key usage "
+                   "violation in certificate has been detected\"; the viewer shows \"TLS "
+                   "Handshake failed\"). OpenSSL-based servers such as x11vnc do this.",
+                   "Make a new certificate whose keyUsage has digitalSignature (or none at "
+                   "all): `vncssl create`.", HANDSHAKE)
+
+
+# What TigerVNC 1.12's viewer enables by default, in its order of preference inside VeNCrypt
+# (at the RFB level the *server's* order decides: the first type both sides know).
+VIEWER_DEFAULT = ("X509Plain", "TLSPlain", "X509Vnc", "TLSVnc", "X509None", "TLSNone",
+                  "VncAuth", "None")
+_NO_CERT = {"None": "no encryption at all", "VncAuth": "no encryption (a VNC password only)",
+            "Plain": "no encryption, the password in clear", "TLS": "anonymous TLS (no "
+            "certificate)", "TLSNone": "anonymous TLS (no certificate)", "TLSVnc":
+            "anonymous TLS (no certificate)", "TLSPlain": "anonymous TLS (no certificate)",
+            "TLSSASL": "anonymous TLS (no certificate)"}
+
+
+def default_choice(f: rfb.Fetched) -> Optional[str]:
+    """The type a viewer with default settings ends up with."""
+    first = next((t for t in f.security_types if t in VIEWER_DEFAULT + ("VeNCrypt",)), None)
+    if first != "VeNCrypt":
+        return first
+    return next((t for t in VIEWER_DEFAULT if t in f.vencrypt_subtypes), None)
+
+
+def offered_problems(f: rfb.Fetched) -> List[Any]:
+    """Each weaker way in the server offers beside X509*: a viewer (or whoever sits between)
+    may connect that way, and the certificate protects nothing then."""
+    from vncssl.x509.problem import WARNING, Problem
+
+    if not any(t.startswith("X509") for t in f.vencrypt_subtypes):
+        return []  # no certificate at all: that is the protocol problem already reported
+    weak = [t for t in f.security_types if t not in ("VeNCrypt",)]
+    weak += [t for t in f.vencrypt_subtypes if not t.startswith("X509")]
+    weak = list(dict.fromkeys(weak))  # None may be offered both outside and inside VeNCrypt
+    choice = default_choice(f)
+    out = []
+    for t in weak:
+        picks = (f" A viewer with default settings picks {t} here, not X509." if t == choice
+                 else "")
+        out.append(Problem(
+            "weak-security-type", f"The server also offers {t}: "
+            f"{_NO_CERT.get(t, 'no certificate')}. A viewer (or an attacker in between, "
+            "who can strip the X509 types from the list) may connect that way without any "
+            f"certificate check.{picks}", "Offer only X509 types (the guide: uncheck None "
+            "and Anonymous TLS), e.g. SecurityTypes=X509Vnc: `vncssl tigervnc server`.",
+            WARNING))
+    return out
 
 
 def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[List[Any], Any]:

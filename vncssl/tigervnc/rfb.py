@@ -16,16 +16,24 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from vncssl.errors import ConnectFailed
+from vncssl.net.resolve import resolve
+from vncssl.tigervnc import chainfetch
 from vncssl.tigervnc.address import Target, is_dns_name
 
 VENCRYPT = 19
-SECURITY_TYPES = {0: "Invalid", 1: "None", 2: "VncAuth", 5: "RA2", 6: "RA2ne", 16: "Tight",
-                  19: "VeNCrypt", 22: "XVP", 30: "DH", 113: "MSLogonII", 129: "RA2_256",
-                  130: "RA2ne_256"}
-SUBTYPES = {256: "Plain", 257: "TLSNone", 258: "TLSVnc", 259: "TLSPlain", 260: "X509None",
-            261: "X509Vnc", 262: "X509Plain"}
+# RFB security types (IANA "RFB Security Types" registry; names as TigerVNC's Security.h).
+SECURITY_TYPES = {0: "Invalid", 1: "None", 2: "VncAuth", 5: "RA2", 6: "RA2ne", 7: "SSPI",
+                  8: "SSPIne", 16: "Tight", 17: "Ultra", 18: "TLS", 19: "VeNCrypt",
+                  20: "SASL", 21: "MD5", 22: "XVP", 23: "SecureTunnel", 24: "IntegratedSSH",
+                  30: "DH", 113: "MSLogonII", 129: "RA2_256", 130: "RA2ne_256"}
+# VeNCrypt subtypes: TigerVNC's, plus the RFB types a VeNCrypt server may list inside
+# (1 None, 2 VncAuth) and GTK-VNC's SASL ones.
+SUBTYPES = {1: "None", 2: "VncAuth", 256: "Plain", 257: "TLSNone", 258: "TLSVnc",
+            259: "TLSPlain", 260: "X509None", 261: "X509Vnc", 262: "X509Plain",
+            263: "TLSSASL", 264: "X509SASL"}
 X509_PREFERENCE = (260, 261, 262)  # X509None first: nothing would be asked after TLS anyway
 DEFAULT_TIMEOUT = 10.0
+PROBE_CIPHERS = "DEFAULT:@SECLEVEL=0"
 
 
 @dataclass
@@ -45,19 +53,36 @@ class Fetched:
 
 
 class _Conn:
+    openssl: Optional[str] = None
+    relay = False
+
     def __init__(self, target: Target, timeout: float) -> None:
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
         self.where = target.display
-        try:
-            self.sock = socket.create_connection((target.host, target.port), timeout=timeout)
-        except socket.timeout:
-            raise ConnectFailed(f"No answer from {self.where} within {timeout:g} s.",
-                                "Check the address, the display number and firewalls.") from None
-        except OSError as exc:
-            raise ConnectFailed(f"Cannot connect to {self.where}: {exc.strerror or exc}.",
-                                "Is the VNC server running and listening on that port? "
-                                "Check the display number (:1 is port 5901).") from None
+        # Resolving is inside the deadline too: a silent resolver must not outwait it.
+        addresses = resolve(target.host, target.port, timeout, self.where)
+        last: Optional[OSError] = None
+        for family, addr in addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.left())
+                sock.connect(addr)
+            except socket.timeout:
+                sock.close()
+                raise ConnectFailed(f"No answer from {self.where} within {timeout:g} s.",
+                                    "Check the address, the display number and firewalls."
+                                    ) from None
+            except OSError as exc:
+                sock.close()
+                last = exc
+                continue
+            self.sock = sock
+            return
+        raise ConnectFailed(f"Cannot connect to {self.where}: "
+                            f"{(last.strerror or last) if last else 'no address'}.",
+                            "Is the VNC server running and listening on that port? "
+                            "Check the display number (:1 is port 5901).")
 
     def left(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -96,19 +121,44 @@ class _Conn:
 
 
 def _name(table: Dict[int, str], code: int) -> str:
-    return table.get(code, f"unknown({code})")
+    if code in table:
+        return table[code]
+    for low, high, owner in ((3, 15, "RealVNC"), (30, 35, "Apple"), (128, 255, "RealVNC")):
+        if low <= code <= high and table is SECURITY_TYPES:
+            return f"{owner}({code})"  # registered to a vendor, not further named
+    return f"unknown({code})"
 
 
-def fetch(target: Target, *, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
+def fetch(target: Target, *, timeout: float = DEFAULT_TIMEOUT, openssl: Optional[str] = None,
+          relay: bool = False) -> Fetched:
+    """`openssl`: the binary to hand the TLS handshake to when this Python cannot show the
+    whole chain (3.9), or always with relay=True."""
     conn = _Conn(target, timeout)
+    conn.openssl, conn.relay = openssl, relay
     try:
         return _handshake(conn, target)
     finally:
         conn.sock.close()  # after the certificate: no credentials, no RFB session
 
 
+TLS_FIRST_HINT = ("A server that wants TLS before the VNC greeting (x11vnc -ssl/-sslonly, "
+                  "stunnel) waits for the client to start TLS, and the TigerVNC viewer cannot "
+                  "connect to it: it speaks RFB first and starts TLS only inside VeNCrypt. "
+                  "Use x11vnc's -ssl without -sslonly (it then offers VeNCrypt/X509), or "
+                  "TigerVNC's own server.")
+
+
 def _handshake(c: _Conn, target: Target) -> Fetched:
-    banner = c.recv(12)
+    try:
+        banner = c.recv(12)
+    except ConnectFailed as exc:
+        if "did not finish" in exc.message:  # silence: not a VNC greeting at all
+            raise ConnectFailed(f"{c.where} sent no VNC greeting within {c.timeout:g} s.",
+                                TLS_FIRST_HINT) from None
+        raise
+    if banner[:1] in (b"\x15", b"\x16") and banner[1:2] == b"\x03":
+        raise ConnectFailed(f"{c.where} answered with TLS, not a VNC greeting.",
+                            TLS_FIRST_HINT)
     m = re.fullmatch(rb"RFB (\d{3})\.(\d{3})\n", banner)
     if not m:
         raise ConnectFailed(f"{c.where} is not a VNC server (it said {banner!r}).",
@@ -163,13 +213,24 @@ def _handshake(c: _Conn, target: Target) -> Fetched:
 
 
 def _tls(c: _Conn, target: Target, out: Fetched) -> None:
+    sni = target.host if is_dns_name(target.host) else None
+    if c.openssl and (c.relay or not chainfetch.python_has_chain()):
+        pems, info, error = chainfetch.s_client_chain(c.openssl, c.sock, sni, c.left())
+        if error:
+            out.stop, out.detail = "tls-handshake", error
+            return
+        out.chain_pem = pems
+        out.tls = {**info, "subtype": out.chosen, "sni": sni}
+        return
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    # Fetch only: the verdict is computed afterwards by openssl + vncssl.verdict. Nothing but
-    # verification is relaxed (protocol versions and ciphers stay Python's defaults).
+    # Fetch only: the verdict is computed afterwards by openssl + vncssl.verdict. Offer what
+    # the viewer's GnuTLS NORMAL offers, static-RSA suites included (Xvnc falls back to them
+    # for a keyEncipherment-only key), at security level 0 (a small key is the verdict's to
+    # judge, not a reason to see nothing).
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers(PROBE_CIPHERS)
     # TigerVNC 1.12 rejects an IP literal such as "::1" as SNI: send only DNS names.
-    sni = target.host if is_dns_name(target.host) else None
     tls = ctx.wrap_socket(c.sock, server_hostname=sni, do_handshake_on_connect=False)
     c.sock = tls
     try:
@@ -181,14 +242,10 @@ def _tls(c: _Conn, target: Target, out: Fetched) -> None:
     except (ssl.SSLError, ConnectionError) as exc:
         out.stop, out.detail = "tls-handshake", str(exc)
         return
-    chain_der: List[bytes] = []
-    getter = getattr(tls, "get_unverified_chain", None)  # Python 3.13+: the whole chain
-    if getter is not None:
-        chain_der = [bytes(x) if isinstance(x, (bytes, bytearray)) else x.public_bytes()
-                     for x in getter() or []]
-    if not chain_der:
-        leaf = tls.getpeercert(binary_form=True)
-        chain_der = [leaf] if leaf else []
+    chain_der = chainfetch.python_chain(tls)
+    if chain_der is None:  # never judge a chain we did not see: openssl shows it all
+        raise ConnectFailed("This Python cannot show the whole certificate chain, and no "
+                            "openssl was given to fetch it.", "Use Python 3.10+ or --openssl.")
     out.chain_pem = [ssl.DER_cert_to_PEM_cert(d) for d in chain_der]
     cipher = tls.cipher()
     out.tls = {"version": tls.version(), "cipher": cipher[0] if cipher else None,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 from vncssl.errors import UsageError
 from vncssl.notice import Notice
 from vncssl.tigervnc import generations, settings
+from vncssl.x509.hostname import bracketed
 
 if TYPE_CHECKING:
     from vncssl.openssl.binary import OpensslInfo
@@ -78,7 +79,9 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
         if host:
             notices += host_verdict(ossl, chain, host, Path(cert), timeout=timeout)
     cert_a = settings.abs_path(cert, windows)
-    host = host or (_default_host(facts) if facts else "SERVER")
+    # As typed in the viewer: an IPv6 address in brackets, or TigerVNC reads fd00::5 as
+    # host fd00, port 5.
+    host = bracketed(host or (_default_host(facts) if facts else "SERVER"))
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)
@@ -134,5 +137,8 @@ def host_verdict(ossl: OpensslInfo, chain: List[CertFacts], host: str, cert: Pat
     target = parse_target(host)
     v = verdict.judge(ossl, chain, names.parse_host(target.host), chain,
                       ca_file=cert, timeout=timeout, cert_file=cert)
-    return [Notice(p.code, f"`vncssl check` says the viewer would stop at {v.host}: "
-                   f"{p.message}", p.fix) for p in v.problems]
+    from vncssl.x509.problem import WARNING
+
+    return [Notice(p.code, ("`vncssl check` warns about " if p.stops == WARNING else
+                            "`vncssl check` says the viewer would stop at ")
+                   + f"{v.host}: {p.message}", p.fix) for p in v.problems]

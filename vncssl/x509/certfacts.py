@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from vncssl.x509.dernames import DerCert
 
 
 @dataclass
@@ -42,6 +45,8 @@ class CertFacts:
     authority_key_id: Optional[str]
     public_key_pem: str = field(repr=False)
     pem: str = field(repr=False)
+    # The structure the rules read (names, flags, key); None only for facts built by hand.
+    der: Optional[DerCert] = field(default=None, repr=False, compare=False)
 
     @property
     def not_after_dt(self) -> dt.datetime:
@@ -52,9 +57,17 @@ class CertFacts:
         return dt.datetime.fromisoformat(self.not_before.replace("Z", "+00:00"))
 
     @property
+    def common_names(self) -> List[str]:
+        """Every CN attribute of the subject, from the structure."""
+        if self.der is not None:
+            return self.der.attribute_values("2.5.4.3")
+        return [m.group(1).replace("\\", "") for m in
+                re.finditer(r"(?:^|(?<!\\)[,+])CN=((?:[^,+\\]|\\.)*)", self.subject)]
+
+    @property
     def common_name(self) -> Optional[str]:
-        m = re.search(r"(?:^|,)CN=((?:[^,\\]|\\.)*)", self.subject)
-        return m.group(1).replace("\\", "") if m else None
+        cns = self.common_names
+        return cns[0] if cns else None
 
     def san_values(self, kind: str) -> List[str]:
         return [s.value for s in self.san if s.type == kind]

@@ -59,7 +59,9 @@ def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None
 def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
                timeout: Optional[float]) -> runner.Result:
     """`openssl x509 -text` and friends on `pem`, or on the DER file `path` when pem is None."""
-    argv = [ossl.path, "x509", "-noout", "-nameopt", "RFC2253", "-subject", "-issuer",
+    # No -noout: openssl ends its output with the certificate as PEM, the bytes it parsed,
+    # which `dernames` reads for every name and flag the rules use (not the display text).
+    argv = [ossl.path, "x509", "-nameopt", "RFC2253", "-subject", "-issuer",
             "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
     if pem is None:
         argv += ["-inform", "DER", "-in", str(path)]

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Optional
+
+from vncssl.errors import InvalidNameError
+from vncssl.x509 import idna
 
 if TYPE_CHECKING:
     from vncssl.x509.certfacts import CertFacts
@@ -58,11 +61,6 @@ def _server_auth_allowed(cert: CertFacts) -> bool:
     return any(u in ("TLS Web Server Authentication", "Any Extended Key Usage") for u in eku)
 
 
-def _common_names(subject: str) -> List[str]:
-    parts = re.split(r"(?<!\\)[,+]", subject)
-    return [p[3:].replace("\\", "") for p in parts if p.startswith("CN=")]
-
-
 def normalise_host(host: str) -> str:
     """What the viewer passes on: `[::1]` -> `::1`, a trailing dot kept as typed."""
     h = host.strip()
@@ -85,13 +83,38 @@ def hostname_matches(cert: CertFacts, host: str) -> bool:
                 continue
         return False
     if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
+        # GnuTLS maps the typed name with IDNA2008; one it cannot map is compared as typed
+        # (and so matches nothing: certificate names are ASCII).
+        host = idna.to_ascii_or_none(host) or host
     if any(_compare(n, host) for n in cert.san_values("DNS")):
         return True
     if cert.san_values("DNS") or cert.san_values("IP"):
         return False  # RFC 6125: no CN fallback once a DNS or IP SAN exists
-    cns = _common_names(cert.subject)
+    cns = cert.common_names
     return len(cns) == 1 and _server_auth_allowed(cert) and _compare(cns[0], host)
+
+
+def bracketed(host: str) -> str:
+    """`host` as typed to vncviewer: an IPv6 address in brackets (TigerVNC's getHostAndPort
+    reads a bare `fd00::5` as host `fd00` port 5); anything else as it is."""
+    h = normalise_host(host)
+    try:
+        ipaddress.IPv6Address(h.split("%")[0])
+    except ValueError:
+        return host
+    return f"[{h}]"
+
+
+def create_hint(host: str) -> str:
+    """The `vncssl create` option that names `host`, when `create` accepts it; else why no
+    certificate can name it (never a command `create` would refuse)."""
+    from vncssl.x509 import names
+
+    is_ip = host_ip(host) is not None
+    try:
+        value = names.parse_ip(host) if is_ip else names.parse_dns(host)
+    except InvalidNameError as exc:
+        return (f"no certificate vncssl makes can name {host!r} ({exc.message.rstrip('.')}); "
+                "connect with a name or address a certificate can hold")
+    stored = "" if value == host else f" (stored as {value}, the form GnuTLS compares)"
+    return f"`vncssl create {'--ip' if is_ip else '--dns'} {host}`{stored}"

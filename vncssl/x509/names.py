@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple
 
 from vncssl.errors import InvalidNameError, UsageError
+from vncssl.x509 import idna
 
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _IPV4ISH_RE = re.compile(r"[0-9.]+")
-_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")  # ß, final sigma, ZWNJ, ZWJ
 
 
 @dataclass(frozen=True)
@@ -87,20 +87,14 @@ def parse_dns(text: str) -> str:
             f"DNS name {text!r}: a wildcard is allowed only as the whole first label (*.lan).",
             "Write it as *.example.lan, or list each name with --dns.",
         )
-    deviations = sorted(set(body) & _IDNA_DEVIATIONS)
-    if deviations:
-        # Python's codec is IDNA 2003 (faß -> fass); browsers and resolvers now use IDNA 2008
-        # (faß -> xn--fa-hia): the certificate would name a different host than the user's.
-        raise InvalidNameError(
-            f"DNS name {text!r} contains {', '.join(repr(c) for c in deviations)}, which the "
-            "two IDNA standards encode differently.",
-            "Give the name in its punycode (xn--...) form, as your DNS server has it.",
-        )
     try:
-        ascii_name = body.encode("idna").decode("ascii") if not body.isascii() else body
-    except UnicodeError:
+        # IDNA2008, as GnuTLS maps the name the viewer is given (faß -> xn--fa-hia), so the
+        # certificate names the host the user types; Python's codec is IDNA2003 (fass).
+        ascii_name = body if body.isascii() else idna.to_ascii(body)
+    except (idna.IdnaError, UnicodeError) as exc:
         raise InvalidNameError(
-            f"DNS name {text!r} cannot be converted to an international (IDNA) name.",
+            f"DNS name {text!r} cannot be converted to an international (IDNA2008) name"
+            + (f": {exc}" if str(exc) else "") + ".",
             "Check the spelling, or give its punycode (xn--...) form.",
         ) from None
     ascii_name = ascii_name.lower()

@@ -23,6 +23,7 @@ from typing import List, Optional, Sequence
 from vncssl.openssl import binary
 from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.crl import CrlFacts, read_crl, serial_key
+from vncssl.x509.problem import REFUSES
 from vncssl.x509.verdict import Problem
 
 
@@ -83,11 +84,14 @@ def _listed(cert: CertFacts, facts: CrlFacts) -> Optional[Problem]:
                    f"revoked by the CRL {facts.path} (reason: {reason}): TigerVNC refuses it "
                    "outright (\"server certificate has been revoked\").",
                    "Give the server a new certificate from the CA (`vncssl ca request` on "
-                   "the server, `vncssl ca sign` here), then restart it.")
+                   "the server, `vncssl ca sign` here), then restart it.", REFUSES)
 
 
 def apply(verdict: object, check: RevocationCheck) -> None:
     """Add the revocation problems to a verdict.Verdict (accepted only if none remain)."""
+    from vncssl.x509.problem import blocking, outcome
+
     problems = getattr(verdict, "problems")  # noqa: B009 - any verdict-shaped object
     problems.extend(check.problems)
-    setattr(verdict, "accepted", not problems)  # noqa: B010
+    setattr(verdict, "accepted", not blocking(problems))  # noqa: B010 - warnings do not stop
+    setattr(verdict, "viewer", outcome(problems))  # noqa: B010

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
-import ipaddress
 import re
 from typing import List, Optional, Sequence
 
 from vncssl.errors import OpensslFailed
 from vncssl.x509.certfacts import CertFacts, KeyInfo, San
+from vncssl.x509.der import DerError
+from vncssl.x509.dernames import EKU_NAMES, KEY_USAGE_NAMES, DerCert, parse_certificate
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
                                        1)}
@@ -38,28 +41,25 @@ def _field(pattern: str, text: str, default: str = "") -> str:
     return m.group(1).strip() if m else default
 
 
-def _ext_block(text: str, title: str) -> Optional[str]:
-    m = re.search(rf"^\s*{re.escape(title)}:(?: critical)?\s*\n\s*(.+)$", text, re.MULTILINE)
-    return m.group(1).strip() if m else None
+def sans(cert: DerCert) -> List[San]:
+    """subjectAltName entries from the structure: one San per GeneralName, whatever its text
+    holds (a dNSName "a, IP Address:1.2.3.4" is one DNS name, not two)."""
+    return [San(g.kind, g.value) for g in cert.san or []]
 
 
-def parse_san(value: str) -> List[San]:
-    out = []
-    for part in (p.strip() for p in value.split(",")):
-        if not part or ":" not in part:
-            continue
-        kind, val = part.split(":", 1)
-        kind = kind.strip()
-        if kind == "IP Address":
-            try:
-                val = str(ipaddress.ip_address(val.strip()))
-            except ValueError:
-                pass
-            out.append(San("IP", val.strip()))
-        else:
-            out.append(San({"DNS": "DNS", "email": "email", "URI": "URI"}.get(kind, kind),
-                           val.strip()))
-    return out
+def _certificate_der(out: str) -> bytes:
+    """The DER of the certificate openssl printed last (its PEM output)."""
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", out, re.S)
+    if not blocks:
+        raise ValueError("it printed no certificate")
+    try:
+        return base64.b64decode("".join(blocks[-1].split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("it printed a certificate vncssl cannot decode") from None
+
+
+def _hex_id(value: Optional[bytes]) -> Optional[str]:
+    return ":".join(f"{b:02X}" for b in value) if value is not None else None
 
 
 def parse_x509_output(out: str, pem: str, now: Optional[dt.datetime] = None, *,
@@ -71,50 +71,37 @@ def parse_x509_output(out: str, pem: str, now: Optional[dt.datetime] = None, *,
     try:
         not_before = _iso(_field(r"^notBefore=(.*)$", out))
         not_after = _iso(_field(r"^notAfter=(.*)$", out))
-    except ValueError as exc:
+        cert = parse_certificate(_certificate_der(out))
+    except (ValueError, DerError) as exc:
         raise OpensslFailed(f"openssl's output could not be read: {exc}.",
                             "The openssl binary is misbehaving: check `openssl version -a`, or "
                             "try another with --openssl.", argv=argv) from None
-    algo = _field(r"Public Key Algorithm:\s*(\S+)", out)
-    bits_text = _field(r"Public-Key:\s*\((\d+) bit\)", out)
-    key_type = {"rsaEncryption": "RSA", "id-ecPublicKey": "EC", "ED25519": "ED25519",
-                "ED448": "ED448", "dsaEncryption": "DSA", "rsassaPss": "RSA-PSS"}.get(algo, algo)
-    curve = _field(r"NIST CURVE:\s*(\S+)", out) or _field(r"ASN1 OID:\s*(\S+)", out) or None
-    if key_type == "ED25519" and not bits_text:
-        bits_text = "256"
-    san_text = _ext_block(out, "X509v3 Subject Alternative Name")
-    bc = _ext_block(out, "X509v3 Basic Constraints") or ""
-    ku = _ext_block(out, "X509v3 Key Usage")
-    eku = _ext_block(out, "X509v3 Extended Key Usage")
-    skid = _ext_block(out, "X509v3 Subject Key Identifier")
-    akid = _ext_block(out, "X509v3 Authority Key Identifier")
-    if akid:
-        akid = akid.replace("keyid:", "").strip()
+    key = cert.key
     subject = _field(r"^subject=\s*(.*)$", out)
     issuer = _field(r"^issuer=\s*(.*)$", out)
-    fingerprint = _field(r"^sha256 Fingerprint=(.*)$", out).upper()
     pub = re.search(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", out, re.S)
-    version = int(_field(r"Version:\s*(\d+)", out, "1"))
-    self_signed = subject == issuer and (not akid or not skid or akid == skid)
+    ids_agree = cert.akid is None or cert.skid is None or cert.akid == cert.skid
     return CertFacts(
         subject=subject,
         issuer=issuer,
-        self_signed=self_signed,
-        is_ca="CA:TRUE" in bc.upper(),
-        san=parse_san(san_text) if san_text else [],
+        self_signed=cert.subject_raw == cert.issuer_raw and ids_agree,
+        is_ca=cert.is_ca,
+        san=sans(cert),
         not_before=_fmt(not_before),
         not_after=_fmt(not_after),
         days_left=int((not_after - now).total_seconds() // 86400),
-        fingerprint_sha256=fingerprint,
+        fingerprint_sha256=_field(r"^sha256 Fingerprint=(.*)$", out).upper(),
         signature_algorithm=_field(r"Signature Algorithm:\s*(\S+)", out),
-        key=KeyInfo(key_type, int(bits_text) if bits_text else None,
-                    curve if key_type == "EC" else None),
+        key=KeyInfo(key.type, key.bits, key.curve if key.type == "EC" else None),
         serial=_field(r"^serial=(.*)$", out),
-        version=version,
-        key_usage=[u.strip() for u in ku.split(",")] if ku else None,
-        extended_key_usage=[u.strip() for u in eku.split(",")] if eku else None,
-        subject_key_id=skid,
-        authority_key_id=akid,
+        version=cert.version,
+        key_usage=None if cert.key_usage is None else
+        [n for n in KEY_USAGE_NAMES if n in cert.key_usage],
+        extended_key_usage=None if cert.eku is None else
+        [EKU_NAMES.get(o, o) for o in cert.eku],
+        subject_key_id=_hex_id(cert.skid),
+        authority_key_id=_hex_id(cert.akid),
         public_key_pem=pub.group(0) if pub else "",
         pem=pem,
+        der=cert,
     )

@@ -14,30 +14,32 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-from vncssl.errors import UsageError
+from vncssl.errors import OpensslFailed, UsageError
 from vncssl.notice import command, key_beside
 from vncssl.openssl import binary, runner
-from vncssl.x509 import certinfo, names
+from vncssl.x509 import certinfo, names, trustproblems
+from vncssl.x509 import gnutlspath as g
 from vncssl.x509.certfacts import CertFacts
-from vncssl.x509.hostname import host_ip, hostname_matches, normalise_host
-
-INSECURE_HASHES = ("md2", "md4", "md5", "sha1")
-
-
-@dataclass
-class Problem:
-    code: str  # hostname-mismatch, unknown-issuer, expired, not-yet-valid, ...
-    message: str
-    fix: str
+from vncssl.x509.hostname import bracketed, create_hint, host_ip, hostname_matches, normalise_host
+from vncssl.x509.problem import (
+    ASKS,
+    CONNECTS,
+    HANDSHAKE,
+    WARNING,
+    Problem,
+    blocking,
+    outcome,
+)
 
 
 @dataclass
 class Verdict:
     host: str
-    accepted: bool
+    accepted: bool  # connects with no prompt (warnings may still be listed in problems)
     problems: List[Problem] = field(default_factory=list)
+    viewer: str = CONNECTS  # connects / asks / refuses / handshake-fails (problem.outcome)
 
 
 # --- the verdict ---------------------------------------------------------------------------
@@ -52,115 +54,93 @@ def _name_list(cert: CertFacts) -> str:
 def _hostname_problem(cert: CertFacts, host: str) -> Problem:
     h = normalise_host(host)
     is_ip = host_ip(h) is not None
-    cn_ip = cert.common_name == h
     msg = (f"The viewer connects to {h!r}, but the certificate names {_name_list(cert)}: "
            "TigerVNC asks \"Hostname does not match the server certificate\".")
-    if is_ip and cn_ip:
+    if is_ip and cert.common_name == h:
         msg += " TigerVNC never matches an IP address against the CN; it needs an IP SAN."
-    kind = "--ip" if is_ip else "--dns"
-    return Problem("hostname-mismatch", msg,
-                   f"Connect with a name the certificate lists, or make a new certificate "
-                   f"that names it: `vncssl create {kind} {h}` (keep the other names too).")
+    return Problem("hostname-mismatch", msg, "Connect with a name the certificate lists, or "
+                   "make a new certificate that names it: " + create_hint(h) +
+                   " (keep the other names too).", ASKS)
 
 
-def trust_path(chain: Sequence[CertFacts], ca: Optional[Sequence[CertFacts]]
-               ) -> List[CertFacts]:
-    """Leaf, then issuers (from what the server sent, then CA) up to the first certificate
-    that is in CA. GnuTLS checks the dates of each, the trusted one included (an expired
-    root in X509CA: "Invalid status of server certificate verification")."""
-    ca = list(ca or [])
-    ca_prints = {c.fingerprint_sha256 for c in ca}
-    path = [chain[0]]
-    while path[-1].fingerprint_sha256 not in ca_prints and len(path) <= len(chain) + len(ca):
-        cur = path[-1]
-        if cur.self_signed:
-            break
-        candidates = [c for c in list(chain[1:]) + ca if c.subject == cur.issuer
-                      and c not in path]
-        keyed = [c for c in candidates if cur.authority_key_id and
-                 c.subject_key_id == cur.authority_key_id]
-        if not (keyed or candidates):
-            break
-        path.append((keyed or candidates)[0])
-    return path
-
-
-def _time_problems(path: Sequence[CertFacts], ca_prints: set, now: dt.datetime,
-                   renew_cmd: str = "vncssl renew") -> List[Problem]:
-    out = []
-    for i, c in enumerate(path):
-        who = "The server certificate" if i == 0 else (
-            f"The CA certificate {c.subject} in the viewer's X509CA file"
-            if c.fingerprint_sha256 in ca_prints else f"The chain certificate {c.subject}")
-        renew = (f"Renew it: `{renew_cmd}`, then give every viewer the new certificate."
-                 if i == 0 else "Have that CA certificate renewed (and the certificates it "
-                 "issued re-issued), then give every viewer the new one.")
-        if c.not_after_dt < now:
-            out.append(Problem("expired", f"{who} expired on {c.not_after} "
-                               "(TigerVNC 1.12 refuses it; newer viewers ask).", renew))
-        elif c.not_before_dt > now:
-            out.append(Problem("not-yet-valid", f"{who} is valid only from {c.not_before} "
-                               "(TigerVNC 1.12 refuses it). Is a clock wrong?",
-                               "Check the date on the server and viewer machines (or wait); "
-                               f"`{renew_cmd}` makes one valid from now."))
-    return out
-
-
-def _verify_trust(ossl: binary.OpensslInfo, chain: Sequence[CertFacts],
-                  ca: Optional[Sequence[CertFacts]], timeout: Optional[float]) -> bool:
-    """openssl verify: does chain[0] chain (through the sent intermediates) to a cert in CA or
-    in the system store? -partial_chain: any cert in CA is an anchor, as in GnuTLS; dates,
-    purposes and security levels are left to the rules here (-no_check_time, -auth_level 0)."""
+def _openssl_verify(ossl: binary.OpensslInfo, leaf: CertFacts, untrusted: Sequence[CertFacts],
+                    anchors: Optional[Sequence[CertFacts]], timeout: Optional[float],
+                    extra: Sequence[str] = ()) -> Tuple[bool, str]:
+    """openssl verify of one path: signatures (and, with anchors=None, the system store).
+    -partial_chain: an anchor need not be self-signed; dates, purposes, security levels and
+    critical extensions are the rules in `gnutlspath` (-no_check_time, -auth_level 0,
+    -ignore_critical). Returns (verified, openssl's error text)."""
     from vncssl.fs import workdir, writes
 
     with workdir.scratch_dir("vncssl-verify-") as work:
-        leaf = work / "leaf.pem"
-        writes.write_text(leaf, chain[0].pem, 0o600)
-        argv = [ossl.path, "verify", "-partial_chain", "-no_check_time", "-auth_level", "0"]
-        if ca is not None:
-            ca_path = work / "ca.pem"
-            writes.write_text(ca_path, "".join(c.pem for c in ca), 0o600)
-            argv += ["-CAfile", str(ca_path)]
-        if len(chain) > 1:
-            untrusted = work / "untrusted.pem"
-            writes.write_text(untrusted, "".join(c.pem for c in chain[1:]), 0o600)
-            argv += ["-untrusted", str(untrusted)]
-        argv.append(str(leaf))
+        path = work / "leaf.pem"
+        writes.write_text(path, leaf.pem, 0o600)
+        argv = [ossl.path, "verify", "-partial_chain", "-no_check_time", "-auth_level", "0",
+                "-ignore_critical", *extra]
+        for flag, certs, name in (("-CAfile", anchors, "ca.pem"),
+                                  ("-untrusted", untrusted, "untrusted.pem")):
+            if certs:
+                writes.write_text(work / name, "".join(c.pem for c in certs), 0o600)
+                argv += [flag, str(work / name)]
+        argv.append(str(path))
         result = runner.run(argv, timeout=timeout, check=False, what="openssl verify")
-    if result.returncode == 0:
-        return True
     said = result.stdout + result.stderr
+    if result.returncode == 0:
+        return True, ""
     if "verification failed" in said or re.search(r"error \d+ at \d+ depth", said):
-        return False
-    # Not a verdict: openssl could not run the check (unreadable input, bad option).
-    from vncssl.errors import OpensslFailed
-
+        m = re.search(r"error (\d+) at \d+ depth lookup: ?(.*)", said)
+        return False, (f"{m.group(1)} {m.group(2).strip()}" if m else said.strip()[-200:])
     raise OpensslFailed("openssl verify failed to run.", "Check the certificate files.",
                         argv=argv, returncode=result.returncode, stderr=result.stderr)
 
 
-def _insecure(chain: Sequence[CertFacts], ca_prints: set, renew_cmd: str = "vncssl renew"
-              ) -> List[Problem]:
-    out = []
-    for c in chain:
-        if c.fingerprint_sha256 in ca_prints or c.subject == c.issuer:
-            continue  # trust anchors' own signatures are not checked; self-signed: trust it
-        algo = c.signature_algorithm.lower()
-        if any(h in algo for h in INSECURE_HASHES):
-            out.append(Problem("insecure-algorithm", f"{c.subject} is signed with "
-                               f"{c.signature_algorithm}: TigerVNC refuses it (\"insecure "
-                               "algorithm\").", "Have it re-issued with SHA-256 "
-                               f"(openssl's default), e.g. `{renew_cmd}`."))
-    return out
+def _path(ossl: binary.OpensslInfo, chain: Sequence[CertFacts], ca: Sequence[CertFacts],
+          system_store: bool, now: dt.datetime, timeout: Optional[float]) -> g.PathResult:
+    """GnuTLS's path rules, with openssl checking the signatures of the path they chose."""
+    r = g.verify(chain, ca, now)
+    if not r.links:
+        return r
+    leaf = r.links[0][0]
+    between = [c for c, _ in r.links[1:]]
+    not_found = [f for f in r.findings if f.status & g.SIGNER_NOT_FOUND]
+    if not_found:
+        # Not in X509CA: the system trust store may still know the issuer.
+        if system_store and _openssl_verify(ossl, leaf, between + list(chain[1:]), None,
+                                            timeout)[0]:
+            r.findings.remove(not_found[0])
+            r.status = 0 if not r.findings else r.status & ~g.SIGNER_NOT_FOUND
+        return r
+    if r.status == 0 and r.anchor is not None:
+        if not between and g.same_name_and_key(leaf, r.anchor):
+            # An old copy with this key (a --reuse-key renewal) is the issuer: its key checks
+            # the self-signature, which openssl checks only on request (-check_ss_sig).
+            ok, why = _openssl_verify(ossl, leaf, [], [leaf], timeout, ["-check_ss_sig"])
+        else:
+            ok, why = _openssl_verify(ossl, leaf, between, [r.anchor], timeout)
+        if not ok:
+            bad = g.SIGNATURE_FAILURE if why.startswith("7 ") else 0
+            r.add(leaf, bad, f"openssl could not verify the path ({why})", r.anchor)
+    return r
 
 
-def key_usage_ok(leaf: CertFacts) -> bool:
-    """GnuTLS's server needs digitalSignature for every (EC)DHE suite and TLS 1.3; an RSA key
-    with keyEncipherment still gets plain RSA key exchange in TLS 1.2 (seen with 1.12)."""
-    ku = leaf.key_usage
+def _key_usage_problem(leaf: CertFacts) -> List[Problem]:
+    ku = leaf.der.key_usage if leaf.der is not None else None
     if ku is None or "Digital Signature" in ku:
-        return True
-    return leaf.key.type == "RSA" and "Key Encipherment" in ku
+        return []
+    if leaf.key.type == "RSA" and "Key Encipherment" in ku:
+        return [Problem(
+            "key-usage-static-rsa", "The certificate's keyUsage allows keyEncipherment but not "
+            "digitalSignature: Xvnc (GnuTLS) falls back to static-RSA key exchange in TLS 1.2 "
+            "(no forward secrecy) and the viewer connects, but against an OpenSSL-based server "
+            "such as x11vnc the viewer itself stops the handshake (\"Key usage violation in "
+            "certificate has been detected\").", "Make a new certificate whose keyUsage has "
+            "digitalSignature (or none at all): `vncssl create`.", WARNING)]
+    return [Problem(
+        "key-usage", f"The certificate's keyUsage ({', '.join(leaf.key_usage or [])}) lacks "
+        "digitalSignature: the TigerVNC server finds no cipher suite it may use (\"No "
+        "supported cipher suites have been found\") and the server stops the handshake (the "
+        "viewer says \"TLS Handshake failed\").", "Make a new certificate without that "
+        "keyUsage: `vncssl create` (or add digitalSignature).", HANDSHAKE)]
 
 
 def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
@@ -176,47 +156,17 @@ def judge(ossl: binary.OpensslInfo, chain: List[CertFacts], host: str,
         raise UsageError("No certificate to judge.", "Give a PEM certificate file.")
     now = now or dt.datetime.now(dt.timezone.utc)
     leaf = chain[0]
-    h = normalise_host(host)
     where = str(ca_file) if ca_file else "the viewer's X509CA file"
-    problems: List[Problem] = []
-    ca_prints = {c.fingerprint_sha256 for c in ca or []}
-    if not _verify_trust(ossl, chain, ca, timeout):
-        chain_subjects = {c.subject for c in chain}
-        chain_prints = {c.fingerprint_sha256 for c in chain}
-        stale = [c for c in ca or [] if c.subject in chain_subjects
-                 and c.fingerprint_sha256 not in chain_prints]
-        if stale:
-            problems.append(Problem(
-                "same-subject-different-cert",
-                f"{where} holds a different certificate with the same subject "
-                f"({stale[0].subject}, SHA-256 {stale[0].fingerprint_sha256}), typically the "
-                "old one from before a renewal. TigerVNC stops (\"Unknown certificate "
-                "issuer\" or \"Invalid status of server certificate verification\").",
-                f"Replace the viewer's X509CA file with the server's current certificate "
-                f"(SHA-256 {leaf.fingerprint_sha256})."))
-        else:
-            anchor = "the system trust store" if ca is None else f"{where} or the system " \
-                "trust store"
-            problems.append(Problem(
-                "unknown-issuer",
-                f"The certificate (issuer {leaf.issuer}) is not in, and does not chain to a "
-                f"certificate in, {anchor}: TigerVNC asks \"Unknown certificate issuer\".",
-                "Copy the server's certificate (or its CA's) to the viewer and pass it as "
-                f"X509CA: `{command('vncviewer', '-X509CA', cert_file or 'vnc-server.pem', h)}`."))
-    problems += _time_problems(trust_path(chain, ca), ca_prints, now, renew_cmd)
-    problems += _insecure(chain, ca_prints, renew_cmd)
+    r = _path(ossl, chain, ca or [], True, now, timeout)
+    problems = _key_usage_problem(leaf)
+    words = trustproblems.Words(where, ca is None, renew_cmd, command(
+        "vncviewer", "-X509CA", cert_file or "vnc-server.pem", bracketed(host)))
+    problems += trustproblems.problems(r, chain, ca or [], words)
     if not hostname_matches(leaf, host):
         problems.append(_hostname_problem(leaf, host))
-    if not key_usage_ok(leaf):
-        problems.append(Problem(
-            "key-usage", f"The certificate's keyUsage ({', '.join(leaf.key_usage or [])}) "
-            "lacks digitalSignature: the TigerVNC server finds no cipher suite it may use "
-            "(\"No supported cipher suites have been found\") and the handshake fails.",
-            "Make a new certificate without that keyUsage: `vncssl create` (or add "
-            "digitalSignature)."))
     if key is not None:
         problems += key_problems(ossl, leaf, key, timeout=timeout, renew_cmd=renew_cmd)
-    return Verdict(normalise_host(host), not problems, problems)
+    return Verdict(normalise_host(host), not blocking(problems), problems, outcome(problems))
 
 
 def key_problems(ossl: binary.OpensslInfo, leaf: CertFacts, key: Path, *,
@@ -225,16 +175,16 @@ def key_problems(ossl: binary.OpensslInfo, leaf: CertFacts, key: Path, *,
     facts = certinfo.read_user_key(ossl, key, timeout=timeout)
     if facts.encrypted:
         return [Problem("encrypted-key", f"The private key {key} is encrypted (has a "
-                        "passphrase): the TigerVNC server cannot read it.",
-                        "Decrypt it once: "
+                        "passphrase): the TigerVNC server cannot read it, and stops the TLS "
+                        "set-up when a viewer connects.", "Decrypt it once: "
                         f"`{command('openssl', 'pkey', '-in', key, '-out', 'decrypted.pem')}`, or "
-                        "make keys with -nodes as the guide does.")]
+                        "make keys with -nodes as the guide does.", HANDSHAKE)]
     if not certinfo.same_public_key(leaf.public_key_pem, facts.public_key_pem):
         return [Problem("key-mismatch", f"The private key {key} does not belong to the "
                         "certificate: the server fails with \"Private key does not match "
                         "certificate\" when a viewer connects.",
                         "Use the key made together with this certificate, or run "
-                        f"`{renew_cmd}` to make a matching pair.")]
+                        f"`{renew_cmd}` to make a matching pair.", HANDSHAKE)]
     return []
 
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the test suite with a tree's own Python and openssl:
+#
+#   tests/matrix/suite.sh SUITE [PYTEST_ARGS...]       e.g. suite.sh bullseye -x
+#
+# bullseye = Python 3.9 (pip resolves Typer 0.23 + Click 8.1 there) + OpenSSL 1.1.1w;
+# trixie = Python 3.13 + OpenSSL 3.5. vncssl, pytest and hypothesis are installed into the
+# tree's venv by venv.sh (wheels fetched on the host: the tree has no DNS); the checkout is
+# bound at its own path and only read (no .pytest_cache; __pycache__ is ignored by git).
+# Tests marked tigervnc run on the host against each tree's viewer instead
+# (tests/conftest.py `viewer`), so they are left out here, as is tests/matrix itself.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+[ $# -ge 1 ] || { echo "usage: suite.sh SUITE [PYTEST_ARGS...]" >&2; exit 2; }
+suite="$1"; shift
+start=$(date +%s)
+bash "$HERE/venv.sh" "$suite" "$SRC" pytest hypothesis >/dev/null
+home=$(mktemp -d /tmp/vncssl-suite-home.XXXXXX); trap 'rm -rf -- "$home"' EXIT
+set +e
+env -i PATH=/opt/vncssl-venv/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LC_ALL=C.UTF-8 \
+    TERM=dumb CI="${CI:-}" "$HERE/inchroot" "$suite" --bind "$SRC" --bind "$home" --cwd "$SRC" -- \
+    /opt/vncssl-venv/bin/python -m pytest -p no:cacheprovider -q -m 'not tigervnc' \
+    --ignore=tests/matrix "$@"
+rc=$?
+echo "suite.sh: $suite: pytest exit $rc in $(( $(date +%s) - start )) s" >&2
+exit $rc

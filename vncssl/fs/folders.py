@@ -1,0 +1,54 @@
+"""Output folders (`--out-dir certs/`): made when missing, 0755 whatever the umask (the
+certificates in them are public; the keys inside stay 0600, each made with its own mode)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vncssl.errors import FileProblem, WriteFailed
+
+OUT_DIR_MODE = 0o755
+
+
+def make_output_dir(path: Path) -> Path:
+    """The absolute folder, created (with its missing parents) when it does not exist. An
+    existing folder is used as it is; a file or a link in its place is refused."""
+    folder = Path(os.path.abspath(os.path.expanduser(str(path))))
+    if folder.is_symlink():
+        raise FileProblem(f"The output folder {folder} is a symbolic link.",
+                          "Give the real folder.")
+    if folder.exists():
+        if not folder.is_dir():
+            raise FileProblem(f"{folder} exists and is not a folder.", "Give a folder.")
+        return folder
+    missing = []
+    here = folder
+    while not here.exists() and here.parent != here:
+        missing.append(here)
+        here = here.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, OUT_DIR_MODE)
+        except FileExistsError:
+            pass  # another run made it meanwhile
+        except OSError as exc:
+            raise WriteFailed(f"Could not create the folder {d}: {exc.strerror}.",
+                              "Check the path and your permissions.") from None
+        _chmod_dir(d)
+    return folder
+
+
+def _chmod_dir(d: Path) -> None:
+    # Through a descriptor that refuses a link: the mode lands on the folder just made.
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(str(d), flags)
+    except OSError as exc:
+        raise FileProblem(f"{d} changed while vncssl was creating it ({exc.strerror}).",
+                          "Try again.") from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, OUT_DIR_MODE)
+    finally:
+        os.close(fd)
