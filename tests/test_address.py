@@ -73,3 +73,35 @@ def test_viewer_argument_reads_back(host: str, port: int) -> None:
     arg = viewer_argument(host, port)
     assert get_host_and_port(arg) == (host, port)
     assert ":" not in host or arg.startswith("[")
+
+
+def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shlex
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from vncssl.cli import app
+
+    cert = tmp_path / "v6.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k.pem"),
+                    "-out", str(cert), "-subj", "/CN=v6", "-days", "2", "-addext",
+                    "subjectAltName=IP:fd00::5", "-config", "/dev/null"], check=True,
+                   capture_output=True)
+    r = CliRunner().invoke(app, ["tigervnc", "viewer", "--cert", str(cert)])
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("vncviewer "))
+    assert shlex.split(line)[-1] == "[fd00::5]"  # bare fd00::5 would be host fd00, port 5
+    assert get_host_and_port(shlex.split(line)[-1]) == ("fd00::5", 5900)
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k2.pem"),
+                    "-out", str(other), "-subj", "/CN=o", "-days", "2", "-config", "/dev/null"],
+                   check=True, capture_output=True)
+    r = CliRunner().invoke(app, ["check", str(cert), "--host", "[fd00::5]", "--ca", str(other),
+                                 "--json"])
+    fix = json.loads(r.stdout)["problems"][0]["fix"]
+    command = fix.split("`")[1]
+    assert shlex.split(command)[-1] == "[fd00::5]", fix

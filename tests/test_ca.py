@@ -282,3 +282,13 @@ def test_a_rerun_issues_only_what_is_missing(ca_dir: Path, tmp_path: Path) -> No
     human = invoke("ca", "issue", "--ca-dir", str(ca_dir), "--from", str(hosts), "--out-dir",
                    str(out), "--key-type", "ec")
     assert "already there from an earlier run: r1, r2, r3" in human.stdout
+
+
+def test_bundle_note_counts_every_certificate_sharing_a_subject(tmp_path: Path) -> None:
+    certs = [h.make_selfsigned(tmp_path / f"c{i}", "127.0.0.7", "IP:127.0.0.7", key_type="ec",
+                               days=100 + i) for i in range(3)]
+    r = invoke("ca", "bundle", *(str(c.cert) for c in certs), "--out",
+               str(tmp_path / "b.pem"))
+    assert r.exit_code == 0, r.output
+    assert "3 different certificates share the subject CN=127.0.0.7" in r.stderr
+    assert "all 3 are kept" in r.stderr and "two different" not in r.output

@@ -13,7 +13,7 @@ import pytest
 
 from tests.clirunner import CliRunner
 from vncssl.cli import app
-from vncssl.x509 import csrinfo, tlv
+from vncssl.x509 import csrinfo, der
 
 runner = CliRunner()
 
@@ -188,10 +188,11 @@ def test_bad_signature_and_not_a_request(ca_dir: Path, tmp_path: Path) -> None:
 
 
 def test_der_reader_refuses_truncated_and_trailing_bytes() -> None:
-    with pytest.raises(tlv.DerError):
-        tlv.read_whole(b"\x30\x05\x02\x01")
-    with pytest.raises(tlv.DerError):
-        tlv.read_whole(b"\x30\x00\x00")
-    with pytest.raises(tlv.DerError):
-        tlv.read(b"\x30\x80\x00\x00")  # indefinite length
-    assert tlv.oid(tlv.read(bytes.fromhex("06082a8648ce3d030107"))) == "1.2.840.10045.3.1.7"
+    with pytest.raises(der.DerError):
+        der.parse(b"\x30\x05\x02\x01")
+    with pytest.raises(der.DerError):
+        der.parse(b"\x30\x00\x00")
+    with pytest.raises(der.DerError):
+        der.parse(b"\x30\x80\x00\x00")  # indefinite length
+    assert der.oid(der.parse(bytes.fromhex("06082a8648ce3d030107")).value) == \
+        "1.2.840.10045.3.1.7"

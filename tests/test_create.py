@@ -328,3 +328,17 @@ def test_out_dir_is_created_0755_and_the_key_stays_0600(tmp_path: Path) -> None:
     dry = invoke(["create", "--ip", "192.168.1.5", "--out-dir", "other", "--dry-run"],
                  tmp_path)
     assert dry.exit_code == 0 and not (tmp_path / "other").exists()
+
+
+def test_explain_under_json_is_a_list_of_part_meaning_objects(tmp_path: Path) -> None:
+    r = invoke(["create", "--ip", "192.168.1.5", "--dry-run", "--explain", "--json"], tmp_path)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)  # one JSON object: nothing else on stdout
+    parts = {e["part"]: e["meaning"] for e in data["explain"]}
+    assert "-nodes" in parts and "encrypt" in parts["-nodes"]
+    assert '-addext "subjectAltName=IP:192.168.1.5"' in parts
+    assert all(set(e) == {"part", "meaning"} for e in data["explain"])
+    real = invoke(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--explain", "--json"],
+                  tmp_path)
+    assert real.exit_code == 0, real.output
+    assert "req -x509" in [e["part"] for e in json.loads(real.stdout)["explain"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -63,32 +64,70 @@ def _vncssl_on_path() -> dict:
     return env
 
 
-def test_cron_example_renews_only_when_due(tmp_path: Path) -> None:
-    line = next(ln for ln in (EXAMPLES / "cron" / "vncssl-renew.cron").read_text().splitlines()
-                if ln and not ln.startswith("#"))
-    command = line.split(None, 5)[5]
-    assert "vncssl expiry" in command
+def _pipx_like_home(tmp_path: Path) -> dict:
+    """A HOME whose ~/.local/bin/vncssl is the real one (as pipx installs it), and the bare
+    PATH cron and systemd give: a bare `vncssl` is not found there."""
+    exe = shutil.which("vncssl") or str(Path(sys.executable).parent / "vncssl")
+    (tmp_path / ".local" / "bin").mkdir(parents=True)
+    (tmp_path / ".local" / "bin" / "vncssl").symlink_to(exe)
+    return dict(os.environ, HOME=str(tmp_path), PATH="/usr/bin:/bin")
+
+
+def _vnc_dir(tmp_path: Path, days: str) -> Path:
     vnc = tmp_path / ".vnc"
-    vnc.mkdir()
-    mk(vnc, "vnc-server", days="90", key="ec")
-    (vnc / "vnc-server.key").rename(vnc / "vnc-server-private.pem")
-    env = dict(_vncssl_on_path(), HOME=str(tmp_path))
+    vnc.mkdir(exist_ok=True)
+    mk(vnc, "vnc-server", days=days, key="ec")
+    (vnc / "vnc-server.key").replace(vnc / "vnc-server-private.pem")
+    return vnc
+
+
+def test_cron_example_renews_only_when_due(tmp_path: Path) -> None:
+    lines = [ln for ln in (EXAMPLES / "cron" / "vncssl-renew.cron").read_text().splitlines()
+             if ln and not ln.startswith("#")]
+    assignment = next(ln for ln in lines if ln.startswith("VNCSSL="))
+    command = next(ln for ln in lines if not ln.startswith("VNCSSL=")).split(None, 5)[5]
+    assert '"$VNCSSL" expiry' in command and '"$VNCSSL" renew' in command
+    env = _pipx_like_home(tmp_path)
+    # the crontab's own variable, pointed at this HOME's ~/.local/bin, as the comment says
+    env["VNCSSL"] = assignment.split("=", 1)[1].replace("/home/me", str(tmp_path))
+    vnc = _vnc_dir(tmp_path, "90")
     subprocess.run(["sh", "-c", command], env=env, check=True, capture_output=True)
     assert sorted(p.name for p in vnc.iterdir()) == ["vnc-server-private.pem", "vnc-server.pem"]
-    mk(vnc, "vnc-server", days="10", key="ec")  # now due: the line must renew it
-    (vnc / "vnc-server.key").replace(vnc / "vnc-server-private.pem")
+    _vnc_dir(tmp_path, "10")  # now due: the line must renew it
     out = subprocess.run(["sh", "-c", command], env=env, check=True, capture_output=True,
                          text=True).stdout
     assert "REPLACE" in out and len(list(vnc.glob("*.bak"))) == 2
     assert runner.invoke(app, ["expiry", str(vnc / "vnc-server.pem")]).exit_code == 0
 
 
-def test_systemd_units_use_expiry() -> None:
+def _unit_line(service: str, key: str, home: Path) -> str:
+    line = next(ln for ln in service.splitlines() if ln.startswith(key + "="))
+    return line.split("=", 1)[1].replace("%h", str(home))
+
+
+def test_systemd_units_renew_only_when_due_with_absolute_paths(tmp_path: Path) -> None:
     service = (EXAMPLES / "systemd" / "vncssl-renew.service").read_text()
     timer = (EXAMPLES / "systemd" / "vncssl-renew.timer").read_text()
-    assert "ExecCondition=/bin/sh -c '! vncssl expiry" in service
-    assert "Type=oneshot" in service and "vncssl renew" in service and "--yes" in service
+    assert "Type=oneshot" in service and "--yes" in service
     assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
+    condition = _unit_line(service, "ExecCondition", tmp_path)
+    start = _unit_line(service, "ExecStart", tmp_path)
+    assert start.startswith(str(tmp_path / ".local/bin/vncssl"))  # absolute, as systemd needs
+    assert condition.startswith("/bin/sh -c '! ") and "vncssl expiry" in condition
+    env = _pipx_like_home(tmp_path)
+    vnc = _vnc_dir(tmp_path, "90")
+    cwd = _unit_line(service, "WorkingDirectory", tmp_path)
+    assert cwd == str(vnc)
+
+    def run(cmdline: str) -> int:  # systemd's splitting: shell-like words, no shell
+        return subprocess.run(shlex.split(cmdline), env=env, cwd=cwd, capture_output=True
+                              ).returncode
+
+    assert run(condition) == 1  # valid for 90 days: systemd skips ExecStart
+    _vnc_dir(tmp_path, "10")
+    assert run(condition) == 0  # due: ExecStart runs ...
+    assert run(start) == 0  # ... and renews
+    assert runner.invoke(app, ["expiry", str(vnc / "vnc-server.pem")]).exit_code == 0
 
 
 def test_not_yet_valid_is_exit_1_with_its_own_status(tmp_path: Path) -> None:

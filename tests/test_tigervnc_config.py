@@ -410,3 +410,28 @@ def test_the_installed_tigervnc_decides_the_layout(home: Path, tmp_path: Path) -
     modern = generations.parse_version(found[0]) >= generations.MODERN
     want = home / (".config/tigervnc/config" if modern else ".vnc/config")
     assert str(want) in r.stdout
+
+
+def test_a_der_certificate_is_read_everywhere(openssl_bin: str, tmp_path: Path,
+                                              home: Path) -> None:
+    pem = make_cert(openssl_bin, tmp_path, "srv", "192.168.1.5", "IP:192.168.1.5")
+    der = tmp_path / "srv.der"
+    subprocess.run([openssl_bin, "x509", "-in", str(pem), "-outform", "DER", "-out", str(der)],
+                   check=True)
+    for argv, code in ((["check", str(der), "--host", "192.168.1.5"], 0),
+                       (["check", str(pem), "--host", "192.168.1.5", "--ca", str(der)], 0),
+                       (["inspect", str(der)], 0), (["expiry", str(der)], 1)):  # 30 days: due
+        r = runner.invoke(app, argv)
+        assert r.exit_code == code, (argv, r.output)
+    r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(der)])
+    assert r.exit_code == 0 and "is DER" in r.stderr and "-inform DER" in r.stderr
+    r = runner.invoke(app, ["tigervnc", "viewer", "--cert", str(der), "--install",
+                            "--tigervnc-version", "1.14"])
+    assert r.exit_code == 0, r.output
+    ca = home / ".config/tigervnc/x509_ca.pem"
+    assert "BEGIN CERTIFICATE" in ca.read_text()  # converted: the viewer reads only PEM
+    assert fingerprint(openssl_bin, ca) == fingerprint(openssl_bin, pem)
+    out = tmp_path / "bundle.pem"
+    r = runner.invoke(app, ["ca", "bundle", str(der), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert fingerprint(openssl_bin, out) == fingerprint(openssl_bin, pem)

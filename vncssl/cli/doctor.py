@@ -69,7 +69,7 @@ def doctor(
 
 
 def _render(r: "DoctorReport") -> None:
-    escape = ui.plain  # paths, file contents and what servers said: never markup or control
+    escape = ui.safe  # paths, file contents and what servers said: never markup or control
     out = ui.console
     side = ""
     for c in r.checks:

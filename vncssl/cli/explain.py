@@ -51,8 +51,7 @@ def explain(
 
 
 def _render(r: "Explanation") -> None:
-    from rich.markup import escape
-
+    escape = ui.safe  # the table's text, and what was read from the pasted text
     out = ui.console
     if not r.known:
         out.print("vncssl does not know this message. Run `vncssl doctor` (add HOST[:N] to "

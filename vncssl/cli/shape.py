@@ -85,6 +85,10 @@ class VncsslGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         style(self)
 
+    def get_params(self, ctx: click.Context) -> Any:
+        style(self)  # Typer adds --install-completion/--show-completion after __init__
+        return super().get_params(ctx)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
         cmd = super().get_command(ctx, cmd_name)
         return style(cmd) if cmd is not None else None

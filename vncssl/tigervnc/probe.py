@@ -80,8 +80,10 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
                        "Check the server log, and `vncssl check CERT --key KEY` on the "
                        "server's files.")
     return Problem("tls-handshake-failed", f"The TLS handshake with {f.server} failed: "
-                   f"{f.detail}. The server could not use its certificate or key (a key "
-                   "that does not match, a keyUsage without digitalSignature).",
+                   f"{f.detail}. The server stopped it (this probe checks nothing during the "
+                   "handshake): it could not use its certificate or key (a key that does not "
+                   "match, a keyUsage without digitalSignature), and the viewer fails the "
+                   "same way (\"TLS Handshake failed\").",
                    "Check the server log, and `vncssl check CERT --key KEY` on the "
                    "server's files.")
 
@@ -133,7 +135,12 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     report = ProbeReport(f.server, f.rfb_version, f.security_types, f.vencrypt_subtypes,
                          f.tls, None, False, [], ca_note)
     if f.stop or not f.chain_pem:
+        from vncssl.x509.problem import HANDSHAKE
+
+        # The viewer cannot get as far as a certificate: it stops with an error, no question.
         report.problems = [_protocol_problem(f)] + offered_problems(f)
+        report.problems[0].stops = HANDSHAKE
+        report.viewer = outcome(report.problems)
         return report
     chain, inspection = _read_fetched(ossl, f, timeout)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from vncssl.errors import UsageError
-from vncssl.notice import Notice
+from vncssl.notice import Notice, command
 from vncssl.tigervnc import generations, settings
 from vncssl.x509.hostname import bracketed
 
@@ -76,12 +76,20 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
     else:
         chain = certinfo.read_chain(ossl, Path(cert), timeout=timeout)
         facts = chain[0]
+        if fmt != "windows" and not certinfo.split_pem(certinfo.read_pem_file(Path(cert))):
+            pem = str(Path(cert).with_suffix(".pem"))
+            notices.append(Notice("DER", f"{cert} is DER; the viewer's X509CA must be PEM.",
+                                  "Convert it: `" + command("openssl", "x509", "-inform", "DER",
+                                                            "-in", cert, "-out", pem)
+                                  + "` (`--install` converts it for you)."))
         if host:
             notices += host_verdict(ossl, chain, host, Path(cert), timeout=timeout)
     cert_a = settings.abs_path(cert, windows)
     # As typed in the viewer: an IPv6 address in brackets, or TigerVNC reads fd00::5 as
     # host fd00, port 5.
-    host = bracketed(host or (_default_host(facts) if facts else "SERVER"))
+    host = bracketed(settings.check_value(host or (_default_host(facts) if facts else "SERVER"),
+                                        "server name"))
+    settings.check_value(cert_a, "certificate path")
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)

@@ -11,6 +11,7 @@ never evicts its own renewal.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
 
@@ -54,16 +55,19 @@ def install(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float] = 
     only what it supersedes; `s.replaced` and `s.kept` say what happened to the others."""
     from vncssl.x509 import certinfo
 
-    new_pem = certinfo.split_pem(certinfo.read_pem_file(Path(s.cert)))
+    # A DER file is installed as the PEM openssl makes of it: the viewer reads only PEM.
+    new_pem = certinfo.certificate_pems(ossl, Path(s.cert), timeout=timeout)
     if not new_pem:
-        raise UsageError(f"{s.cert} holds no PEM certificate; the viewer reads only PEM.",
-                         "Convert it: openssl x509 -in CERT.der -inform DER -out cert.pem")
+        raise UsageError(f"{s.cert} holds no certificate.",
+                         "Give the server's certificate (PEM or DER), never its key.")
     new = certinfo.read_cert(ossl, Path(s.cert), pem=new_pem[0], timeout=timeout)
     target = Path(s.x509_ca_default)
     blocks: List[str] = []
     newer: Optional[CertFacts] = None
-    if target.exists() and not target.is_symlink():
-        for block in certinfo.split_pem(certinfo.read_pem_file(target)):
+    if os.path.lexists(target) and not target.is_symlink():
+        # The existing X509CA file: bounded and never blocking (a FIFO there is refused).
+        for block in certinfo.split_pem(certinfo.read_pem_file(target, "X509CA file"),
+                                        str(target)):
             f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
             if f.fingerprint_sha256 == new.fingerprint_sha256:
                 s.already_present = True

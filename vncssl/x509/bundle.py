@@ -54,12 +54,14 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     pems: Dict[str, str] = {}
     now = dt.datetime.now(dt.timezone.utc)
     for path in paths:
-        blocks = certinfo.split_pem(certinfo.read_pem_file(Path(path)))
-        if os.path.abspath(path) == str(target.path):
-            continue  # re-bundling into the same file: its old content is an input only
+        # Every input is read before anything is written; an output that is also an input
+        # (`bundle OLD NEW --out OLD`) is merged like any other input, never lost.
+        if _same_file(path, target.path) and not certinfo.read_pem_file(Path(path)).strip():
+            continue  # the output's old content is empty: nothing to merge
+        blocks = certinfo.certificate_pems(ossl, Path(path), timeout=timeout)  # DER too
         if not blocks:
-            raise UsageError(f"{path} holds no PEM certificate.",
-                             "Give the certificates (.pem), never the private keys.")
+            raise UsageError(f"{path} holds no certificate.",
+                             "Give the certificates (.pem or DER), never the private keys.")
         for i, pem in enumerate(blocks, 1):
             facts = certinfo.read_cert(ossl, Path(path), pem=pem, timeout=timeout)
             entry = BundleEntry(path if len(blocks) == 1 else f"{path} #{i}", facts.subject,
@@ -97,3 +99,9 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     result.backups = [str(b) for b in backups]
     return result
 
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == str(b)

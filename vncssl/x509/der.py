@@ -8,8 +8,8 @@ buffer. Callers (`dernames`) give the elements meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, List, Tuple
+from dataclasses import dataclass, field
+from typing import List, Tuple
 
 MAX_LENGTH_OCTETS = 4  # a certificate over 4 GiB is not a certificate
 
@@ -32,9 +32,23 @@ STRING_TYPES = {UTF8_STRING: "UTF8String", PRINTABLE_STRING: "PrintableString",
 
 @dataclass(frozen=True)
 class Tlv:
+    """One element: offsets into the buffer it was read from (no copies while walking)."""
+
     tag: int  # the identifier octet (class, constructed bit, number < 31)
-    value: bytes  # the contents octets
-    raw: bytes  # identifier + length + contents, exactly as encoded
+    data: bytes = field(repr=False)  # the whole buffer
+    start: int  # the identifier octet
+    content: int  # the first contents octet
+    end: int  # one past the last contents octet
+
+    @property
+    def value(self) -> bytes:
+        """The contents octets."""
+        return self.data[self.content:self.end]
+
+    @property
+    def raw(self) -> bytes:
+        """Identifier + length + contents, exactly as encoded."""
+        return self.data[self.start:self.end]
 
     @property
     def constructed(self) -> bool:
@@ -43,7 +57,12 @@ class Tlv:
     def children(self) -> List[Tlv]:
         if not self.constructed:
             raise DerError(f"element with tag 0x{self.tag:02x} is not constructed")
-        return list(iterate(self.value))
+        out, pos = [], self.content
+        while pos < self.end:
+            child = read_one(self.data, pos, self.end)
+            out.append(child)
+            pos = child.end
+        return out
 
     def expect(self, tag: int) -> Tlv:
         if self.tag != tag:
@@ -51,15 +70,15 @@ class Tlv:
         return self
 
 
-def read_one(data: bytes, pos: int = 0) -> Tuple[Tlv, int]:
-    """The element starting at `pos` and the position after it."""
+def read_one(data: bytes, pos: int = 0, limit: int = -1) -> Tlv:
+    """The element starting at `pos`, which must end by `limit` (default: the buffer's end)."""
+    limit = len(data) if limit < 0 else limit
     start = pos
-    if pos + 2 > len(data):
+    if pos + 2 > limit:
         raise DerError("truncated element")
-    tag = data[pos]
+    tag, first = data[pos], data[pos + 1]
     if tag & 0x1F == 0x1F:
         raise DerError("multi-octet tags do not occur in certificates")
-    first = data[pos + 1]
     pos += 2
     if first < 0x80:
         length = first
@@ -67,29 +86,21 @@ def read_one(data: bytes, pos: int = 0) -> Tuple[Tlv, int]:
         count = first & 0x7F
         if count == 0:
             raise DerError("indefinite length is not DER")
-        if count > MAX_LENGTH_OCTETS or pos + count > len(data):
+        if count > MAX_LENGTH_OCTETS or pos + count > limit:
             raise DerError("length field too long")
         length = int.from_bytes(data[pos:pos + count], "big")
         if length < 0x80 or data[pos] == 0:
             raise DerError("length not minimally encoded (not DER)")
         pos += count
-    end = pos + length
-    if end > len(data):
+    if pos + length > limit:
         raise DerError("element runs past the end of its container")
-    return Tlv(tag, data[pos:end], data[start:end]), end
-
-
-def iterate(data: bytes) -> Iterator[Tlv]:
-    pos = 0
-    while pos < len(data):
-        tlv, pos = read_one(data, pos)
-        yield tlv
+    return Tlv(tag, data, start, pos, pos + length)
 
 
 def parse(data: bytes) -> Tlv:
     """Exactly one element spanning all of `data`."""
-    tlv, end = read_one(data, 0)
-    if end != len(data):
+    tlv = read_one(data, 0)
+    if tlv.end != len(data):
         raise DerError("trailing bytes after the element")
     return tlv
 

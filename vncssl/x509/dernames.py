@@ -81,7 +81,7 @@ class DerCert:
         return bool(self.basic_constraints and self.basic_constraints[0])
 
 
-def _name(tlv: der.Tlv) -> List[List[Attribute]]:
+def name_attributes(tlv: der.Tlv) -> List[List[Attribute]]:
     rdns = []
     for rdn in tlv.expect(der.SEQUENCE).children():
         attrs = []
@@ -96,7 +96,7 @@ def _name(tlv: der.Tlv) -> List[List[Attribute]]:
     return rdns
 
 
-def _general_name(tlv: der.Tlv) -> GeneralName:
+def general_name(tlv: der.Tlv) -> GeneralName:
     kind = _GENERAL_NAMES.get(tlv.tag, f"tag 0x{tlv.tag:02x}")
     if kind == "IP":
         try:
@@ -104,7 +104,9 @@ def _general_name(tlv: der.Tlv) -> GeneralName:
         except ValueError:
             value = "invalid:" + tlv.value.hex()
     elif tlv.tag in (0x81, 0x82, 0x86):
-        value = tlv.value.decode("latin-1")  # IA5String: bytes >= 0x80 stay visible
+        # IA5String is ASCII: any other byte shows as an escape, never as a letter that IDNA
+        # or a comparison could take for part of a name.
+        value = tlv.value.decode("ascii", "backslashreplace")
     else:
         value = tlv.value.hex()
     return GeneralName(kind, value, tlv.raw)
@@ -113,7 +115,7 @@ def _general_name(tlv: der.Tlv) -> GeneralName:
 def _apply(cert: DerCert, ext: Extension) -> None:
     body = der.parse(ext.value)
     if ext.oid == EXT_SAN:
-        cert.san = [_general_name(g) for g in body.expect(der.SEQUENCE).children()]
+        cert.san = [general_name(g) for g in body.expect(der.SEQUENCE).children()]
     elif ext.oid == EXT_KEY_USAGE:
         unused, bits = der.bit_string(body.expect(der.BIT_STRING).value)
         flags = int.from_bytes(bits, "big") if bits else 0
@@ -155,9 +157,9 @@ def parse_certificate(data: bytes) -> DerCert:
     sig_alg = top[1].expect(der.SEQUENCE).children()
     sig_oid = der.oid(sig_alg[0].expect(der.OID).value)
     cert = DerCert(version, issuer.expect(der.SEQUENCE).raw, subject.expect(der.SEQUENCE).raw,
-                   _name(subject), spki.raw, public_key(spki), sig_oid,
+                   name_attributes(subject), spki.raw, public_key(spki), sig_oid,
                    signature_hash(sig_oid, sig_alg[1:]))
-    _name(issuer)  # validated, not kept: GnuTLS compares the raw bytes
+    name_attributes(issuer)  # validated, not kept: GnuTLS compares the raw bytes
     for item in tbs[6:]:
         if item.tag != 0xA3:  # [1]/[2] unique identifiers
             continue

@@ -36,8 +36,8 @@ def host_ip(host: str) -> Optional[ipaddress._BaseAddress]:
 def _compare(certname: str, host: str) -> bool:
     """_gnutls_hostname_compare: case-insensitive; a leading '*' matches one label or part of
     one (never a dot), and only with two more labels after it (no '*.com')."""
-    if any(not (32 <= ord(c) < 127) for c in certname):
-        return False  # GnuTLS skips non-printable / non-ASCII names
+    if any(not (32 <= ord(c) < 127) for c in certname) or "\\" in certname:
+        return False  # GnuTLS skips non-printable / non-ASCII names (shown escaped here)
     certname, host = certname.lower(), host.lower()
     if certname.startswith("*"):
         last, first = certname.rfind("."), certname.find(".")
