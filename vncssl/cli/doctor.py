@@ -69,28 +69,24 @@ def doctor(
 
 
 def _render(r: "DoctorReport") -> None:
-    escape = ui.safe  # paths, file contents and what servers said: never markup or control
     out = ui.console
     side = ""
     for c in r.checks:
         if c.side != side:
             side = c.side
-            out.print(f"[bold]{side.capitalize()}[/]" + (f" ({escape(r.target)})"
-                                                          if side == "probe" and r.target
-                                                          else ""))
-        line = f"  {MARKS[c.status]} {escape(c.title)}"
-        if c.detail:
-            line += ": " + escape(c.detail)
-        out.print(line, soft_wrap=True)
+            out.print(f"[bold]{ui.safe(side.capitalize())}[/]"
+                      + (f" ({ui.safe(r.target)})" if side == "probe" and r.target else ""))
+        out.print(f"  {MARKS[c.status]} {ui.safe(c.title)}"
+                  + (f": {ui.safe(c.detail)}" if c.detail else ""), soft_wrap=True)
         if c.fix and c.status in ("fail", "error"):
-            out.print("      Fix: " + escape(c.fix), soft_wrap=True)
-    n_fail = sum(c.status == "fail" for c in r.checks)
-    n_err = sum(c.status == "error" for c in r.checks)
-    if n_fail:
-        out.print(f"[red]{n_fail} check(s) failed.[/] Each ✗ has its fix; `vncssl explain "
-                  "'MESSAGE'` tells what a TigerVNC message means.", soft_wrap=True)
-    elif n_err:
-        out.print(f"[yellow]{n_err} check(s) could not run.[/]", soft_wrap=True)
+            out.print(f"      Fix: {ui.safe(c.fix)}", soft_wrap=True)
+    failed = sum(c.status == "fail" for c in r.checks)
+    broken = sum(c.status == "error" for c in r.checks)
+    if failed:
+        out.print(f"[red]{ui.safe(failed)} check(s) failed.[/] Each ✗ has its fix; `vncssl "
+                  "explain 'MESSAGE'` tells what a TigerVNC message means.", soft_wrap=True)
+    elif broken:
+        out.print(f"[yellow]{ui.safe(broken)} check(s) could not run.[/]", soft_wrap=True)
     elif all(c.status == "skip" for c in r.checks):
         out.print("No TigerVNC server or viewer was found here: nothing to check. Give "
                   "--config FILE, --ca FILE or HOST.", soft_wrap=True)

@@ -51,7 +51,6 @@ def explain(
 
 
 def _render(r: "Explanation") -> None:
-    escape = ui.safe  # the table's text, and what was read from the pasted text
     out = ui.console
     if not r.known:
         out.print("vncssl does not know this message. Run `vncssl doctor` (add HOST[:N] to "
@@ -60,23 +59,23 @@ def _render(r: "Explanation") -> None:
         return
     if r.status is not None:
         s = r.status
-        out.print(escape(f"GnuTLS status {s.value} = {s.hex}: {' | '.join(s.bits)}"),
+        out.print(ui.safe(f"GnuTLS status {s.value} = {s.hex}: {' | '.join(s.bits)}"),
                   soft_wrap=True)
         for sentence in s.sentences:
-            out.print(escape(f"  {sentence}"), soft_wrap=True)
+            out.print(ui.safe(f"  {sentence}"), soft_wrap=True)
     for i, m in enumerate(r.matches):
         if i == 1:
             out.print("\nAlso matched:")
         if i >= 1:
-            out.print(escape(f"  {m.id} ({m.side}, TigerVNC {m.generations}): {m.meaning}"),
+            out.print(ui.safe(f"  {m.id} ({m.side}, TigerVNC {m.generations}): {m.meaning}"),
                       soft_wrap=True)
             continue
-        out.print(f"[bold]{escape(m.id)}[/] ({escape(m.side)}, TigerVNC "
-                  f"{escape(m.generations)})", soft_wrap=True)
-        out.print(escape(m.meaning), soft_wrap=True)
-        out.print(escape(f"Source: {m.source}"), style="dim", soft_wrap=True)
+        out.print(f"[bold]{ui.safe(m.id)}[/] ({ui.safe(m.side)}, TigerVNC "
+                  f"{ui.safe(m.generations)})", soft_wrap=True)
+        out.print(ui.safe(m.meaning), soft_wrap=True)
+        out.print(ui.safe(f"Source: {m.source}"), style="dim", soft_wrap=True)
         out.print("Likely causes, most likely first:")
         for n, c in enumerate(m.causes, 1):
-            out.print(escape(f"  {n}. {c['text']}"), soft_wrap=True)
-            out.print(escape(f"     Confirm: {c['confirm']}"), soft_wrap=True)
-            out.print(escape(f"     Fix:     {c['fix']}"), soft_wrap=True)
+            out.print(ui.safe(f"  {n}. {c['text']}"), soft_wrap=True)
+            out.print(ui.safe(f"     Confirm: {c['confirm']}"), soft_wrap=True)
+            out.print(ui.safe(f"     Fix:     {c['fix']}"), soft_wrap=True)
