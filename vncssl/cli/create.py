@@ -178,6 +178,7 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
 
 
 def _render_result(r: "CreateResult") -> None:
+
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {safe(', '.join(n['value'] for n in r.names))} "
             f"(valid {safe(r.days)} days, until {safe(r.not_after)}).", soft_wrap=True)
