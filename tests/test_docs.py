@@ -49,7 +49,8 @@ def test_docgen_check_mode_reports_staleness(tmp_path, monkeypatch, capsys):
     stale = tmp_path / "cli.md"
     stale.write_text("old\n")
     readme = tmp_path / "README.md"
-    readme.write_text("# x\n<!-- section:reference -->\nold\n<!-- /section:reference -->\n")
+    readme.write_text("# x\n<!-- section:reference -->\nold\n<!-- /section:reference -->\n"
+                      "<!-- section:tour -->\nold\n<!-- /section:tour -->\n")
     monkeypatch.setattr(docgen, "DOC", stale)
     monkeypatch.setattr(docgen, "README", readme)
     assert docgen.main(["--check"]) == 1
@@ -157,3 +158,28 @@ def test_readme_create_section_documents_every_option():
         for opt in param.opts:
             if opt.startswith("--") and opt != "--help":
                 assert f"`{opt}" in section, f"README's create section misses {opt}"
+
+
+def test_readme_tour_is_a_fresh_real_run():
+    from vncssl import tourgen
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = tourgen.run_tour()
+    assert tourgen.is_current(readme, block), (
+        f"README.md's tour is stale: run `{docgen.REGENERATE}`.")
+    for command in tourgen.COMMANDS:
+        assert f"$ {command}\n" in readme
+    # the comparison sees a changed word (masking hides only dates, fingerprints, builds)
+    assert not tourgen.is_current(readme.replace("Accepted:", "Acepted:"), block)
+    assert not tourgen.is_current(readme.replace("(mode 0600", "(mode 0644"), block)
+
+
+def test_docgen_help_changes_nothing(tmp_path):
+    before = (ROOT / "README.md").read_bytes(), (ROOT / "docs" / "cli.md").read_bytes()
+    r = subprocess.run([sys.executable, "-m", "vncssl.docgen", "--help"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("usage: python -m vncssl.docgen")
+    bad = subprocess.run([sys.executable, "-m", "vncssl.docgen", "--chek"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown argument '--chek'" in bad.stderr
+    assert ((ROOT / "README.md").read_bytes(), (ROOT / "docs" / "cli.md").read_bytes()) == before

@@ -178,10 +178,12 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
 
 
 def _render_result(r: "CreateResult") -> None:
+    from vncssl.cli.prose import fit_rows, print_prose
+
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
             f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
-    ui.rows([
+    fit_rows(c, [
         ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
         ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode
                                  else "  (keep it private)")),
@@ -193,8 +195,8 @@ def _render_result(r: "CreateResult") -> None:
         *[("backup", b) for b in r.backups],
     ])
     for n in r.notices:
-        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" +
-                             (f" {n.fix}" if n.fix else ""), soft_wrap=True)
-    c.print("\nNext steps:")
+        print_prose(ui.err_console, f"Warning: {n.message}" + (f" {n.fix}" if n.fix else ""),
+                    hang="  ")
+    c.out("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {step}", soft_wrap=True)
+        print_prose(c, step, indent=f"  {i}. ", hang="     ")

@@ -139,16 +139,12 @@ def check(
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
                          f"this certificate, no questions asked"
                          + (", but:" if v.problems else "."), soft_wrap=True)
-        for p in v.problems:
-            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
-            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+        _print_problems(v.problems)
     else:
         ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
                          f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
                          soft_wrap=True)
-        for p in v.problems:
-            ui.console.print(f"  [bold]{p.code}[/]: {p.message}", soft_wrap=True)
-            ui.console.print(f"    Fix: {p.fix}", soft_wrap=True)
+        _print_problems(v.problems)
     if not json_output:
         render_viewer_view(view)
     for note in revocation.notes if revocation is not None else []:
@@ -191,3 +187,12 @@ def _check_crl(ossl: Any, cert: Path, ca: Optional[Path], crl: Path, verdict: An
     result = revocation.check_revocation(ossl, chain, crl, ca or cert, timeout=timeout)
     revocation.apply(verdict, result)
     return result
+
+
+def _print_problems(problems: list) -> None:
+    """Words wrap at the terminal's width; each suggested command on a line of its own."""
+    from vncssl.cli.prose import print_prose
+
+    for p in problems:
+        print_prose(ui.console, f"{p.code}: {p.message}", indent="  ", hang="    ")
+        print_prose(ui.console, f"Fix: {p.fix}", indent="    ", hang="      ")

@@ -19,6 +19,10 @@ def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequenc
     from rich.markup import escape
     from rich.table import Table
 
+    from vncssl.cli.prose import safe
+
+    rows = [[safe(c) for c in r] for r in rows]
+
     styles = list(styles or [None] * len(headers))
     if natural_width(headers, rows) <= console.width:
         table = Table(*headers)
