@@ -68,6 +68,21 @@ def fake_openssl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[s
     return make
 
 
+@pytest.fixture
+def shared_tmp():
+    """A folder every user can reach (pytest's own tmp folders are 0700, root's): for tests
+    where another local user acts (tests/hostile.py)."""
+    import shutil
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="vncssl-hostile-"))
+    d.chmod(0o755)
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 @pytest.fixture(params=["host", "bullseye", "trixie"])
 def viewer(request: pytest.FixtureRequest):
     """Each vncviewer of the matrix: the host's (Debian 12: 1.12), Debian 11's (1.11) and

@@ -515,7 +515,7 @@ def test_interrupt_during_generation(fake_openssl, tmp_path: Path, sig) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130
-    assert "Interrupted: temporary files were removed" in err
+    assert "Interrupted: nothing was installed; temporary files were removed" in err
     assert wait_dead(int(Path(f"{marker}.sleep").read_text()))
     assert_untouched(d, before)
 
@@ -575,10 +575,10 @@ def test_failed_second_rename_restores_the_first(tmp_path: Path, monkeypatch) ->
         (work / "cert.pem").write_bytes(b"new cert")
         real_replace = os.replace
 
-        def flaky(src, dst):
+        def flaky(src, dst, **kw):
             if str(dst).endswith("vnc-server.pem") and "cert.pem" in str(src):
                 raise OSError(28, "No space left on device")
-            return real_replace(src, dst)
+            return real_replace(src, dst, **kw)
 
         monkeypatch.setattr(os, "replace", flaky)
         from vncssl.errors import WriteFailed

@@ -80,6 +80,11 @@ class OpensslTimeout(OpensslFailed):
     """openssl did not finish in time and was killed."""
 
 
+class OpensslRunaway(OpensslFailed):
+    """openssl printed more than vncssl reads (a broken or hostile binary) and was killed:
+    the binary's fault, never the input file's."""
+
+
 class WriteFailed(VncsslError):
     """The file system refused: read-only, full, permissions."""
 

@@ -22,35 +22,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
 
-from vncssl.errors import FileProblem, OpensslFailed, UsageError
+from vncssl.ca.cafolder import (  # noqa: F401 - re-exported: the CA folder's names
+    CA_CERT,
+    CA_KEY,
+    ISSUED,
+    check_ca_files,
+    check_empty_or_ca,
+    make_private_dir,
+)
+from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.openssl import binary, runner
 from vncssl.teach import recipe
 from vncssl.x509 import certinfo
 from vncssl.x509 import names as names_mod
+from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.extensions import CA_SECTION, ca_config, subject_args
-
-CA_CERT, CA_KEY, ISSUED = "ca.pem", "ca-key.pem", "issued"
-
 
 DEFAULT_CA_DAYS = 3650
 
 
 def default_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Per-user data folder (XDG on Linux), overridable with VNCSSL_CA_DIR."""
+    from vncssl.fs.home import home
+
     if env.get("VNCSSL_CA_DIR"):
-        return Path(env["VNCSSL_CA_DIR"]).expanduser()
+        return targets.absolute(Path(env["VNCSSL_CA_DIR"]), "CA folder")
     if sys.platform.startswith("win"):
-        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        base = env.get("LOCALAPPDATA") or str(home(env) / "AppData" / "Local")
         return Path(base) / "vncssl" / "ca"
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "vncssl" / "ca"
-    return Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "vncssl" / "ca"
+        return home(env) / "Library" / "Application Support" / "vncssl" / "ca"
+    return Path(env.get("XDG_DATA_HOME") or home(env) / ".local" / "share") / "vncssl" / "ca"
 
 
 def resolve_dir(ca_dir: Optional[str]) -> Path:
     """--dir / --ca-dir as given (absolute), else the default CA folder."""
-    return Path(os.path.abspath(os.path.expanduser(ca_dir))) if ca_dir else default_dir()
+    return targets.absolute(Path(ca_dir), "CA folder") if ca_dir else default_dir()
 
 
 def unique_id() -> str:
@@ -58,21 +66,6 @@ def unique_id() -> str:
     must never share its subject with the old one (the viewer then refuses or asks)."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(4)}"  # an identifier, not key material
-
-
-def make_private_dir(path: Path) -> None:
-    """Create (or tighten) a 0700 folder; refuse a symlink."""
-    if path.is_symlink():
-        raise FileProblem(f"{path} is a symbolic link; vncssl does not write through links.",
-                          "Give the real folder's path.")
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if targets.is_posix():
-            os.chmod(path, 0o700)
-    except OSError as exc:
-        raise FileProblem(f"Cannot create the folder {path}: {exc.strerror}.",
-                          "Choose another CA folder (--dir for `ca init`, --ca-dir for "
-                          "`ca issue`).") from None
 
 
 @dataclass
@@ -100,6 +93,7 @@ def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
     subj = names_mod.subject([("CN", name or f"vncssl private CA ({_hostname()})"),
                               ("serialNumber", unique_id())])
     make_private_dir(folder)
+    check_empty_or_ca(folder)
     cert_t = targets.check_target(folder / CA_CERT, "CA certificate", force=force)
     key_t = targets.check_target(folder / CA_KEY, "CA private key", force=force)
     ossl, _ = binary.find(openssl_path, timeout=timeout)
@@ -150,6 +144,7 @@ class Issuer:
     days: int
     spec: recipe.KeySpec
     timeout: Optional[float]
+    ca_facts: Optional[CertFacts] = None  # ca.pem as read by load(): the viewer's X509CA
 
     @property
     def one_process(self) -> bool:
@@ -164,9 +159,7 @@ def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
     spec = recipe.parse_key_type(key_type)
     recipe.check_days(days)
     cert, key = folder / CA_CERT, folder / CA_KEY
-    if not cert.is_file() or not key.is_file():
-        raise UsageError(f"No CA in {folder} ({CA_CERT} and {CA_KEY} are needed).",
-                         f"Create one first: vncssl ca init --dir {folder}")
+    check_ca_files(folder)
     timeout = runner.default_timeout() if timeout is None else timeout
     ossl, _ = binary.find(openssl_path, timeout=timeout)
     facts = certinfo.read_cert(ossl, cert, timeout=timeout)
@@ -177,7 +170,12 @@ def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
         raise UsageError(f"The CA certificate {cert} expired on {facts.not_after}.",
                          "Make a new CA with `vncssl ca init --force` and give viewers the new "
                          "ca.pem.")
-    if not certinfo.same_public_key(facts.public_key_pem,
-                                    certinfo.read_key(ossl, key, timeout=timeout).public_key_pem):
+    key_facts = certinfo.read_key(ossl, key, timeout=timeout)
+    if key_facts.encrypted:
+        raise UsageError(f"The CA key {key} is encrypted (it has a passphrase); vncssl never "
+                         "asks for one.", f"Decrypt it once: openssl pkey -in {key} -out "
+                         f"{key}.new && mv {key}.new {key} (keep it 0600).")
+    if not certinfo.same_public_key(facts.public_key_pem, key_facts.public_key_pem):
         raise UsageError(f"{key} does not belong to {cert}.", "Restore the matching CA key.")
-    return Issuer(ossl, folder, cert, key, facts.subject, days, spec, timeout)
+    return Issuer(ossl, folder, cert, key, facts.subject, days, spec, timeout, facts)
+

@@ -17,7 +17,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.ca import authority, issuance
 from vncssl.errors import FileProblem, UsageError, VncsslError
+from vncssl.fs import targets
 from vncssl.fs.folders import make_output_dir
+from vncssl.fs.signals import term_as_interrupt
+from vncssl.openssl import runner
 from vncssl.x509 import names as names_mod
 from vncssl.x509.names import Name
 
@@ -142,11 +145,34 @@ def batch_paths(out_dir: Path, name: str) -> Tuple[Path, Path]:
     return out_dir / f"{name}.pem", out_dir / f"{name}-private.pem"
 
 
+def check_outputs(iss: authority.Issuer, folder: Path, hosts: Sequence[Host]) -> None:
+    """Before any work: no two servers may share an output file (`a` and `a-private` both
+    write a-private.pem), compared as a case-insensitive file system would, and none may be
+    one of the CA's own files (a server named `ca-key` in the CA folder)."""
+    seen: Dict[str, str] = {}
+    own = {os.path.realpath(p) for p in (iss.cert, iss.key)}
+    ca_dir = os.path.realpath(iss.dir)
+    for h in hosts:
+        for path in batch_paths(folder, h.name):
+            real = os.path.realpath(path)
+            if real in own or (os.path.dirname(real) == ca_dir and path.name in (
+                    authority.CA_CERT, authority.CA_KEY)):
+                raise UsageError(f"Server {h.name!r} would write {path}, one of the CA's own "
+                                 "files.", "Rename the server, or use another --out-dir.")
+            other = seen.get(real.lower())
+            if other is not None and other != h.name:
+                raise UsageError(f"Servers {other!r} and {h.name!r} would both write {path}.",
+                                 "Rename one of them (NAME.pem and NAME-private.pem are "
+                                 "each server's files).")
+            seen[real.lower()] = h.name
+
+
 def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, force: bool = False,
                workers: Optional[int] = None,
                on_done: Optional[Callable[[HostOutcome], None]] = None) -> BatchResult:
     """One job (one openssl pipeline) per host, `workers` at a time (default: one per CPU).
     A failing host is recorded and the others go on."""
+    check_outputs(iss, targets.absolute(Path(out_dir), "output folder"), hosts)
     folder = make_output_dir(Path(out_dir))
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
@@ -165,16 +191,28 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
             return HostOutcome(h.name, False, error=str(exc), fix="Check the folder.")
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
+    futures = []
     try:
-        futures = [pool.submit(job, h) for h in hosts]
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            outcomes[outcome.host] = outcome
-            if on_done:
-                on_done(outcome)
-    finally:
-        # Ctrl-C: start nothing new; running openssl jobs finish and clean their temp dirs.
+        with term_as_interrupt():  # SIGTERM/SIGHUP as Ctrl-C: the clean-up below runs
+            futures = [pool.submit(job, h) for h in hosts]
+            for fut in as_completed(futures):
+                outcome = fut.result()
+                outcomes[outcome.host] = outcome
+                if on_done:
+                    on_done(outcome)
+    except BaseException:
+        # Stopped: kill every openssl the workers started (none is left behind), start
+        # nothing new, let the running jobs remove their temporary folders, then say
+        # exactly which servers were issued.
+        runner.kill_all()
         pool.shutdown(wait=True, cancel_futures=True)
+        runner.resume()
+        issued = [f.result().host for f in futures if f.done() and not f.cancelled()
+                  and f.exception() is None and f.result().ok]
+        raise KeyboardInterrupt(
+            f"`ca issue --from` was stopped after {len(issued)} of {len(hosts)} servers were "
+            f"issued ({', '.join(issued) or 'none'}); the others were not written.") from None
+    pool.shutdown(wait=True)
     return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
                        [outcomes[h.name] for h in hosts])
 

@@ -3,6 +3,7 @@ asked for before it is installed."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -11,7 +12,7 @@ from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.openssl import runner
-from vncssl.x509 import certfacts, certinfo
+from vncssl.x509 import certfacts, certinfo, strength
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
 from vncssl.x509.names import Name
@@ -40,6 +41,11 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
     cert_t = targets.check_target(Path(cert), "certificate", force=force)
     key_t = targets.check_target(Path(key), "private key", force=force)
     targets.check_distinct(cert_t, key_t)
+    own = {os.path.realpath(iss.cert), os.path.realpath(iss.key)}
+    for t in (cert_t, key_t):
+        if os.path.realpath(t.path) in own:
+            raise UsageError(f"The {t.kind} path {t.path} is one of the CA's own files.",
+                             "Write the server's files elsewhere (--cert, --key, --out-dir).")
     subj = names_mod.subject([("CN", names[0].value), ("serialNumber", unique_id())])
     with workdir.private_workdir(key_t.path.parent) as work:
         key_tmp, cert_tmp, cfg = work / "key.pem", work / "cert.pem", work / "leaf.cnf"
@@ -88,6 +94,10 @@ def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFac
         raise OpensslFailed("The certificate openssl made is not what was asked for: "
                             + "; ".join(problems) + ". Nothing was written.",
                             "Report this with `openssl version -a`; try --openssl.")
+    # The viewer's own rules, with ca.pem as its X509CA, for every name; and the floor.
+    ca = [iss.ca_facts] if iss.ca_facts is not None else []
+    strength.judge_new(iss.ossl, facts, cert, [n.value for n in names] if ca else [],
+                       config=None, ca=ca, ca_file=iss.cert, timeout=iss.timeout)
     return facts
 
 

@@ -23,7 +23,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from vncssl.ca.authority import ISSUED, Issuer, make_private_dir
 from vncssl.errors import UsageError
-from vncssl.fs import filelock, oserror, signals, targets, workdir, writes
+from vncssl.fs import filelock, oserror, safeopen, signals, targets, workdir, writes
 from vncssl.openssl import runner
 from vncssl.x509 import certinfo
 from vncssl.x509.crl import check_new_crl, serial_key
@@ -79,7 +79,7 @@ def revoked_serials(iss: Issuer) -> Dict[str, str]:
     index = iss.dir / DB / INDEX
     out: Dict[str, str] = {}
     if index.is_file():
-        for line in index.read_text("utf-8", "replace").splitlines():
+        for line in safeopen.read_text(index, "CA database", follow=False).splitlines():
             parts = line.split("\t")
             if len(parts) >= 4 and parts[0] == "R":
                 when = parts[2].split(",", 1)
@@ -166,8 +166,11 @@ def _crl_target(path: Path, force: bool) -> targets.Target:
     existing file needs --force."""
     t = targets.check_target(path, "CRL", force=True)
     if t.exists and not force:
-        with open(t.path, "rb") as fh:
-            head = fh.read(4096)
+        fd = safeopen.open_input(t.path, "CRL", follow=False)
+        try:
+            head = os.read(fd, 4096)
+        finally:
+            os.close(fd)
         if b"-----BEGIN X509 CRL-----" not in head:
             raise UsageError(f"{t.path} exists and is not a CRL; vncssl never overwrites it "
                              "unless asked.", "Pass --force to replace it, or choose another "

@@ -68,4 +68,27 @@ from vncssl.cli import guide as _guide  # noqa: E402,F401
 
 
 def main() -> None:
+    _refuse_hostile_openssl_conf()
     app(prog_name="vncssl")
+
+
+def _refuse_hostile_openssl_conf() -> None:
+    """OPENSSL_CONF is read by the OpenSSL inside Python too (hashlib loads it, and Typer
+    imports hashlib while parsing options): a FIFO there hangs vncssl itself, /dev/zero
+    grows it without end. Checked before anything can import hashlib: one line, exit 2."""
+    import os
+    import sys
+
+    value = os.environ.get("OPENSSL_CONF")
+    if not value or not os.path.exists(value):
+        return
+    from vncssl.errors import UsageError
+    from vncssl.openssl.runner import check_openssl_conf
+
+    try:
+        check_openssl_conf({"OPENSSL_CONF": value})
+    except UsageError as exc:
+        from vncssl.cli.ui import clean
+
+        sys.stderr.write(f"Error: {clean(exc.message)}\nFix: {clean(exc.fix)}\n")
+        raise SystemExit(exc.exit_code) from None

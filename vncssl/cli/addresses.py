@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, List
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.net.interfaces import Address
@@ -26,7 +27,8 @@ def pick_address(*, interactive: bool, quiet: bool) -> "Name":
         render_addresses(addresses, to_err=True)
         return _ask_name([a.ip for a in addresses if a.usable], best.ip)
     if not quiet:
-        ui.err_console.print(f"Using {best.ip} ({best.interface}, {best.kind}), this machine's "
+        ui.err_console.print(f"Using {safe(best.ip)} ({safe(best.interface)}, {safe(best.kind)}), "
+                             "this machine's "
                              "best LAN address. Choose another with --ip; `vncssl ips` lists "
                              "them.", soft_wrap=True)
     return Name("IP", best.ip)
@@ -48,10 +50,9 @@ def _ask_name(choices: List[str], default: str, attempts: int = 3) -> "Name":
         except InvalidNameError as exc:
             if attempt == attempts:
                 raise
-            from rich.markup import escape  # the message quotes what was typed
 
-            ui.err_console.print(f"[bold red]Not usable:[/] {escape(exc.message)} "
-                                 f"{escape(exc.fix)}", soft_wrap=True, highlight=False)
+            ui.err_console.print(f"[bold red]Not usable:[/] {safe(exc.message)} "
+                                 f"{safe(exc.fix)}", soft_wrap=True, highlight=False)
     raise AssertionError("unreachable")
 
 

@@ -7,6 +7,7 @@ import typer
 from vncssl.cli import app, ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
+from vncssl.cli.ui import safe
 
 ca_app = typer.Typer(
     cls=VncsslGroup,
@@ -57,7 +58,7 @@ def ca_init(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Created[/] a private CA in {r.dir} (mode {r.dir_mode or '?'}).",
+    c.print(f"[green]Created[/] a private CA in {safe(r.dir)} (mode {safe(r.dir_mode or '?')}).",
             soft_wrap=True)
     ui.rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
            ("CA private key", f"{r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)"),
@@ -66,7 +67,7 @@ def ca_init(
            *([("backups", ", ".join(r.backups))] if r.backups else [])])
     c.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {step}", soft_wrap=True)
+        c.print(f"  {i}. {safe(step)}", soft_wrap=True)
 
 
 @ca_app.command("issue")
@@ -126,15 +127,13 @@ def ca_issue(
     if from_file:
         from pathlib import Path
 
-        from rich.markup import escape
-
         from vncssl.ca import fleet
         from vncssl.cli.cabatch import issue_batch
         from vncssl.x509.certinfo import read_pem_file
 
         hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
         for shared in fleet.shared_names(hosts):
-            ui.err_console.print(f"[yellow]Warning:[/] {escape(shared)}: a viewer that types "
+            ui.err_console.print(f"[yellow]Warning:[/] {safe(shared)}: a viewer that types "
                                  "it reaches only one of them.", soft_wrap=True)
         issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
@@ -147,16 +146,16 @@ def ca_issue(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Issued[/] a certificate for {', '.join(r.names)} signed by "
-                     f"{iss.subject} (valid until {r.not_after}).", soft_wrap=True)
+    ui.console.print(f"[green]Issued[/] a certificate for {safe(', '.join(r.names))} signed by "
+                     f"{safe(iss.subject)} (valid until {safe(r.not_after)}).", soft_wrap=True)
     ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
     from vncssl.x509.hostname import bracketed
 
-    ui.console.print(f"\nViewers: `vncviewer -X509CA {iss.cert} {bracketed(names[0].value)}` "
-                     "(the CA "
-                     "certificate, once, for every server it signs).", soft_wrap=True)
+    ui.console.print(f"\nViewers: `vncviewer -X509CA {safe(iss.cert)} "
+                     f"{safe(bracketed(names[0].value))}` (the CA certificate, once, for every "
+                     "server it signs).", soft_wrap=True)
 
 
 @ca_app.command("bundle")
@@ -181,8 +180,6 @@ def ca_bundle(
 
       $ vncssl ca bundle server1.pem server2.pem --out x509_ca.pem
     """
-    from rich.markup import escape
-
     from vncssl.x509.bundle import bundle
 
     r = bundle(certs, out, keep_newest=keep_newest, force=force, openssl_path=openssl_path,
@@ -191,7 +188,7 @@ def ca_bundle(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Wrote[/] {r.out} with {len(r.kept)} certificate(s).", soft_wrap=True)
+    c.print(f"[green]Wrote[/] {safe(r.out)} with {len(r.kept)} certificate(s).", soft_wrap=True)
     ui.rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
           + [("dropped", f"{e.source}: {e.subject} ({why}, until {e.not_after})")
              for why, group in (("expired", r.expired), ("duplicate", r.duplicates),
@@ -200,7 +197,7 @@ def ca_bundle(
     for subject in r.shared_subjects:
         n = sum(1 for e in r.kept if e.subject == subject)
         ui.err_console.print(f"[yellow]Note:[/] {n} different certificates share the subject "
-                             f"{escape(subject)} (old ones and their renewal?); all {n} are "
+                             f"{safe(subject)} (old ones and their renewal?); all {n} are "
                              "kept. Pass --keep-newest to keep only the newest.",
                              soft_wrap=True)
-    c.print(f"Viewer: `vncviewer -X509CA {r.out} HOST`", soft_wrap=True)
+    c.print(f"Viewer: `vncviewer -X509CA {safe(r.out)} HOST`", soft_wrap=True)

@@ -7,6 +7,7 @@ import typer
 from vncssl.cli import ui
 from vncssl.cli.ca import ca_app
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.ui import safe
 
 CaDirOpt = Annotated[Optional[str], typer.Option(
     "--ca-dir", envvar="VNCSSL_CA_DIR", show_default=False,
@@ -52,19 +53,13 @@ def ca_request(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Wrote[/] a request for {', '.join(r.names)}.", soft_wrap=True)
+    ui.console.print(f"[green]Wrote[/] a request for {safe(', '.join(r.names))}.", soft_wrap=True)
     ui.rows([("request", f"{r.request}   (copy this to the CA machine)"),
              ("private key", f"{r.key}   (mode {r.key_mode or '?'}; "
               + ("made now" if r.key_made else "existing, only read") + "; it stays here)")])
     ui.console.print("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        ui.console.print(f"  {i}. {ui_escape(step)}", soft_wrap=True)
-
-
-def ui_escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        ui.console.print(f"  {i}. {safe(step)}", soft_wrap=True)
 
 
 @ca_app.command("sign")
@@ -114,14 +109,15 @@ def ca_sign(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Signed[/] {ui_escape(r.request)}: a certificate for "
-                     f"{', '.join(r.names)} (valid until {r.not_after}).", soft_wrap=True)
+    ui.console.print(f"[green]Signed[/] {safe(r.request)}: a certificate for "
+                     f"{safe(', '.join(r.names))} (valid until "
+                     f"{safe(r.not_after)}).", soft_wrap=True)
     ui.rows([("certificate", f"{r.cert}   (send it back to the server)"),
              ("subject", f"{r.subject}; serial {r.serial}; key {r.key_type}"),
              ("SHA-256", r.fingerprint_sha256),
              *([("not copied", "extensions the request asked for: "
                  + ", ".join(r.ignored_extensions))] if r.ignored_extensions else [])])
-    ui.console.print(f"\nViewers trust it through the CA certificate ({iss.cert}) as X509CA.",
+    ui.console.print(f"\nViewers trust it through the CA certificate ({safe(iss.cert)}) as X509CA.",
                      soft_wrap=True)
 
 
@@ -155,9 +151,9 @@ def ca_revoke(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Revoked[/] serial {r.serial} ({ui_escape(r.subject)}), reason "
-                     f"{r.reason}. {r.revoked_total} revoked in all.", soft_wrap=True)
-    ui.console.print(ui_escape(r.next_step), soft_wrap=True)
+    ui.console.print(f"[green]Revoked[/] serial {safe(r.serial)} ({safe(r.subject)}), reason "
+                     f"{safe(r.reason)}. {safe(r.revoked_total)} revoked in all.", soft_wrap=True)
+    ui.console.print(safe(r.next_step), soft_wrap=True)
 
 
 @ca_app.command("crl")
@@ -194,7 +190,7 @@ def ca_crl(
         ui.print_json(r)
         return
     ui.console.print(f"[green]Wrote[/] a CRL listing {len(r.revoked)} revoked "
-                     f"certificate(s), valid until {r.next_update}.", soft_wrap=True)
+                     f"certificate(s), valid until {safe(r.next_update)}.", soft_wrap=True)
     ui.rows([("CRL", r.out), *([("CA copy", r.ca_copy)] if r.ca_copy != r.out else []),
              ("CRL number", r.crl_number), ("next update", r.next_update or "none")])
     ui.console.print("Viewers: `vncssl tigervnc viewer --install-crl CRL` puts it where the "

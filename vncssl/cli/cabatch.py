@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from vncssl.cli import ui
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.ca.authority import Issuer
@@ -45,7 +46,8 @@ def _run_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
         task = progress.add_task("", total=len(hosts))
 
         def done(o: "HostOutcome") -> None:
-            progress.update(task, advance=1, description=f"{o.host} {'ok' if o.ok else 'FAILED'}")
+            progress.update(task, advance=1, description=safe(o.host) + (" ok" if o.ok
+                                                                          else " FAILED"))
 
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)
 
@@ -65,7 +67,7 @@ def _render_batch(r: "BatchResult") -> None:
     ok = len(r.outcomes) - len(r.failed) - len(already)
     rate = ok / r.seconds if r.seconds > 0 else 0.0
     ui.console.print(f"{ok} of {len(r.outcomes)} issued in {r.seconds:.1f} s "
-                     f"({rate:.1f} certificates/s, {r.workers} jobs at once)"
-                     + (f"; already there from an earlier run: {', '.join(already)}"
-                        if already else "") + f". Viewers need only {r.ca} as X509CA.",
+                     f"({rate:.1f} certificates/s, {safe(r.workers)} jobs at once)"
+                     + (f"; already there from an earlier run: {safe(', '.join(already))}"
+                        if already else "") + f". Viewers need only {safe(r.ca)} as X509CA.",
                      soft_wrap=True)

@@ -7,10 +7,10 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, NoBackupOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.ui import clean, safe
 
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
-
 
 
 @app.command(rich_help_panel="Make certificates")
@@ -128,7 +128,7 @@ def _ask_overwrite(cert: str, key: str) -> Optional[bool]:
 def _ask_openssl(rejected: list) -> Optional[str]:
     ui.err_console.print("No openssl binary was found. Looked at:")
     for candidate, reason in rejected:
-        ui.err_console.print(f"  {candidate}: {reason}", soft_wrap=True)
+        ui.err_console.print(f"  {safe(candidate)}: {safe(reason)}", soft_wrap=True)
     answer = ui.ask("Path to openssl (empty to give up)", default="")
     return answer.strip() or None
 
@@ -158,31 +158,31 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
         return
     ui.print_command(rendered.command)
     for note in rendered.notes:
-        ui.err_console.print(f"[dim]Note:[/] {note}", soft_wrap=True)
+        ui.err_console.print(f"[dim]Note:[/] {safe(note)}", soft_wrap=True)
     if explain:
-        from rich.markup import escape
 
         from vncssl.teach.explain import explain_argv
 
         ui.console.print()
         for part, meaning in explain_argv(p.argv, p.openssl):
-            ui.console.print(f"[bold]{escape(part)}[/]", soft_wrap=True)
-            ui.console.print(f"    {meaning}", soft_wrap=True, markup=False)
+            ui.console.print(f"[bold]{safe(part)}[/]", soft_wrap=True)
+            ui.console.print(f"    {clean(meaning)}", soft_wrap=True, markup=False)
     if dry_run:
-        ui.err_console.print(f"openssl: {p.openssl.version_text} ({p.located.source}); "
-                             f"config: {p.config.path or 'built-in'}, {p.config.reason}. "
+        ui.err_console.print(f"openssl: {safe(p.openssl.version_text)} ({safe(p.located.source)}); "
+                             f"config: {safe(p.config.path or 'built-in')}, "
+                             f"{safe(p.config.reason)}. "
                              "Dry run: nothing was written.", soft_wrap=True, markup=False,
                              style="dim")
         for n in p.notices:
-            ui.err_console.print(f"[yellow]Note:[/] {n.message}", soft_wrap=True)
+            ui.err_console.print(f"[yellow]Note:[/] {safe(n.message)}", soft_wrap=True)
 
 
 def _render_result(r: "CreateResult") -> None:
     from vncssl.cli.prose import fit_rows, print_prose
 
     c = ui.console
-    c.print(f"[green]Created[/] a certificate for {', '.join(n['value'] for n in r.names)} "
-            f"(valid {r.days} days, until {r.not_after}).", soft_wrap=True)
+    c.print(f"[green]Created[/] a certificate for {safe(', '.join(n['value'] for n in r.names))} "
+            f"(valid {safe(r.days)} days, until {safe(r.not_after)}).", soft_wrap=True)
     fit_rows(c, [
         ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
         ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode

@@ -14,6 +14,7 @@ from vncssl.cli.options import (
     OpensslOpt,
     TimeoutOpt,
 )
+from vncssl.cli.ui import safe
 
 
 @app.command(rich_help_panel="Make certificates")
@@ -52,13 +53,14 @@ def csr(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Created[/] a CSR for {', '.join(r.names)} ({r.key_type}).", soft_wrap=True)
+    c.print(f"[green]Created[/] a CSR for {safe(', '.join(r.names))} "
+            f"({safe(r.key_type)}).", soft_wrap=True)
     ui.rows([("CSR", r.csr),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}; stays here, never sent)")])
     for a in r.advice:
         style = "yellow" if a.code in ("ct-logs", "ip-san", "wildcard") else "bold"
         label = "Warning" if style == "yellow" else "Note"
-        ui.err_console.print(f"[{style}]{label}:[/] {a.message}", soft_wrap=True)
+        ui.err_console.print(f"[{style}]{safe(label)}:[/] {safe(a.message)}", soft_wrap=True)
     c.print("\nThen ask an ACME client to sign it with a DNS-01 challenge (one of):")
     for command in r.acme_commands:
         ui.print_command(command)

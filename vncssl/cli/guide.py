@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from vncssl.cli import app, ui
+from vncssl.cli.ui import clean, safe
 
 if TYPE_CHECKING:
     from vncssl.teach.guide import Command, Guide
@@ -82,19 +83,18 @@ def _wiki() -> str:
 
 
 def _walk(g: "Guide") -> None:
-    from rich.markup import escape
     from rich.rule import Rule
 
     c = ui.console
     total = len(g.steps)
     for n, step in enumerate(g.steps, 1):
-        c.print(Rule(f"[bold]{n}/{total}  {escape(step.title)}[/]", align="left"))
+        c.print(Rule(f"[bold]{n}/{total}  {safe(step.title)}[/]", align="left"))
         for para in step.text:
-            c.print(para, markup=False)
+            c.print(clean(para, multiline=True), markup=False)
         for p in step.points:
-            c.print(f"  • {p}", markup=False)
+            c.print(f"  • {clean(p)}", markup=False)
         for cmd in step.commands:
-            c.print(f"\n[dim]{escape(cmd.label)} ({cmd.shell}):[/]")
+            c.print(f"\n[dim]{safe(cmd.label)} ({safe(cmd.shell)}):[/]")
             ui.print_command(cmd.text)
             # Only this machine's guide runs anything: another OS's commands are for reading.
             if g.facts.this_machine and cmd.run and _runnable(cmd) and ui.confirm(
@@ -103,13 +103,13 @@ def _walk(g: "Guide") -> None:
         if step.parts:
             c.print("\nWhat each part means:")
         for part, meaning in step.parts:
-            c.print(f"  [bold]{escape(part)}[/]")
-            c.print(f"      {meaning}", markup=False)
+            c.print(f"  [bold]{safe(part)}[/]")
+            c.print(f"      {clean(meaning)}", markup=False)
         c.print()
         if n < total and ui.ask("Enter for the next step, q to quit").strip(
                 ).lower().startswith("q"):
             return
-    c.print("Done. The wiki page: " + _wiki(), markup=False)
+    c.print("Done. The wiki page: " + clean(_wiki()), markup=False)
 
 
 def _runnable(cmd: "Command") -> bool:

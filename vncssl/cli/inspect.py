@@ -14,6 +14,7 @@ from vncssl.cli.options import (
     VerboseOpt,
     find_openssl,
 )
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.x509.inspection import Inspection
@@ -58,7 +59,6 @@ def inspect(
 
 
 def _render_inspection(r: "Inspection") -> None:
-    from rich.markup import escape
 
     # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
     names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
@@ -72,22 +72,25 @@ def _render_inspection(r: "Inspection") -> None:
         ("valid until", f"{r.not_after} ({left})"), ("SHA-256", r.fingerprint_sha256),
         ("signature", r.signature_algorithm), ("key", key),
     ]
-    if r.key_encrypted:
-        rows.append(("key file", f"{escape(r.key_file or '')}: [yellow]encrypted[/] (whether "
-                     "it matches is unknown until it is decrypted)"))
-    elif r.key_matches is not None:
-        rows.append(("key file", f"{escape(r.key_file or '')}: " + (
-            "[green]matches[/]" if r.key_matches else "[red]does NOT match[/]")))
     for label, value in rows:
-        ui.console.print(f"[bold]{label:<12}[/] {value}", soft_wrap=True)
+        ui.console.print(f"[bold]{label:<12}[/] {safe(value)}", soft_wrap=True)
+    if r.key_encrypted:
+        ui.console.print(f"[bold]{'key file':<12}[/] {safe(r.key_file or '')}: "
+                         "[yellow]encrypted[/] (whether it matches is unknown until it is "
+                         "decrypted)", soft_wrap=True)
+    elif r.key_matches is not None:
+        ui.console.print(f"[bold]{'key file':<12}[/] {safe(r.key_file or '')}: " + (
+            "[green]matches[/]" if r.key_matches else "[red]does NOT match[/]"), soft_wrap=True)
     if r.chain:
         ui.console.print(f"\nThe file holds a chain of {len(r.chain)} certificates:")
         for i, c in enumerate(r.chain):
-            ui.console.print(f"  {i}. {c.subject} (issuer {c.issuer}; until {c.not_after}; "
-                             f"{'CA' if c.is_ca else 'not a CA'}) {c.fingerprint_sha256}",
+            ui.console.print(f"  {i}. {safe(c.subject)} (issuer {safe(c.issuer)}; until "
+                             f"{safe(c.not_after)}; "
+                             f"{safe('CA' if c.is_ca else 'not a CA')}) "
+                             f"{safe(c.fingerprint_sha256)}",
                              soft_wrap=True)
     for w in r.warnings:
-        ui.err_console.print(f"[yellow]Warning:[/] {w.message} {w.fix}", soft_wrap=True)
+        ui.err_console.print(f"[yellow]Warning:[/] {safe(w.message)} {safe(w.fix)}", soft_wrap=True)
 
 
 @app.command(rich_help_panel="Check and maintain")
@@ -136,19 +139,19 @@ def check(
         ui.print_json(data if revocation is None else
                       {**data, "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
-        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {v.host} with "
+        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {safe(v.host)} with "
                          f"this certificate, no questions asked"
                          + (", but:" if v.problems else "."), soft_wrap=True)
         _print_problems(v.problems)
     else:
-        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {v.host} "
-                         f"({len(v.problems)} problem{'s' if len(v.problems) > 1 else ''}):",
+        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {safe(v.host)} "
+                         f"({len(v.problems)} problem{safe('s' if len(v.problems) > 1 else '')}):",
                          soft_wrap=True)
         _print_problems(v.problems)
     if not json_output:
         render_viewer_view(view)
     for note in revocation.notes if revocation is not None else []:
-        ui.err_console.print(f"[yellow]Note:[/] {ui_escape(note)}", soft_wrap=True)
+        ui.err_console.print(f"[yellow]Note:[/] {safe(note)}", soft_wrap=True)
     if not v.accepted:
         raise typer.Exit(1)
 
@@ -167,16 +170,10 @@ def render_viewer_view(view: Any) -> None:
     """Which TigerVNC the verdict was told for, and what that generation does (stderr)."""
     err = ui.err_console
     who = f"TigerVNC {view.version}" if view.version else "TigerVNC (none found here)"
-    err.print(f"Judged for {ui_escape(who)}, generation {view.generation} "
-              f"({ui_escape(view.source)}).", soft_wrap=True)
+    err.print(f"Judged for {safe(who)}, generation {safe(view.generation)} "
+              f"({safe(view.source)}).", soft_wrap=True)
     for note in view.notes:
-        err.print(f"  {ui_escape(note)}", soft_wrap=True)
-
-
-def ui_escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        err.print(f"  {safe(note)}", soft_wrap=True)
 
 
 def _check_crl(ossl: Any, cert: Path, ca: Optional[Path], crl: Path, verdict: Any,

@@ -7,6 +7,7 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, NoBackupOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
@@ -36,7 +37,6 @@ def expiry(
 
       $ vncssl expiry vnc-server.pem --within 60 || vncssl renew --yes
     """
-    from rich.markup import escape
 
     from vncssl.x509.expiry import expiry as check_expiry
 
@@ -46,40 +46,44 @@ def expiry(
     elif r.kind == "crl":
         _render_crl_expiry(r)
     elif r.status == "expired":
-        ui.console.print(f"[red]EXPIRED[/] {escape(r.cert)} expired on {r.not_after} "
-                         f"({-r.days_left} days ago). Renew it: `{escape(r.fix)}`.",
+        ui.console.print(f"[red]EXPIRED[/] {safe(r.cert)} expired on {safe(r.not_after)} "
+                         f"({safe(-r.days_left)} days ago). Renew it: `{safe(r.fix)}`.",
                          soft_wrap=True)
     elif r.status == "not-yet-valid":
-        ui.console.print(f"[red]NOT YET VALID:[/] {escape(r.cert)} is valid only from "
-                         f"{r.not_before}: the TigerVNC viewer refuses it until then. "
-                         f"{escape(r.fix)}", soft_wrap=True)
+        ui.console.print(f"[red]NOT YET VALID:[/] {safe(r.cert)} is valid only from "
+                         f"{safe(r.not_before)}: the TigerVNC viewer refuses it until then. "
+                         f"{safe(r.fix)}", soft_wrap=True)
     elif r.status == "due":
-        ui.console.print(f"[yellow]Renewal due:[/] {escape(r.cert)} expires on {r.not_after} "
-                         f"(in {r.days_left} days, within {r.within}). Run `{escape(r.fix)}`.",
+        ui.console.print(f"[yellow]Renewal due:[/] {safe(r.cert)} expires on {safe(r.not_after)} "
+                         f"(in {safe(r.days_left)} days, within {safe(r.within)}). Run "
+                         f"`{safe(r.fix)}`.",
                          soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] {escape(r.cert)} expires on {r.not_after} (in "
-                         f"{r.days_left} days).", soft_wrap=True)
+        ui.console.print(f"[green]OK:[/] {safe(r.cert)} expires on {safe(r.not_after)} (in "
+                         f"{safe(r.days_left)} days).", soft_wrap=True)
     if r.exit_code:
         raise typer.Exit(r.exit_code)
 
 
 def _render_crl_expiry(r: "Expiry") -> None:
-    from rich.markup import escape
 
-    where = escape(r.cert)
+    where = r.cert
     if r.expired:
-        ui.console.print(f"[red]OUT OF DATE[/] the CRL {where} was due for its next update on "
-                         f"{r.not_after} ({-r.days_left} days ago). The TigerVNC viewer still "
+        ui.console.print(f"[red]OUT OF DATE[/] the CRL {safe(where)} was due for its next update "
+                         "on "
+                         f"{safe(r.not_after)} ({safe(-r.days_left)} days ago). The TigerVNC "
+                         "viewer still "
                          "uses it, without the revocations since: run `vncssl ca crl` and "
                          "install the new one.", soft_wrap=True)
     elif r.due:
-        ui.console.print(f"[yellow]Update due:[/] the CRL {where} has its next update on "
-                         f"{r.not_after} (in {r.days_left} days, within {r.within}). Run "
+        ui.console.print(f"[yellow]Update due:[/] the CRL {safe(where)} has its next update on "
+                         f"{safe(r.not_after)} (in {safe(r.days_left)} days, within "
+                         f"{safe(r.within)}). Run "
                          "`vncssl ca crl`.", soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] the CRL {where} is current until "
-                         f"{r.not_after or 'forever'} (in {r.days_left} days).", soft_wrap=True)
+        ui.console.print(f"[green]OK:[/] the CRL {safe(where)} is current until "
+                         f"{safe(r.not_after or 'forever')} (in {safe(r.days_left)} "
+                         "days).", soft_wrap=True)
 
 
 @app.command(rich_help_panel="Check and maintain")
@@ -153,10 +157,10 @@ def _render_renew_plan(p: "RenewPlan") -> None:
 
     d = describe(p)
     c = ui.err_console
-    c.print(f"Renew {d['cert']} ({'same key' if d['reuse_key'] else 'new key'}, "
-            f"{d['key_type']}, {d['days']} days)", soft_wrap=True)
-    c.print(f"  subject  {d['subject']}", soft_wrap=True)
-    c.print(f"  names    {', '.join(n['type'] + ':' + n['value'] for n in d['names'])}",
+    c.print(f"Renew {safe(d['cert'])} ({safe('same key' if d['reuse_key'] else 'new key')}, "
+            f"{safe(d['key_type'])}, {safe(d['days'])} days)", soft_wrap=True)
+    c.print(f"  subject  {safe(d['subject'])}", soft_wrap=True)
+    c.print(f"  names    {safe(', '.join(n['type'] + ':' + n['value'] for n in d['names']))}",
             soft_wrap=True)
     ui.print_command(d["command"])
 
@@ -165,14 +169,16 @@ def _render_renew_result(r: "RenewResult") -> None:
     from rich.panel import Panel
 
     c = ui.console
-    c.print(f"[green]Renewed[/] {r.cert}: valid until {r.not_after} ({r.days} days), "
-            f"{'same key' if r.reused_key else 'new key'} ({r.key_type}).", soft_wrap=True)
+    c.print(f"[green]Renewed[/] {safe(r.cert)}: valid until {safe(r.not_after)} ({safe(r.days)} "
+            "days), "
+            f"{safe('same key' if r.reused_key else 'new key')} "
+            f"({safe(r.key_type)}).", soft_wrap=True)
     for b in r.backups:
-        c.print(f"  backup       {b}", soft_wrap=True)
-    c.print(f"  old SHA-256  {r.old_fingerprint_sha256}", soft_wrap=True)
-    c.print(f"  new SHA-256  {r.fingerprint_sha256}", soft_wrap=True)
+        c.print(f"  backup       {safe(b)}", soft_wrap=True)
+    c.print(f"  old SHA-256  {safe(r.old_fingerprint_sha256)}", soft_wrap=True)
+    c.print(f"  new SHA-256  {safe(r.fingerprint_sha256)}", soft_wrap=True)
     if r.viewers_must_replace:
-        c.print(Panel(r.viewer_notice, title="Every viewer must REPLACE its certificate",
+        c.print(Panel(safe(r.viewer_notice), title="Every viewer must REPLACE its certificate",
                       border_style="yellow"))
     else:
-        c.print(r.viewer_notice, soft_wrap=True)
+        c.print(safe(r.viewer_notice), soft_wrap=True)

@@ -7,6 +7,7 @@ import typer
 
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.tigervnc.probe import ProbeReport
@@ -80,28 +81,29 @@ def probe(
 
 
 def _render_probe(r: "ProbeReport") -> None:
-    from rich.markup import escape
 
     out = ui.console
-    out.print(f"server       {r.server} (RFB {r.rfb_version})", soft_wrap=True)
-    out.print(f"security     {', '.join(r.security_types) or '(none)'}"
-              + (f"; VeNCrypt: {', '.join(r.vencrypt_subtypes)}" if r.vencrypt_subtypes
+    out.print(f"server       {safe(r.server)} (RFB {safe(r.rfb_version)})", soft_wrap=True)
+    out.print(f"security     {safe(', '.join(r.security_types) or '(none)')}"
+              + (f"; VeNCrypt: {safe(', '.join(r.vencrypt_subtypes))}" if r.vencrypt_subtypes
                  else ""), soft_wrap=True)
     if r.tls:
-        out.print(f"TLS          {r.tls['version']} {r.tls['cipher']} (subtype "
-                  f"{r.tls['subtype']}, SNI {r.tls['sni'] or 'not sent'})", soft_wrap=True)
+        out.print(f"TLS          {safe(r.tls['version'])} {safe(r.tls['cipher'])} (subtype "
+                  f"{safe(r.tls['subtype'])}, SNI "
+                  f"{safe(r.tls['sni'] or 'not sent')})", soft_wrap=True)
     c: Any = r.certificate
     if c is not None:
         names = ", ".join(f"{s.type}:{s.value}" for s in c.san) or "(no subjectAltName)"
-        out.print(f"certificate  {c.subject}; names {names}; valid until {c.not_after}",
+        out.print(f"certificate  {safe(c.subject)}; names {safe(names)}; valid until "
+                  f"{safe(c.not_after)}",
                   soft_wrap=True)
-        out.print(f"SHA-256      {c.fingerprint_sha256}", soft_wrap=True)
-    out.print(f"trust        {r.ca}", soft_wrap=True)
+        out.print(f"SHA-256      {safe(c.fingerprint_sha256)}", soft_wrap=True)
+    out.print(f"trust        {safe(r.ca)}", soft_wrap=True)
     rev: Any = r.revocation
     if rev is not None:
-        out.print(f"CRL          {escape(rev.crl)}: {rev.status}", soft_wrap=True)
+        out.print(f"CRL          {safe(rev.crl)}: {safe(rev.status)}", soft_wrap=True)
         for note in rev.notes:
-            ui.err_console.print(f"[yellow]Note:[/] {escape(note)}", soft_wrap=True)
+            ui.err_console.print(f"[yellow]Note:[/] {safe(note)}", soft_wrap=True)
     if r.accepted:
         out.print("[green]Accepted:[/] the TigerVNC viewer connects with no certificate "
                   "question" + (", but:" if r.problems else "."), soft_wrap=True)
@@ -110,6 +112,6 @@ def _render_probe(r: "ProbeReport") -> None:
     else:
         out.print("[red]Problems:[/]")
     for p in r.problems:
-        out.print(f"  - {p.message}", soft_wrap=True)
+        out.print(f"  - {safe(p.message)}", soft_wrap=True)
         if p.fix:
-            out.print(f"    Fix: {p.fix}", soft_wrap=True)
+            out.print(f"    Fix: {safe(p.fix)}", soft_wrap=True)

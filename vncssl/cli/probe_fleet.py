@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from vncssl.cli import ui
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.tigervnc.fleetprobe import FleetResult
@@ -42,7 +43,6 @@ def probe_fleet(from_file: str, *, ca: Optional[str], crl: Optional[str], timeou
 
 def _with_progress(ossl: Any, targets: Any, ca: Optional[str], crl: Optional[str],
                    timeout: float, jobs: Optional[int]) -> "FleetResult":
-    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from vncssl.tigervnc import fleetprobe
@@ -53,7 +53,7 @@ def _with_progress(ossl: Any, targets: Any, ca: Optional[str], crl: Optional[str
         task = progress.add_task("", total=len(targets))
 
         def done(h: fleetprobe.HostResult) -> None:
-            progress.update(task, advance=1, description=escape(f"{h.name} {h.verdict}"))
+            progress.update(task, advance=1, description=safe(f"{h.name} {h.verdict}"))
 
         return fleetprobe.probe_many(ossl, targets, ca=ca, crl=crl, timeout=timeout,
                                      jobs=jobs, on_done=done)
@@ -63,20 +63,20 @@ _STYLE = {"accepted": "green", "problems": "red", "unreachable": "yellow", "fail
 
 
 def _render(r: "FleetResult") -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table("host", "verdict", "problems", "days left", "types offered")
     for h in r.hosts:
         offered = ", ".join(h.vencrypt_subtypes or h.security_types)
-        table.add_row(escape(h.name), f"[{_STYLE[h.verdict]}]{h.verdict}[/]",
-                      escape(", ".join(h.problems)),
-                      "" if h.days_left is None else str(h.days_left), escape(offered))
+        table.add_row(safe(h.name), f"[{_STYLE[h.verdict]}]{safe(h.verdict)}[/]",
+                      safe(", ".join(h.problems)),
+                      "" if h.days_left is None else f"{h.days_left:d}", safe(offered))
     ui.console.print(table)
     counts = {v: sum(1 for h in r.hosts if h.verdict == v) for v in _STYLE}
-    ui.console.print(", ".join(f"{n} {v}" for v, n in counts.items() if n) + f" of "
-                     f"{len(r.hosts)} servers in {r.seconds:.1f} s ({r.jobs} at once); trust: "
-                     f"{escape(r.trust)}.", soft_wrap=True)
+    ui.console.print(safe(", ".join(f"{n} {v}" for v, n in counts.items() if n)) + f" of "
+                     f"{len(r.hosts)} servers in {r.seconds:.1f} s ({safe(r.jobs)} at once); "
+                     "trust: "
+                     f"{safe(r.trust)}.", soft_wrap=True)
     for h in r.hosts:
         for m in h.messages:
-            ui.err_console.print(f"[dim]{escape(h.name)}:[/] {escape(m)}", soft_wrap=True)
+            ui.err_console.print(f"[dim]{safe(h.name)}:[/] {safe(m)}", soft_wrap=True)

@@ -11,13 +11,14 @@ from typing import List, Sequence, Tuple
 from rich.console import Console
 
 _FINGERPRINT = re.compile(r"(?:[0-9A-F]{2}:){15,}[0-9A-F]{2}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def safe(text: str) -> str:
-    """A path or a name from outside, shown as text: a control character (an escape
-    sequence in a file name) is written as \\xNN, never sent to the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    """Outside text shown plainly (these lines are never markup): ui.clean's rule for
+    control characters, the one copy of it."""
+    from vncssl.cli.ui import clean
+
+    return clean(text)
 
 
 def print_prose(console: Console, text: str, *, indent: str = "", hang: str = "") -> None:

@@ -16,12 +16,9 @@ def natural_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
 def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequence[str]],
                 *, styles: Optional[Sequence[Optional[str]]] = None) -> None:
     """`rows` are plain text (never markup); `styles` one Rich style per column, or None."""
-    from rich.markup import escape
     from rich.table import Table
 
-    from vncssl.cli.prose import safe
-
-    rows = [[safe(c) for c in r] for r in rows]
+    from vncssl.cli.ui import clean, safe
 
     styles = list(styles or [None] * len(headers))
     if natural_width(headers, rows) <= console.width:
@@ -30,7 +27,7 @@ def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequenc
             col.no_wrap = True
             col.style = style or ""
         for r in rows:
-            table.add_row(*(escape(c) for c in r))
+            table.add_row(*(safe(c) for c in r))
         console.print(table)
         return
     label = max(len(h) for h in headers if h) if any(headers) else 0
@@ -39,4 +36,4 @@ def print_table(console: Console, headers: Sequence[str], rows: Sequence[Sequenc
             console.out("")
         for h, cell in zip(headers, r):
             if cell:
-                console.out(f"{(h or '-'):<{label}}  {cell}", highlight=False)
+                console.out(f"{(h or '-'):<{label}}  {clean(cell)}", highlight=False)

@@ -8,6 +8,7 @@ import typer
 from vncssl.cli import app, ui
 from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt, TimeoutOpt
 from vncssl.cli.shape import VncsslGroup
+from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
@@ -28,7 +29,8 @@ VersionOpt = TigervncVersionOpt
 
 def _notices(notices: "List[Notice]") -> None:
     for n in notices:
-        ui.err_console.print(f"[yellow]Warning:[/] {n.message}" + (f" {n.fix}" if n.fix else ""),
+        ui.err_console.print("[yellow]Warning:[/] "
+                             f"{safe(n.message)}" + (f" {safe(n.fix)}" if n.fix else ""),
                              soft_wrap=True)
 
 
@@ -87,15 +89,15 @@ def server(
 def _render_server(s: "ServerSettings") -> None:
     err = ui.err_console
     if s.written:
-        ui.console.print(f"[green]Wrote[/] {s.written} (TigerVNC {s.generation})",
+        ui.console.print(f"[green]Wrote[/] {safe(s.written)} (TigerVNC {safe(s.generation)})",
                          soft_wrap=True)
         if s.backup:
-            ui.console.print(f"  previous version kept as {s.backup}", soft_wrap=True)
+            ui.console.print(f"  previous version kept as {safe(s.backup)}", soft_wrap=True)
     elif s.format == "xvnc":
         ui.print_command(s.text)
     else:
         if s.target and s.format != "windows":
-            err.print(f"Put these lines in {s.target} (TigerVNC {s.generation}); "
+            err.print(f"Put these lines in {safe(s.target)} (TigerVNC {safe(s.generation)}); "
                       "`--write` does it for you:", soft_wrap=True)
         ui.console.out(s.text.rstrip("\n"), highlight=False)
         if s.reg:
@@ -103,9 +105,9 @@ def _render_server(s: "ServerSettings") -> None:
                            highlight=False)
             ui.console.out(s.reg.replace("\r\n", "\n").rstrip("\n"), highlight=False)
     for other in s.other_targets:
-        err.print(f"[dim]Also read:[/] {other}", soft_wrap=True)
+        err.print(f"[dim]Also read:[/] {safe(other)}", soft_wrap=True)
     for step in s.steps:
-        err.print(f"[dim]Note:[/] {step}", soft_wrap=True)
+        err.print(f"[dim]Note:[/] {safe(step)}", soft_wrap=True)
     _notices(s.notices)
 
 
@@ -167,7 +169,6 @@ def viewer(
 
 def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
                  json_output: bool) -> None:
-    from rich.markup import escape
 
     from vncssl.tigervnc.crlinstall import install_crl
 
@@ -176,50 +177,50 @@ def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Option
         ui.print_json(r)
         return
     if r.unchanged:
-        ui.console.print(f"{escape(r.installed)} already holds this CRL; nothing changed.",
+        ui.console.print(f"{safe(r.installed)} already holds this CRL; nothing changed.",
                          soft_wrap=True)
         return
-    ui.console.print(f"[green]Installed[/] the CRL of {escape(r.issuer)} into "
-                     f"{escape(r.installed)} (TigerVNC {escape(r.generation)}): "
-                     f"{r.revoked} revoked certificate(s), next update "
-                     f"{r.next_update or 'none'}.", soft_wrap=True)
+    ui.console.print(f"[green]Installed[/] the CRL of {safe(r.issuer)} into "
+                     f"{safe(r.installed)} (TigerVNC {safe(r.generation)}): "
+                     f"{safe(r.revoked)} revoked certificate(s), next update "
+                     f"{safe(r.next_update or 'none')}.", soft_wrap=True)
     if r.backup:
-        ui.console.print(f"  previous file kept as {escape(r.backup)}", soft_wrap=True)
+        ui.console.print(f"  previous file kept as {safe(r.backup)}", soft_wrap=True)
 
 
 def _render_viewer(s: "ViewerSettings") -> None:
-    from rich.markup import escape
 
     out, err = ui.console, ui.err_console
     if s.installed:
         if any(n.code == "SUPERSEDED" for n in s.notices):
-            out.print(f"{s.installed}: nothing changed.", soft_wrap=True)
+            out.print(f"{safe(s.installed)}: nothing changed.", soft_wrap=True)
         elif s.already_present and not s.replaced:
-            out.print(f"{s.installed} already holds this certificate; nothing changed.",
+            out.print(f"{safe(s.installed)} already holds this certificate; nothing changed.",
                       soft_wrap=True)
         else:
-            out.print(f"[green]Installed[/] the certificate into {s.installed} "
-                      f"(TigerVNC {s.generation}).", soft_wrap=True)
+            out.print(f"[green]Installed[/] the certificate into {safe(s.installed)} "
+                      f"(TigerVNC {safe(s.generation)}).", soft_wrap=True)
         for fp in s.replaced:
-            out.print(f"  removed  {fp} (an earlier certificate of this server)",
+            out.print(f"  removed  {safe(fp)} (an earlier certificate of this server)",
                       soft_wrap=True)
         for k in s.kept:
-            out.print(f"  kept     {k['fingerprint_sha256']} ({escape(k['subject'])}, until "
-                      f"{k['not_after']}): {k['why']}", soft_wrap=True)
+            out.print(f"  kept     {safe(k['fingerprint_sha256'])} ({safe(k['subject'])}, until "
+                      f"{safe(k['not_after'])}): {safe(k['why'])}", soft_wrap=True)
         if s.backup:
-            out.print(f"  previous file kept as {s.backup}", soft_wrap=True)
-        out.print(f"  SHA-256 {s.fingerprint_sha256}", soft_wrap=True)
+            out.print(f"  previous file kept as {safe(s.backup)}", soft_wrap=True)
+        out.print(f"  SHA-256 {safe(s.fingerprint_sha256)}", soft_wrap=True)
         out.print("Compare this fingerprint with the one `vncssl inspect` shows on the "
-                  f"server. Then connect with: vncviewer {s.host}", soft_wrap=True)
+                  f"server. Then connect with: vncviewer {safe(s.host)}", soft_wrap=True)
         _notices(s.notices)
         return
     if s.format == "config" and s.target:
-        err.print(f"Save as {s.target} (or any .tigervnc file, opened with vncviewer FILE):",
+        err.print(f"Save as {safe(s.target)} (or any .tigervnc file, opened with vncviewer FILE):",
                   soft_wrap=True)
     ui.console.out(s.text.rstrip("\n"), highlight=False)
     for i, step in enumerate(s.steps, 1):
-        out.print(f"{i}. {step}", soft_wrap=True)
+        out.print(f"{i}. {safe(step)}", soft_wrap=True)
     where = "" if s.format == "windows" else (
         f" Without -X509CA the viewer reads {s.x509_ca_default} (`--install` puts it there).")
-    err.print(f"[dim]Certificate SHA-256 {s.fingerprint_sha256}.{where}[/]", soft_wrap=True)
+    err.print("[dim]Certificate SHA-256 "
+              f"{safe(s.fingerprint_sha256)}.{safe(where)}[/]", soft_wrap=True)
     _notices(s.notices)

@@ -3,6 +3,7 @@ that turns VncsslError into `Error: ...` plus its exit code (never a traceback).
 
 import dataclasses
 import functools
+import re
 import sys
 from typing import Any, Callable, NoReturn, Optional, Sequence, Tuple, TypeVar
 
@@ -17,6 +18,40 @@ err_console = Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Characters that must never reach a terminal as themselves: C0 controls (ESC starts colour,
+# cursor and title sequences; CR and BS overwrite what was printed), DEL, C1 controls (CSI
+# 0x9b is ESC[ in one byte), bidi overrides (reorder what a line seems to say), and lone
+# surrogates (the undecodable bytes of a non-UTF-8 file name, which no terminal can show).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\n\t]")
+
+
+def _visible(match: re.Match) -> str:
+    c = match.group(0)
+    if "\udc80" <= c <= "\udcff":  # surrogateescape: the original byte
+        return f"\\x{ord(c) - 0xdc00:02x}"
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def clean(text: object, *, multiline: bool = False) -> str:
+    """Outside text (paths, certificate fields, a server's words, openssl's stderr) made
+    inert for a terminal: every control character is shown as a `\\xNN` escape instead
+    of acting. Newlines and tabs are kept only in `multiline` text."""
+    value = str(text)
+    value = _UNSAFE.sub(_visible, value)
+    if not multiline:
+        value = _LINE_BREAKS.sub(_visible, value)
+    return value
+
+
+def safe(text: object) -> str:
+    """Outside text for a Rich `print`: `clean`, then markup-escaped, so `[bold]` or `[/x]`
+    in a path or a CN prints as itself. Only vncssl's own literal strings carry markup."""
+    from rich.markup import escape
+
+    return escape(clean(text))
+
 
 def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -25,24 +60,35 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def print_json(obj: Any) -> None:
-    import json  # only the --json path needs it (start-up speed)
 
     # console.out: no wrapping, no markup, no highlighting - exactly the JSON text.
-    console.out(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False), highlight=False)
+    console.out(json_text(obj), highlight=False)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(obj: Any) -> str:
+    """JSON that is always valid UTF-8. Non-ASCII text stays readable; control characters
+    are JSON escapes (json does that); a byte of a file name that is not UTF-8 (Python's
+    surrogateescape gives U+DC80..U+DCFF for it) is written as the JSON escape `\\udcXX`,
+    which `json.loads` turns back into the same string and `os.fsencode` into the bytes."""
+    import json  # only the --json path needs it (start-up speed)
+
+    text = json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def print_command(command: str) -> None:
-    """A command the user may copy: one line, never wrapped, no markup."""
-    console.out(command, highlight=False)
+    """A command the user may copy: one line, never wrapped, no markup, no controls."""
+    console.out(clean(command), highlight=False)
 
 
 def rows(pairs: Sequence[Tuple[str, str]], width: int = 0) -> None:
     """`  label  value` lines, labels padded to one column (to `width` or the longest)."""
-    from rich.markup import escape  # values are paths and names: never markup
-
     width = max([width, *(len(label) for label, _ in pairs)])
-    for label, value in pairs:
-        console.print(f"  {label:<{width}}  {escape(value)}", soft_wrap=True)
+    for label, value in pairs:  # values are paths and names: never markup
+        console.print(f"  {label:<{width}}  {safe(value)}", soft_wrap=True)
 
 
 def stdin_is_tty() -> bool:
@@ -56,41 +102,72 @@ def error(exc: VncsslError, *, as_json: bool = False) -> None:
     if as_json:
         print_json({"error": {"message": exc.message, "fix": exc.fix,
                               "exit_code": exc.exit_code}})
-    err_console.print(f"[bold red]Error:[/] {exc.message}", markup=True, soft_wrap=True,
+    # A message names paths, hosts and certificate fields: never markup, never controls.
+    err_console.print(f"[bold red]Error:[/] {safe(exc.message)}", markup=True, soft_wrap=True,
                       highlight=False)
     if exc.fix:
-        err_console.print(f"[bold]Fix:[/] {exc.fix}", soft_wrap=True, highlight=False)
+        err_console.print(f"[bold]Fix:[/] {safe(exc.fix)}", soft_wrap=True, highlight=False)
     argv = getattr(exc, "argv", None)
     if argv:
         from vncssl.teach.recipe import render_posix
 
         err_console.print("[dim]Command:[/]", highlight=False)
-        err_console.out(render_posix(argv), highlight=False)
+        err_console.out(clean(render_posix(argv)), highlight=False)
     if exc.details:
         label = "openssl said:" if argv is not None else "Details:"
         err_console.print(f"[dim]{label}[/]", highlight=False)
-        err_console.out(exc.details.rstrip(), highlight=False)
+        err_console.out(clean(exc.details.rstrip(), multiline=True), highlight=False)
 
 
 def boundary(func: F) -> F:
-    """Wrap a command: VncsslError -> message + documented exit code; Ctrl-C -> 130."""
+    """Wrap a command: VncsslError -> message + documented exit code; Ctrl-C, SIGTERM and
+    SIGHUP alike -> clean-up, one line saying what is on disk, exit 130."""
     import typer
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from vncssl.fs.signals import term_as_interrupt
+
         try:
-            return func(*args, **kwargs)
+            with term_as_interrupt():  # from the first openssl on, not only in work folders
+                return func(*args, **kwargs)
         except VncsslError as exc:
             _quiet_details(exc, kwargs)
             error(exc, as_json=bool(kwargs.get("json_output")))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err_console.print("Interrupted: temporary files were removed, existing files "
-                              "left as they were.")
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP alike
+            err_console.print(interrupt_message(exc), soft_wrap=True, markup=False)
             raise typer.Exit(130) from None
+        finally:
+            _show_ignored_caches()
 
     _resolve_annotations(func)
     return wrapper  # type: ignore[return-value]
+
+
+def interrupt_message(exc: BaseException) -> str:
+    """Exactly what is on disk after a stop signal. Files are installed in whole sets (a
+    certificate with its key) with the signals held, so each set is the old or the new."""
+    atomic = sys.modules.get("vncssl.fs.atomic")
+    done = atomic.installed() if atomic is not None else []
+    extra = clean(exc.args[0]) + " " if exc.args and isinstance(exc.args[0], str) else ""
+    if not done:
+        return (f"Interrupted: {extra}nothing was installed; temporary files were removed "
+                "and existing files left as they were.")
+    sets = "; ".join(clean(paths) + (" (previous kept as " + ", ".join(clean(b) for b in bak)
+                                     + ")" if bak else "") for paths, bak in done)
+    return (f"Interrupted: {extra}these were installed, complete and new, before it: {sets}. "
+            "Temporary files were removed; nothing else was changed.")
+
+
+def _show_ignored_caches() -> None:
+    """A cache vncssl refused to trust (another user's, or writable by others) is said once."""
+    import sys as _sys
+
+    infocache = _sys.modules.get("vncssl.openssl.infocache")
+    while infocache is not None and infocache.NOTICES:
+        n = infocache.NOTICES.pop(0)
+        err_console.print(f"[yellow]Note:[/] {safe(n.message)} {safe(n.fix)}", soft_wrap=True)
 
 
 def _resolve_annotations(func: Callable[..., Any]) -> None:

@@ -190,7 +190,7 @@ def config_for_run(p: Plan, work: Path) -> str:
         base_text = opensslcnf.MINIMAL_CONFIG
     if not p.request.use_addext:
         if base_text is None:
-            base_text = certinfo.read_pem_file(Path(p.config.path or ""))
+            base_text = certinfo.read_pem_file(Path(p.config.path or ""), "openssl config")
         base_text = opensslcnf.san_config(base_text, recipe.SAN_SECTION, p.request.san)
     if base_text is None:
         return p.config.path or ""

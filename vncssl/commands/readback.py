@@ -11,7 +11,7 @@ from vncssl.errors import OpensslFailed, OpensslTimeout, WriteFailed
 from vncssl.fs import targets, writes
 from vncssl.openssl.binary import OpensslInfo
 from vncssl.teach import recipe
-from vncssl.x509 import certinfo
+from vncssl.x509 import certinfo, strength
 from vncssl.x509.certfacts import CertFacts
 
 
@@ -42,6 +42,10 @@ def verify(ossl: OpensslInfo, request: recipe.CertRequest, argv: Sequence[str], 
                             + "; ".join(problems) + ". Nothing was written.",
                             "Report this with `openssl version -a`; try --openssl with "
                             "another build.", argv=argv)
+    # What openssl made as asked can still be weak (the config chose it): judged before
+    # anything is installed, with the viewer's own rules for every name.
+    strength.judge_new(ossl, facts, cert_tmp, [n.value for n in request.names],
+                       config=request.config, argv=argv, timeout=timeout)
     return facts
 
 

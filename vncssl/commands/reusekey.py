@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from vncssl.commands import create, readback
-from vncssl.fs import atomic, workdir, writes
+from vncssl.fs import atomic, safeopen, workdir, writes
 from vncssl.openssl import runner
 from vncssl.teach import recipe
 
@@ -30,7 +30,7 @@ def argv(p: create.Plan, key_tmp: Path, cert_tmp: Path, config: str,
 
 def execute(p: create.Plan) -> create.CreateResult:
     cert_dir, key_dir = p.cert.path.parent, p.key.path.parent
-    key_bytes = p.key.path.read_bytes()
+    key_bytes = safeopen.open_regular(p.key.path, "private key", follow=False)
     with contextlib.ExitStack() as stack:
         key_work = stack.enter_context(workdir.private_workdir(key_dir))
         cert_work = key_work if cert_dir == key_dir else stack.enter_context(

@@ -1,15 +1,22 @@
 """Moving finished files onto their targets: all or nothing, under the folder lock, with
-backups of what they replace, and the earlier targets put back if a later rename fails."""
+backups of what they replace, and the earlier targets put back if a later rename fails.
+
+Every check and change here is made relative to the target folder's descriptor and never
+follows a link: what sits at a target name is looked at with lstat, a backup is a hard link
+proven (by fstat of the new name, opened O_NOFOLLOW) to be the file that was checked, and a
+backup's mode is changed with fchmod. Another user who can write in the folder can make the
+install fail, never make it touch another file."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import stat
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.errors import FileProblem, WriteFailed
+from vncssl.fs import safeopen
 from vncssl.fs.filelock import dir_lock
 from vncssl.fs.oserror import fix_for
 from vncssl.fs.signals import hold_interrupts
@@ -17,91 +24,160 @@ from vncssl.fs.targets import Target, is_posix
 from vncssl.fs.writes import KEY_MODE, timestamp
 
 
+def _no_race(point: str) -> None:
+    return None
+
+
+# Called between the checks under the lock and the changes they guard: tests swap a target
+# for a link here to prove the changes never follow it.
+race_hook: Callable[[str], None] = _no_race
+
+
 def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
             backup: bool = False) -> List[Path]:
     """Rename finished temp files onto their targets. Re-checks existence under the lock
     (another run may have written meanwhile). With `backup`, each replaced file is kept as
-    NAME.YYYYmmdd-HHMMSS.bak (one suffix for the whole set, made unique). Returns them."""
+    NAME.YYYYmmdd-HHMMSS.bak (one suffix for the whole set, made unique). Returns them.
+    SIGINT, SIGTERM and SIGHUP are held until every rename is done (or undone)."""
     if not moves:
         return []
     folder = moves[0][1].path.parent
     backups: List[Path] = []
-    with dir_lock(folder, fix_for=fix_for), hold_interrupts():
+    with dir_lock(folder, fix_for=fix_for), hold_interrupts(), \
+            contextlib.ExitStack() as stack:
+        fds: Dict[Path, int] = {}
         for _, target in moves:
-            if target.path.is_symlink() or target.path.is_dir():
-                raise FileProblem(f"The {target.kind} path {target.path} changed into a link "
-                                  f"or folder while vncssl was working.", "Try again.")
-            if target.path.exists() and not force:
-                raise FileProblem(
-                    f"The {target.kind} {target.path} appeared while vncssl was working.",
-                    "Pass --force to replace it, or choose another path.")
+            if target.path.parent not in fds:
+                fds[target.path.parent] = _open_folder(target.path.parent, target.kind)
+                stack.callback(os.close, fds[target.path.parent])
+        checked = {t.path: _check_again(fds[t.path.parent], t, force) for _, t in moves}
+        race_hook("checked")
         if backup:
-            backup_suffix = _unique_backup_suffix([t.path for _, t in moves])
+            backup_suffix = _unique_backup_suffix(fds, [t.path for _, t in moves])
             for _, target in moves:
-                if target.path.exists():
+                st = checked[target.path]
+                if st is not None:
                     kept = target.path.with_name(target.path.name + backup_suffix)
-                    try:
-                        _backup(target.path, kept)
-                        if "private key" in target.kind and is_posix():
-                            # A careless 0644 old key: its backup is made private. The inode
-                            # is about to leave the target name anyway.
-                            os.chmod(kept, KEY_MODE)
-                    except OSError as exc:
-                        raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
-                                          fix_for(exc)) from None
+                    _backup(fds[target.path.parent], target, kept, st)
                     backups.append(kept)
-        _replace_all(moves)
+        race_hook("backed-up")
+        _replace_all(moves, fds)
+        _INSTALLED.append((" and ".join(str(t.path) for _, t in moves), backups))
     return backups
 
 
-def _unique_backup_suffix(paths: Sequence[Path]) -> str:
+# What this process has installed, whole sets only (a signal is held until a set is
+# complete): the interrupt message says exactly which new files are in place.
+_INSTALLED: List[Tuple[str, List[Path]]] = []
+
+
+def installed() -> List[Tuple[str, List[Path]]]:
+    return list(_INSTALLED)
+
+
+def _open_folder(folder: Path, kind: str) -> int:
+    try:
+        return safeopen.open_dir(folder)
+    except OSError as exc:
+        raise WriteFailed(f"Cannot open the folder {folder} (for the {kind}): "
+                          f"{exc.strerror}.", fix_for(exc)) from None
+
+
+def _check_again(dir_fd: int, target: Target, force: bool) -> Optional[os.stat_result]:
+    st = safeopen.lstat_at(dir_fd, target.path.name)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        what = "a link" if stat.S_ISLNK(st.st_mode) else safeopen.kind_of(st.st_mode)
+        raise FileProblem(f"The {target.kind} path {target.path} changed into {what} while "
+                          "vncssl was working; nothing was replaced.",
+                          "Check who else writes in that folder, then try again.")
+    if st is not None and not force:
+        raise FileProblem(
+            f"The {target.kind} {target.path} appeared while vncssl was working.",
+            "Pass --force to replace it, or choose another path.")
+    return st
+
+
+def _unique_backup_suffix(fds: Dict[Path, int], paths: Sequence[Path]) -> str:
     """`.YYYYmmdd-HHMMSS.bak`, or `-2`, `-3`... after it: two runs in one second (a renewal,
     then another) keep every backup instead of failing on the second."""
     stamp, n = timestamp(), 1
     suffix = f".{stamp}.bak"
-    while any(p.with_name(p.name + suffix).exists() for p in paths):
+    while any(safeopen.lstat_at(fds[p.parent], p.name + suffix) is not None for p in paths):
         n += 1
         suffix = f".{stamp}-{n}.bak"
     return suffix
 
 
-def _backup(src: Path, dst: Path) -> None:
+def _backup(dir_fd: int, target: Target, kept: Path, st: os.stat_result) -> None:
     """Keep the old file under a new name without ever widening its mode: a hard link is the
     same file (a 0600 key stays 0600); where links are not possible, a copy created with the
-    original's mode from its first byte."""
+    original's mode from its first byte. Either way the new name is proven to be the file
+    that was checked, and a key's backup is made private through its descriptor."""
     try:
-        os.link(src, dst)
-        return
-    except OSError:
-        pass
-    mode = os.stat(src).st_mode & 0o777
-    fd = os.open(str(dst), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 mode)
-    with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-        shutil.copyfileobj(inp, out)
-    shutil.copystat(src, dst)
+        try:
+            fd = safeopen.link_checked(dir_fd, target.path.name, kept.name, st)
+        except FileProblem:
+            raise
+        except OSError:
+            fd = _copy(dir_fd, target.path.name, kept.name, st)
+        try:
+            if "private key" in target.kind and is_posix():
+                # A careless 0644 old key: its backup is made private. The inode is about to
+                # leave the target name anyway.
+                os.fchmod(fd, KEY_MODE)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
+                          fix_for(exc)) from None
 
 
-def _replace_all(moves: Sequence[Tuple[Path, Target]]) -> None:
+def _copy(dir_fd: int, src: str, dst: str, st: os.stat_result) -> int:
+    fd_in = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0),
+                    dir_fd=dir_fd)
+    try:
+        if not safeopen.same_file(os.fstat(fd_in), st):
+            raise FileProblem(f"{src} was replaced while vncssl was working; nothing was "
+                              "replaced.", "Try again.")
+        fd_out = safeopen.create_exact(dst, st.st_mode & 0o777, dir_fd=dir_fd)
+        while True:
+            chunk = os.read(fd_in, 1 << 20)
+            if not chunk:
+                break
+            os.write(fd_out, chunk)
+        return fd_out
+    finally:
+        os.close(fd_in)
+
+
+def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, int]) -> None:
     """Rename each temp file onto its target; if one rename fails, put the earlier targets
     back, so a new key never ends up beside an old certificate."""
-    saved: List[Tuple[Optional[Path], Path]] = []  # (hard link to the old file or None, target)
+    saved: List[Tuple[Optional[str], Target]] = []  # (name of a link to the old file, target)
     try:
         for tmp, target in moves:
-            old: Optional[Path] = tmp.with_name(tmp.name + ".old")
+            dfd = fds[target.path.parent]
+            name = target.path.name
+            old: Optional[str] = f".{tmp.parent.name}-{name}.old"
             try:
-                os.link(target.path, str(old))
+                os.link(name, str(old), src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
             except OSError:
                 old = None  # no old file (or no hard links here): nothing to restore
-            saved.append((old, target.path))
-            os.replace(tmp, target.path)
+            saved.append((old, target))
+            os.replace(tmp, name, dst_dir_fd=dfd)
     except OSError as exc:
-        for kept, path in reversed(saved[:-1]):
+        for kept, t in reversed(saved[:-1]):
+            dfd = fds[t.path.parent]
             with contextlib.suppress(OSError):
                 if kept is not None:
-                    os.replace(kept, path)
+                    os.replace(kept, t.path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
                 else:
-                    path.unlink()
+                    os.unlink(t.path.name, dir_fd=dfd)
         kind = moves[len(saved) - 1][1].kind if saved else "file"
         raise WriteFailed(f"Could not move the new {kind} into place: {exc.strerror}. "
                           "The previous files were left as they were.", fix_for(exc)) from None
+    finally:
+        for kept, t in saved:
+            if kept is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(kept, dir_fd=fds[t.path.parent])

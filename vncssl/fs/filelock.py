@@ -1,15 +1,22 @@
 """One writer per folder at a time: two vncssl runs installing into the same folder must
-leave a matching certificate/key pair, whichever finishes last."""
+leave a matching certificate/key pair, whichever finishes last.
+
+The lock file is opened relative to the folder's descriptor, never through a link
+(O_NOFOLLOW), and must be a regular file of ours with one name: a planted link or another
+user's file is refused at once, never created or written through."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from vncssl.errors import WriteFailed
+from vncssl.errors import FileProblem, WriteFailed
+
+LOCK_NAME = ".vncssl.lock"
 
 
 @contextlib.contextmanager
@@ -19,31 +26,62 @@ def dir_lock(folder: Path, *, fix_for: Callable[[OSError], str] = lambda exc: ""
     The lock file is removed by its holder while still locked; a waiter that then gets the
     lock on the removed file sees that the path no longer names it and starts over (else a
     third run could lock a fresh file and run beside it)."""
-    lock_path = folder / ".vncssl.lock"
+    lock_path = folder / LOCK_NAME
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(str(lock_path), os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
-                              fix_for(exc)) from None
-        try:
-            _acquire(fd, folder, deadline)
-            if os.name == "posix" and not _same_file(fd, lock_path):
-                continue  # the finally closes fd; try again on the current file
-            try:
-                yield
-            finally:
-                with contextlib.suppress(OSError):
-                    lock_path.unlink()
-            return
-        finally:
-            os.close(fd)  # closing releases flock/msvcrt locks
-
-
-def _same_file(fd: int, path: Path) -> bool:
     try:
-        a, b = os.fstat(fd), os.stat(path)
+        dir_fd = os.open(str(folder), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                         | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise WriteFailed(f"Cannot open the folder {folder}: {exc.strerror}.",
+                          fix_for(exc)) from None
+    try:
+        while True:
+            fd = _open_lock(dir_fd, lock_path, fix_for)
+            try:
+                _acquire(fd, folder, deadline)
+                if os.name == "posix" and not _same_file(fd, dir_fd):
+                    continue  # the finally closes fd; try again on the current file
+                try:
+                    yield
+                finally:
+                    with contextlib.suppress(OSError):
+                        os.unlink(LOCK_NAME, dir_fd=dir_fd)
+                return
+            finally:
+                os.close(fd)  # closing releases flock/msvcrt locks
+    finally:
+        os.close(dir_fd)
+
+
+def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]) -> int:
+    flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(LOCK_NAME, flags, 0o600, dir_fd=dir_fd)
+    except OSError as exc:
+        if os.path.islink(lock_path):
+            raise FileProblem(f"The lock file {lock_path} is a symbolic link; vncssl does not "
+                              "write through links.", "Remove it (someone else may have "
+                              "planted it), then try again.") from None
+        raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
+                          fix_for(exc)) from None
+    st = os.fstat(fd)
+    problem = ""
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        problem = "is not a plain file of its own"
+    elif os.name == "posix" and st.st_uid != os.geteuid():
+        problem = f"belongs to another user (uid {st.st_uid})"
+    if problem:
+        os.close(fd)
+        raise FileProblem(f"The lock file {lock_path} {problem}: another user is writing in "
+                          f"{lock_path.parent}, or planted it there.",
+                          "Write into a folder only you can write to, or remove the file.")
+    return fd
+
+
+def _same_file(fd: int, dir_fd: int) -> bool:
+    try:
+        a, b = os.fstat(fd), os.stat(LOCK_NAME, dir_fd=dir_fd, follow_symlinks=False)
     except OSError:
         return False
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,36 +23,94 @@ class Target:
 
 def check_target(path: Path, kind: str, *, force: bool,
                  missing_folder_ok: bool = False) -> Target:
-    """Refuse, before anything runs, a target that cannot or must not be written.
+    """Refuse, before anything runs, a target that cannot or must not be written: only a
+    regular file (or nothing) may sit at the name; never a link, folder, FIFO, device or
+    socket (`--cert /dev/null --force` would replace the device node).
     `missing_folder_ok`: a dry run of `--out-dir NEW`, whose real run makes the folder."""
-    p = Path(os.path.abspath(os.path.expanduser(str(path))))
-    if p.is_symlink():
+    p = absolute(path, kind)
+    try:
+        st: Optional[os.stat_result] = os.lstat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise _os_refused(exc, p, kind) from None
+    if st is not None and stat.S_ISLNK(st.st_mode):
         raise FileProblem(
             f"The {kind} path {p} is a symbolic link; vncssl does not write through links.",
-            f"Give the real file's path ({os.path.realpath(p)}), or remove the link.",
+            f"Give the real file's path{_real(p)}, or remove the link.",
         )
-    if p.is_dir():
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise FileProblem(f"The {kind} path {p} is a directory.",
                           f"Give a file name, e.g. {p / 'vnc-server.pem'}.")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        from vncssl.fs.safeopen import kind_of
+
+        raise FileProblem(f"The {kind} path {p} is {kind_of(st.st_mode)}; vncssl writes only "
+                          "regular files.", "Give the path of a regular file (or a new one).")
     parent = p.parent
-    if not parent.exists():
+    try:
+        pst = os.stat(parent)
+    except FileNotFoundError:
         if missing_folder_ok:
             return Target(p, kind, False)
         raise FileProblem(f"The folder {parent} (for the {kind}) does not exist.",
                           f"Create it first: `{command('mkdir', '-p', parent)}` (or use "
-                          "--out-dir, which creates it).")
-    if not parent.is_dir():
+                          "--out-dir, which creates it).") from None
+    except OSError as exc:
+        raise _os_refused(exc, parent, kind) from None
+    if not stat.S_ISDIR(pst.st_mode):
         raise FileProblem(f"{parent} (for the {kind}) is not a folder.", "")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise FileProblem(f"The folder {parent} is not writable (for the {kind}).",
                           "Choose another folder, or fix its permissions.")
-    exists = p.exists()
+    exists = st is not None
     if exists and not force:
         raise FileProblem(
             f"The {kind} {p} already exists; vncssl never overwrites it unless asked.",
             "Pass --force to replace it, or choose another path.",
         )
     return Target(p, kind, exists)
+
+
+def _real(p: Path) -> str:
+    try:  # the link may change or loop meanwhile (another user swapping it)
+        return f" ({os.path.realpath(p)})"
+    except OSError:
+        return ""
+
+
+def absolute(path: Path, kind: str = "file") -> Path:
+    """The absolute path; `~` expanded only when HOME (or the passwd entry) says where."""
+    text = str(path)
+    if text.startswith("~"):
+        expanded = os.path.expanduser(text)
+        if expanded.startswith("~"):
+            raise FileProblem(f"{text}: cannot tell which home folder `~` means (HOME is "
+                              "unset and this user has no passwd entry).",
+                              "Give an absolute path, or set HOME.")
+        text = expanded
+    try:
+        return Path(os.path.abspath(text))
+    except OSError as exc:  # the current folder was removed or is unreadable
+        raise FileProblem(f"{text}: the current folder cannot be read ({exc.strerror}).",
+                          "cd into an existing folder, or give an absolute path.") from None
+
+
+def _os_refused(exc: OSError, where: Path, kind: str) -> FileProblem:
+    import errno
+
+    if exc.errno == errno.ENAMETOOLONG:
+        return FileProblem(f"The {kind} path {where} is too long for the file system.",
+                           "Use a shorter file or folder name.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return FileProblem(f"The folder above the {kind} {where} cannot be searched "
+                           f"({exc.strerror}).",
+                           "Choose a folder you can read and write, or fix its permissions.")
+    if exc.errno == errno.ENOTDIR:
+        return FileProblem(f"The {kind} path {where}: a part of it is not a folder.",
+                           "Check the path.")
+    return FileProblem(f"The {kind} path {where} cannot be used ({exc.strerror}).",
+                       "Check the path.")
 
 
 def check_distinct(*targets: Target) -> None:

@@ -13,10 +13,15 @@ from vncssl.fs.oserror import fix_for
 KEY_MODE = 0o600
 
 
+PUBLIC_MODE = 0o644
+
+
 def create(path: Path, mode: int, what: str) -> int:
+    """A new file with exactly `mode`, whatever the umask (never through a link)."""
+    from vncssl.fs.safeopen import create_exact
+
     try:
-        return os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                       | getattr(os, "O_BINARY", 0), mode)
+        return create_exact(path, mode)
     except OSError as exc:
         raise WriteFailed(f"Cannot create the {what} {path}: {exc.strerror}.",
                           fix_for(exc)) from None
@@ -40,16 +45,16 @@ def precreate_private(path: Path) -> None:
 
 
 def precreate_public(path: Path) -> None:
-    """Create an empty file with the user's usual mode (0666 less their umask): a
-    certificate is public, and openssl itself runs under umask 077."""
-    os.close(create(path, 0o666, "file"))
+    """Create an empty 0644 file (whatever the umask: under umask 000 it would be 0666,
+    writable by anyone): a certificate is public, and openssl itself runs under umask 077."""
+    os.close(create(path, PUBLIC_MODE, "file"))
 
 
 def write_private(path: Path, data: bytes) -> None:
     write_all(create(path, KEY_MODE, "private file"), path, data, "private file")
 
 
-def write_text(path: Path, text: str, mode: int = 0o644) -> None:
+def write_text(path: Path, text: str, mode: int = PUBLIC_MODE) -> None:
     # newline="\n" semantics: the text is written byte for byte, on Windows too.
     write_all(create(path, mode, "file"), path, text.encode("utf-8"), "file")
 

@@ -98,6 +98,9 @@ def identify(located: Located, *, timeout: Optional[float] = None, use_cache: bo
     if entry:
         try:
             entry["version"] = tuple(entry["version"])
+            # The cache holds facts about the file at located.path (its key is that file's
+            # identity); which program runs is never taken from it.
+            entry["path"] = located.path
             entry["display"] = located.display
             return OpensslInfo(**entry)
         except (TypeError, KeyError):

@@ -67,15 +67,18 @@ def parse_sections(text: str) -> Dict[str, Dict[str, str]]:
 
 
 def why_unusable(path: str, *, needs_dn: bool = True) -> Optional[str]:
+    from vncssl.errors import VncsslError
+    from vncssl.fs.safeopen import read_text
+
     p = Path(path)
-    if not p.exists():
+    if not os.path.lexists(p):
         return "not found"
     if p.is_dir():
         return "is a directory"
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"not readable ({exc.strerror})"
+    try:  # bounded, never blocking: a FIFO or /dev/zero is refused, not read forever
+        text = read_text(p, "openssl config")
+    except VncsslError as exc:
+        return f"not usable ({exc.message.rstrip('.')})"
     sections = parse_sections(text)
     req = sections.get("req")
     if req is None:

@@ -23,9 +23,10 @@ from vncssl.errors import (
     OpensslTimeout,
     UsageError,
 )
-from vncssl.openssl import locate
+from vncssl.openssl import capture, locate
 
-DEFAULT_TIMEOUT = 120.0  # RSA-4096 on a slow ARM board takes tens of seconds; hangs take forever
+DEFAULT_TIMEOUT = 120.0
+MAX_TIMEOUT = 86400.0  # a day: longer is a hang, and larger numbers overflow the OS's timers
 
 
 @dataclass
@@ -39,10 +40,27 @@ class Result:
 def check_timeout(value: float, source: str = "--timeout",
                   fix: str = "Give e.g. 120 (the default), or more for RSA-4096 on a slow "
                   "machine.") -> float:
-    """A usable number of seconds: more than 0 and finite (inf/nan would break waiting)."""
-    if not (value > 0) or not math.isfinite(value):
-        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0.", fix)
+    """A usable number of seconds: more than 0 and at most a day (inf, nan or 1e300 would
+    break waiting: the OS's timers overflow)."""
+    if not (value > 0) or not math.isfinite(value) or value > MAX_TIMEOUT:
+        raise UsageError(f"{source} {value!r}: must be a number of seconds more than 0 and at "
+                         f"most {MAX_TIMEOUT:g} (a day).", fix)
     return float(value)
+
+
+def check_openssl_conf(env: Mapping[str, str]) -> None:
+    """openssl reads OPENSSL_CONF itself at every start: a FIFO there would hang it and
+    /dev/zero would grow it without end. It must be a regular file of at most 16 MiB."""
+    value = env.get("OPENSSL_CONF")
+    if not value or not os.path.exists(value):
+        return  # missing: openssl's own defaults apply, as before
+    from vncssl.fs.safeopen import check_regular
+
+    try:
+        check_regular(value, "openssl config")
+    except UsageError as exc:
+        raise UsageError(f"OPENSSL_CONF={value}: {exc.message}",
+                         "Point OPENSSL_CONF at an openssl.cnf file, or unset it.") from None
 
 
 def default_timeout(env: Mapping[str, str] = os.environ) -> float:
@@ -72,6 +90,7 @@ def run(
     """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept.
     env: variables to set for this process only, on top of ours."""
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
+    check_openssl_conf({**os.environ, **(env or {})})
     kwargs: dict = {}
     if env:
         kwargs["env"] = {**os.environ, **env}
@@ -107,7 +126,7 @@ def run(
         raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
                               "Pass a working openssl with --openssl.") from None
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = capture.communicate(proc, timeout, what, kill=_kill)
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise OpensslTimeout(

@@ -66,8 +66,18 @@ def install_crl(ossl: OpensslInfo, crl: str, *, ca: Optional[str] = None,
     result = CrlInstall(crl, target, str(ca_file), facts.issuer, facts.next_update,
                         len(facts.revoked), f"{gen.label} ({gen.reason})")
     old = Path(target)
-    if old.is_file() and not old.is_symlink() and old.read_text("utf-8", "replace") == pem:
+    if old.is_file() and not old.is_symlink() and _text_or_none(old) == pem:
         result.unchanged = True
         return result
     result.backup = settings.write_file(target, pem, kind="viewer X509CRL file")
     return result
+
+
+def _text_or_none(path: Path) -> Optional[str]:
+    from vncssl.errors import VncsslError
+    from vncssl.fs.safeopen import read_text
+
+    try:  # bounded, never blocking, never through a link
+        return read_text(path, "X509CRL file", follow=False)
+    except VncsslError:
+        return None

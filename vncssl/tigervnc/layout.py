@@ -33,7 +33,9 @@ class Dirs:
 
 
 def home(env: Mapping[str, str]) -> str:
-    return env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    from vncssl.fs.home import home as user_home  # never a literal `~` when HOME is unset
+
+    return env.get("HOME") or env.get("USERPROFILE") or str(user_home(env))
 
 
 def _xdg(env: Mapping[str, str], var: str, default: str) -> str:

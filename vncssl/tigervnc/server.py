@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
-from vncssl.errors import FileProblem, UsageError
+from vncssl.errors import UsageError
 from vncssl.notice import Notice, command
 from vncssl.tigervnc import generations, security, settings
 
@@ -105,6 +105,8 @@ def server_settings(cert: str, key: str, *, security_types: str = "X509Vnc",
     types = security.parse_security_types(security_types)
     windows = fmt == "windows"
     cert_a, key_a = settings.abs_path(cert, windows), settings.abs_path(key, windows)
+    settings.check_value(cert_a, "certificate path")
+    settings.check_value(key_a, "private key path")
     notices = security.security_notices(types)
     if not windows:
         for kind, p in (("certificate", cert_a), ("private key", key_a)):
@@ -205,10 +207,10 @@ def write_server_config(s: ServerSettings) -> ServerSettings:
         raise UsageError(f"--write works with --format config or config-pl, not {s.format}.",
                          "Print the settings instead, and apply them as shown.")
     path = Path(s.target)
-    try:
-        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    except OSError as exc:
-        raise FileProblem(f"Cannot read {path}: {exc.strerror}.", "Check permissions.") from None
+    from vncssl.fs.safeopen import read_text
+
+    # Bounded, never blocking, never through a link: a FIFO or device there is refused.
+    existing = read_text(path, "TigerVNC config", follow=False) if os.path.lexists(path) else ""
     values = _settings(s.security_types, s.cert, s.key)
     merged = merge_config(existing, values, perl=s.format == "config-pl")
     s.backup = settings.write_file(s.target, merged, kind="TigerVNC server config")

@@ -87,7 +87,9 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
     cert_a = settings.abs_path(cert, windows)
     # As typed in the viewer: an IPv6 address in brackets, or TigerVNC reads fd00::5 as
     # host fd00, port 5.
-    host = bracketed(host or (_default_host(facts) if facts else "SERVER"))
+    host = bracketed(settings.check_value(host or (_default_host(facts) if facts else "SERVER"),
+                                        "server name"))
+    settings.check_value(cert_a, "certificate path")
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)

@@ -11,6 +11,7 @@ never evicts its own renewal.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
 
@@ -63,8 +64,10 @@ def install(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float] = 
     target = Path(s.x509_ca_default)
     blocks: List[str] = []
     newer: Optional[CertFacts] = None
-    if target.exists() and not target.is_symlink():
-        for block in certinfo.split_pem(certinfo.read_pem_file(target)):
+    if os.path.lexists(target) and not target.is_symlink():
+        # The existing X509CA file: bounded and never blocking (a FIFO there is refused).
+        for block in certinfo.split_pem(certinfo.read_pem_file(target, "X509CA file"),
+                                        str(target)):
             f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
             if f.fingerprint_sha256 == new.fingerprint_sha256:
                 s.already_present = True

@@ -54,8 +54,10 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     pems: Dict[str, str] = {}
     now = dt.datetime.now(dt.timezone.utc)
     for path in paths:
-        if os.path.abspath(path) == str(target.path):
-            continue  # re-bundling into the same file: its old content is an input only
+        # Every input is read before anything is written; an output that is also an input
+        # (`bundle OLD NEW --out OLD`) is merged like any other input, never lost.
+        if _same_file(path, target.path) and not certinfo.read_pem_file(Path(path)).strip():
+            continue  # the output's old content is empty: nothing to merge
         blocks = certinfo.certificate_pems(ossl, Path(path), timeout=timeout)  # DER too
         if not blocks:
             raise UsageError(f"{path} holds no certificate.",
@@ -97,3 +99,9 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
     result.backups = [str(b) for b in backups]
     return result
 
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == str(b)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from vncssl.errors import OpensslFailed, OpensslTimeout, UsageError
+from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
 from vncssl.notice import command
 from vncssl.openssl import binary, runner
 from vncssl.x509.certfacts import CertFacts, KeyFacts
@@ -23,23 +23,38 @@ from vncssl.x509.textparse import parse_x509_output
 NO_TRUST_STORE = {"SSL_CERT_FILE": os.devnull}
 
 
-_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
+_BEGIN, _END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+MAX_CERTS = 1000  # per file: a system trust store holds ~150; documented in README "Limits"
 
 
-def split_pem(text: str) -> List[str]:
-    return [m.group(0) + "\n" for m in _PEM_CERT.finditer(text)]
+def split_pem(text: str, source: str = "the file") -> List[str]:
+    """The certificate blocks of a PEM text, in order. Linear in the text's length (each
+    character is looked at a bounded number of times: 1 MB of BEGIN lines is no slower than
+    1 MB of anything); more than MAX_CERTS blocks is bad input."""
+    blocks: List[str] = []
+    pos = 0
+    while True:
+        start = text.find(_BEGIN, pos)
+        if start < 0:
+            return blocks
+        end = text.find(_END, start + len(_BEGIN))
+        if end < 0:
+            return blocks
+        # A BEGIN line with no END before the next BEGIN starts nothing: take the last one.
+        start = text.rfind(_BEGIN, start, end)
+        blocks.append(text[start:end + len(_END)] + "\n")
+        if len(blocks) > MAX_CERTS:
+            raise UsageError(f"{source} holds more than {MAX_CERTS} certificates.",
+                             "Give the server's certificate (or a bundle of the ones you need).")
+        pos = end + len(_END)
 
 
-def read_pem_file(path: Path) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file.", "Check the path.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not a certificate.", "") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror}).", "Check permissions.") from None
-    return data.decode("utf-8", "replace")
+def read_pem_file(path: Path, what: str = "certificate") -> str:
+    """A file the user named, as text: a regular file (a FIFO or device is refused, never
+    waited on), at most 16 MiB (safeopen.MAX_INPUT)."""
+    from vncssl.fs.safeopen import read_text
+
+    return read_text(path, what)
 
 
 def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
@@ -47,38 +62,51 @@ def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None
               ) -> CertFacts:
     """Facts of the first certificate in `path` (or of the PEM text given), one openssl call.
     DER files are read too (openssl -inform DER) when no PEM block is present."""
+    der: Optional[bytes] = None
     if pem is None:
-        text = read_pem_file(path)
-        blocks = split_pem(text)
+        from vncssl.fs.safeopen import open_regular
+
+        data = open_regular(path, "certificate")
+        text = data.decode("utf-8", "replace")
+        blocks = split_pem(text, str(path))
         if blocks:
             pem = blocks[0]
-    result = _x509_text(ossl, path, pem, timeout)
+        else:
+            der = data
+    result = _x509_text(ossl, path, pem, timeout, der)
     return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
 
 
 def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
-               timeout: Optional[float]) -> runner.Result:
-    """`openssl x509 -text` and friends on `pem`, or on the DER file `path` when pem is None."""
+               timeout: Optional[float], der: Optional[bytes] = None) -> runner.Result:
+    """`openssl x509 -text` and friends on `pem`, or on DER bytes (the file's, read once and
+    bounded) when pem is None. openssl never opens the user's file itself: it reads a
+    private copy, so a FIFO or a swapped file cannot reach it."""
     # No -noout: openssl ends its output with the certificate as PEM, the bytes it parsed,
     # which `dernames` reads for every name and flag the rules use (not the display text).
     argv = [ossl.path, "x509", "-nameopt", "RFC2253", "-subject", "-issuer",
             "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
     if pem is None:
-        argv += ["-inform", "DER", "-in", str(path)]
-        return runner.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
+        if der is None:
+            from vncssl.fs.safeopen import open_regular
+
+            der = open_regular(path, "certificate")
+        return _run_with_input(argv + ["-inform", "DER", "-in", "-"], der, timeout)
     argv += ["-in", "-"]
-    return _run_with_input(argv, pem, timeout)
+    return _run_with_input(argv, pem.encode("utf-8"), timeout)
 
 
-def _run_with_input(argv: List[str], data: str, timeout: Optional[float]) -> runner.Result:
+def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
+                    what: str = "openssl x509") -> runner.Result:
     # stdin stays closed for every process we start; input goes through a private temp file.
     from vncssl.fs import workdir, writes
 
     with workdir.scratch_dir() as work:
-        name = str(work / "cert.pem")
-        writes.write_text(work / "cert.pem", data, 0o600)
+        name = str(work / "input")
+        writes.write_all(writes.create(work / "input", 0o600, "file"), work / "input", data,
+                         "file")
         argv = [name if a == "-" else a for a in argv]
-        return runner.run(argv, timeout=timeout, what="openssl x509", env=NO_TRUST_STORE)
+        return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE)
 
 
 def key_is_encrypted(text: str) -> bool:
@@ -87,12 +115,13 @@ def key_is_encrypted(text: str) -> bool:
 
 def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None
              ) -> KeyFacts:
-    text = read_pem_file(path)
+    text = read_pem_file(path, "private key")
     if key_is_encrypted(text):
         return KeyFacts(True, None)
-    # -passin pass: makes an unexpectedly encrypted key fail instead of asking.
-    result = runner.run([ossl.path, "pkey", "-in", str(path), "-pubout", "-passin", "pass:"],
-                         timeout=timeout, what="openssl pkey")
+    # -passin pass: makes an unexpectedly encrypted key fail instead of asking. The key goes
+    # through a private 0600 copy (the bytes read and checked above), never the user's path.
+    result = _run_with_input([ossl.path, "pkey", "-in", "-", "-pubout", "-passin", "pass:"],
+                             text.encode("utf-8"), timeout, "openssl pkey")
     pub = re.search(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", result.stdout, re.S)
     return KeyFacts(False, pub.group(0) if pub else None)
 
@@ -111,7 +140,7 @@ def _unreadable_is_bad_input(path: Path, what: str, fix: str) -> Iterator[None]:
     openssl stays a timeout (exit 3)."""
     try:
         yield
-    except OpensslTimeout:
+    except (OpensslTimeout, OpensslRunaway):
         raise
     except OpensslFailed as exc:
         raise UsageError(f"{path} is not a readable {what} (openssl could not parse it).", fix,
@@ -140,11 +169,15 @@ def _pem_kind(text: str) -> str:
 
 
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
-               timeout: Optional[float] = None) -> List[CertFacts]:
+               timeout: Optional[float] = None, first_only: bool = False) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order (one openssl call each), or the one
-    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure."""
-    text = read_pem_file(path)
-    blocks = split_pem(text)
+    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure.
+    `first_only`: just the first (one openssl call, however many the file holds)."""
+    from vncssl.fs.safeopen import open_regular
+
+    data = open_regular(path, "certificate")
+    text = data.decode("utf-8", "replace")
+    blocks = split_pem(text, str(path))
     if not blocks and "-----BEGIN" in text:
         kind = _pem_kind(text)
         fix = "Give the certificate file (BEGIN CERTIFICATE), e.g. vnc-server.pem."
@@ -153,10 +186,10 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
                    + command("openssl", "req", "-in", path, "-noout", "-text")
                    + "` shows the request itself).")
         raise UsageError(f"{path} holds {kind}, not a certificate.", fix)
-    pems: List[Optional[str]] = list(blocks) or [None]
+    pems: List[Optional[str]] = list(blocks[:1] if first_only else blocks) or [None]
     with _unreadable_is_bad_input(path, "certificate",
                                   "Check that it is a PEM or DER X.509 certificate."):
-        results = [_x509_text(ossl, path, pem, timeout) for pem in pems]
+        results = [_x509_text(ossl, path, pem, timeout, data) for pem in pems]
     # Parsed outside the try: output openssl printed with exit 0 but vncssl cannot read is
     # the binary's fault (exit 3), not the file's.
     return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
@@ -167,12 +200,15 @@ def certificate_pems(ossl: binary.OpensslInfo, path: Path, *,
                      timeout: Optional[float] = None) -> List[str]:
     """The certificates of a file as PEM blocks, whatever the file's encoding: a DER file's
     one certificate is converted by openssl (TigerVNC reads only PEM in X509CA files)."""
-    text = read_pem_file(path)
-    blocks = split_pem(text)
+    from vncssl.fs.safeopen import open_regular
+
+    data = open_regular(path, "certificate")  # bounded, never blocking, read once
+    text = data.decode("utf-8", "replace")
+    blocks = split_pem(text, str(path))
     if blocks or "-----BEGIN" in text:
         return blocks
     with _unreadable_is_bad_input(path, "certificate",
                                   "Check that it is a PEM or DER X.509 certificate."):
-        out = runner.run([ossl.path, "x509", "-inform", "DER", "-in", str(path)],
-                         timeout=timeout, what="openssl x509", env=NO_TRUST_STORE).stdout
+        out = _run_with_input([ossl.path, "x509", "-inform", "DER", "-in", "-"], data,
+                              timeout).stdout
     return split_pem(out)

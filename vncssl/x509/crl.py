@@ -5,6 +5,7 @@ checks the CRL's signature against it (a CRL is only believed once that check pa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,11 +44,19 @@ def serial_key(serial: str) -> str:
 
 
 def is_crl_file(path: Path) -> bool:
+    from vncssl.errors import VncsslError
+    from vncssl.fs import safeopen
+
+    try:  # never blocking, regular files only: a FIFO is refused by the reader after this
+        fd = safeopen.open_input(path, "CRL")
+    except VncsslError:
+        return False
     try:
-        with open(path, "rb") as fh:
-            return PEM_CRL.encode() in fh.read(8192)
+        return PEM_CRL.encode() in os.read(fd, 8192)
     except OSError:
         return False
+    finally:
+        os.close(fd)
 
 
 def read_crl(ossl: binary.OpensslInfo, path: Path, *, ca_file: Optional[Path] = None,

@@ -7,6 +7,7 @@ One openssl process per request: `openssl req -verify -outform DER`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -76,15 +77,15 @@ def read_request(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[floa
 
 
 def _read_bounded(path: Path) -> bytes:
+    from vncssl.fs import safeopen
+
+    fd = safeopen.open_input(path, "request")  # never blocking; regular files only
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_CSR_BYTES + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file.", "Check the path.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not a request.", "") from None
+        raw = os.read(fd, MAX_CSR_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror}).", "Check permissions.") from None
+        raise safeopen.input_error(exc, path, "request") from None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_CSR_BYTES:
         raise UsageError(f"{path} is larger than {MAX_CSR_BYTES // 1024} KiB: not a request.",
                          "Give the .csr file `vncssl ca request` wrote.")

@@ -12,6 +12,7 @@ from vncssl.notice import renew_command
 from vncssl.openssl import binary
 from vncssl.x509 import certinfo
 
+MAX_WITHIN = 36500  # days (100 years, as for --days)
 # `status`, and the exit code it gives (README "expiry"): every status but "ok" is exit 1.
 STATUSES = {"ok": 0, "due": 1, "expired": 1, "not-yet-valid": 1}
 
@@ -43,12 +44,14 @@ def expiry(ossl: binary.OpensslInfo, cert: Path, within: Optional[int] = None, *
 
     is_crl = crl.is_crl_file(cert)
     within = (7 if is_crl else 30) if within is None else within
-    if within < 0:
-        raise UsageError(f"--within {within}: must be 0 or more days.", "E.g. --within 30.")
+    if within < 0 or within > MAX_WITHIN:
+        # Past ~100 years `now + within` leaves the calendar (OverflowError): bad input.
+        raise UsageError(f"--within {within}: must be between 0 and {MAX_WITHIN} days.",
+                         "E.g. --within 30.")
     now = now or dt.datetime.now(dt.timezone.utc)
     if is_crl:
         return _crl_expiry(ossl, cert, within, now, timeout)
-    c = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)[0]
+    c = certinfo.read_chain(ossl, cert, now=now, timeout=timeout, first_only=True)[0]
     due = c.not_after_dt <= now + dt.timedelta(days=within)
     expired = c.not_after_dt <= now
     early = c.not_before_dt > now

@@ -63,6 +63,10 @@ def _hostname_problem(cert: CertFacts, host: str) -> Problem:
                    " (keep the other names too).", ASKS)
 
 
+def hostname_problem(cert: CertFacts, host: str) -> Problem:
+    return _hostname_problem(cert, host)
+
+
 def _openssl_verify(ossl: binary.OpensslInfo, leaf: CertFacts, untrusted: Sequence[CertFacts],
                     anchors: Optional[Sequence[CertFacts]], timeout: Optional[float],
                     extra: Sequence[str] = ()) -> Tuple[bool, str]:
