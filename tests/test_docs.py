@@ -183,3 +183,32 @@ def test_docgen_help_changes_nothing(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown argument '--chek'" in bad.stderr
     assert ((ROOT / "README.md").read_bytes(), (ROOT / "docs" / "cli.md").read_bytes()) == before
+
+
+def test_readme_exit_code_table_matches_what_the_commands_do(tmp_path):
+    import os
+    import shlex
+
+    from vncssl import errors
+
+    section = _section("exit-codes")
+    rows = re.findall(r"^\| (\d+) \| [^|]+ \|\s*([^|]*?)\s*\|$", section, re.M)
+    codes = {int(code) for code, _ in rows}
+    assert {errors.EXIT_OK, errors.EXIT_VERDICT, errors.EXIT_USAGE, errors.EXIT_FAILURE,
+            130} == codes
+    assert errors.EXIT_DECLINED == errors.EXIT_VERDICT  # "no" is documented under 1
+    # the examples run where the README's tour leaves you: a fresh folder with the pair
+    env = dict(os.environ, COLUMNS="100")
+    subprocess.run([sys.executable, "-m", "vncssl", "create", "--ip", "192.168.1.5",
+                    "--key-type", "ec"], cwd=tmp_path, env=env, check=True, capture_output=True,
+                   stdin=subprocess.DEVNULL, timeout=120)
+    ran = 0
+    for code, examples in rows:
+        for example in re.findall(r"`(vncssl [^`]+)`", examples):
+            r = subprocess.run([sys.executable, "-m", "vncssl", *shlex.split(example)[1:]],
+                               cwd=tmp_path, env=env, capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=120)
+            assert r.returncode == int(code), f"{example}: exit {r.returncode}, README {code}"
+            assert "Traceback" not in r.stderr
+            ran += 1
+    assert ran >= 6

@@ -60,7 +60,7 @@ def create(
 
       $ vncssl create --ip 192.168.1.5
 
-      $ vncssl create 192.168.1.5 vnc.lan          # names as arguments, as mkcert takes
+      $ vncssl create 192.168.1.5 vnc.lan      # names as arguments (mkcert's way)
 
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
@@ -93,7 +93,11 @@ def create(
         _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
         if dry_run:
             return
-    result = execute(p)
+    from vncssl.cli.progress import working
+
+    with working(f"openssl is making the key ({p.request.key_type.text}) and the "
+                 "certificate...", quiet=json_output):
+        result = execute(p)
     if json_output:
         data = ui.to_jsonable(result)
         if explain:

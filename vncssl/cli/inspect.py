@@ -123,7 +123,7 @@ def check(
 
       $ vncssl check vnc-server.pem --host 192.168.1.5
 
-      $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
+      $ vncssl check server.pem --host vnc.lan --ca ca.pem --key key.pem --json
     """
     from vncssl.tigervnc.address import parse_target
     from vncssl.x509.verdict import check_files

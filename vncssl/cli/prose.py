@@ -78,6 +78,6 @@ def fit_rows(console: Console, pairs: Sequence[Tuple[str, str]]) -> None:
 def _chunks(fingerprint: str, room: int) -> List[str]:
     """Whole bytes per line (`AA:BB:` ...), as many as fit, at least 8."""
     octets = fingerprint.split(":")
-    per_line = max(8, (room + 1) // 3)
+    per_line = max(8, room // 3)  # "AB:" each, the trailing colon included
     return [":".join(octets[i:i + per_line]) + (":" if i + per_line < len(octets) else "")
             for i in range(0, len(octets), per_line)]
