@@ -105,3 +105,16 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     fix = json.loads(r.stdout)["problems"][0]["fix"]
     command = fix.split("`")[1]
     assert shlex.split(command)[-1] == "[fd00::5]", fix
+
+
+def test_create_and_guide_print_the_viewer_command_bracketed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shlex
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "vncssl", "create", "--ip", "fd00::5", "--yes"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if "vncviewer -X509CA" in ln)
+    command = line.split("`")[1]  # printed as-is, not eaten as Rich markup
+    assert shlex.split(command)[-1] == "[fd00::5]"

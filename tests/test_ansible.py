@@ -1,5 +1,6 @@
 """examples/ansible with the real ansible-playbook: several inventory hosts (local connection,
-loopback addresses), a private CA made by vncssl; assert the files, modes and config written."""
+loopback addresses; each "host" is a folder), a private CA made by vncssl; assert the files,
+modes and config written, and that no server key ever reached the control node."""
 
 from __future__ import annotations
 
@@ -90,6 +91,24 @@ def test_each_server_gets_its_own_ca_issued_cert(fleet: Path) -> None:
     assert "IP Address:127.0.0.13, DNS:srv3.lan" in srv3
     # Staged copies on the control node stay private.
     assert (fleet / "staged").stat().st_mode & 0o777 == 0o700
+
+
+def test_keys_never_leave_their_servers(fleet: Path) -> None:
+    """The control node (the staging folder, the CA folder, Ansible's own temp files) holds
+    requests and certificates only: each server's key exists once, in its own folder."""
+    staged = sorted(p.name for p in (fleet / "staged").iterdir())
+    assert staged == sorted(f"{n}.{ext}" for n in SERVERS for ext in ("csr", "pem"))
+    for p in (fleet / "staged").iterdir():
+        assert "PRIVATE KEY" not in p.read_text()
+    everything = [p for p in fleet.rglob("*") if p.is_file()]
+    for name in SERVERS:
+        key = (fleet / name / "tigervnc" / "vnc-server-private.pem").read_bytes()
+        body = b"".join(key.splitlines()[1:-1])
+        holders = [p for p in everything if body in b"".join(p.read_bytes().splitlines())]
+        assert holders == [fleet / name / "tigervnc" / "vnc-server-private.pem"], holders
+    keys = [p for p in everything if b"PRIVATE KEY" in p.read_bytes()]
+    assert sorted(keys) == sorted([fleet / "ca" / "ca-key.pem"] + [
+        fleet / n / "tigervnc" / "vnc-server-private.pem" for n in SERVERS])
 
 
 def test_tigervnc_config_written_and_other_lines_kept(fleet: Path) -> None:

@@ -196,3 +196,17 @@ def test_der_reader_refuses_truncated_and_trailing_bytes() -> None:
         der.parse(b"\x30\x80\x00\x00")  # indefinite length
     assert der.oid(der.parse(bytes.fromhex("06082a8648ce3d030107")).value) == \
         "1.2.840.10045.3.1.7"
+
+
+def test_request_bad_input_writes_nothing(tmp_path: Path) -> None:
+    r = invoke("ca", "request", "--out", str(tmp_path / "r.csr"))
+    assert r.exit_code == 2 and "No names" in r.output
+    enc = tmp_path / "enc.pem"
+    ossl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256",
+         "-pass", "pass:x", "-out", str(enc), check=True)
+    r = invoke("ca", "request", "--ip", "10.0.0.1", "--key", str(enc), "--out",
+               str(tmp_path / "r.csr"))
+    assert r.exit_code == 2 and "encrypted" in r.output
+    r = invoke("ca", "request", "--ip", "10.0.0.1.5", "--out", str(tmp_path / "r.csr"))
+    assert r.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["enc.pem"]

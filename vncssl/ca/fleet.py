@@ -177,6 +177,18 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
     outcomes: Dict[str, HostOutcome] = {}
+    if iss.one_process:  # OpenSSL 3.0+: one openssl per host, checks per chunk (ca/batch)
+        from vncssl.ca import batch
+
+        def record(o: HostOutcome) -> None:
+            outcomes[o.host] = o
+            if on_done:
+                on_done(o)
+
+        batch.issue_hosts(iss, hosts, folder, force=force, workers=workers, record=record,
+                          outcome=HostOutcome, already=already_issued)
+        return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
+                           [outcomes[h.name] for h in hosts])
 
     def job(h: Host) -> HostOutcome:
         cert, key = batch_paths(folder, h.name)

@@ -151,10 +151,11 @@ def ca_issue(
     ui.rows([("certificate", r.cert),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
            ("subject", f"{r.subject}; serial {r.serial}")])
+    from vncssl.notice import command
     from vncssl.x509.hostname import bracketed
 
-    ui.console.print(f"\nViewers: `vncviewer -X509CA {safe(iss.cert)} "
-                     f"{safe(bracketed(names[0].value))}` (the CA certificate, once, for every "
+    viewer = command("vncviewer", "-X509CA", iss.cert, bracketed(names[0].value))
+    ui.console.print(f"\nViewers: `{safe(viewer)}` (the CA certificate, once, for every "
                      "server it signs).", soft_wrap=True)
 
 

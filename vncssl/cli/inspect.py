@@ -125,6 +125,7 @@ def check(
 
       $ vncssl check server.pem --host vnc.lan --ca ca.pem --key key.pem --json
     """
+
     from vncssl.tigervnc.address import parse_target
     from vncssl.x509.verdict import check_files
 

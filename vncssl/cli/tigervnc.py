@@ -1,6 +1,7 @@
 """`vncssl tigervnc server|viewer` (settings for the certificate)."""
 
 import os
+import shlex
 from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
@@ -210,7 +211,8 @@ def _render_viewer(s: "ViewerSettings") -> None:
             out.print(f"  previous file kept as {safe(s.backup)}", soft_wrap=True)
         out.print(f"  SHA-256 {safe(s.fingerprint_sha256)}", soft_wrap=True)
         out.print("Compare this fingerprint with the one `vncssl inspect` shows on the "
-                  f"server. Then connect with: vncviewer {safe(s.host)}", soft_wrap=True)
+                  f"server. Then connect with: vncviewer {safe(shlex.quote(s.host))}",
+                  soft_wrap=True)
         _notices(s.notices)
         return
     if s.format == "config" and s.target:

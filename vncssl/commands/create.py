@@ -26,6 +26,7 @@ from vncssl.openssl.binary import OpensslInfo
 from vncssl.openssl.locate import Located
 from vncssl.teach import recipe
 from vncssl.x509 import certfacts, certinfo
+from vncssl.x509.hostname import bracketed
 from vncssl.x509.names import Name
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
@@ -225,6 +226,6 @@ def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
         f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}`, or let "
         f"vncssl write the settings: `{server}`.",
         f"Viewer: copy {name} (never the key) to each viewer and use it as "
-        f"X509CA: `{command('vncviewer', '-X509CA', name, host)}`.",
+        f"X509CA: `{command('vncviewer', '-X509CA', name, bracketed(host))}`.",
         f"Renew before it expires; this tells when: `{command('vncssl', 'expiry', cert)}`.",
     ]

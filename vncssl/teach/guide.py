@@ -7,6 +7,7 @@ facts are gathered; `gather` is the only part that looks at the machine, and it 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
@@ -14,6 +15,7 @@ from typing import List, Optional, Tuple
 from vncssl.errors import VncsslError
 from vncssl.teach import explain, recipe, shells
 from vncssl.x509 import names
+from vncssl.x509.hostname import bracketed
 
 OSES = ("linux", "windows", "macos")
 EXAMPLE_IP = "192.168.1.5"  # the guide's own example
@@ -247,4 +249,7 @@ def _viewer_step(f: Facts, cert: str, ip: str) -> Step:
     return Step("viewer", "Use the certificate in the TigerVNC viewer", [
         f"Tell the viewer to trust {cert} and connect to the address the certificate names."],
         points, [] if f.os == "windows" else [
-            Command("connect", f"vncviewer -X509CA {cert} {ip}", "posix")])
+            # IPv6 in brackets (TigerVNC reads a bare fd00::5 as host fd00, port 5), quoted
+            # for the shell ([...] is a glob).
+            Command("connect", f"vncviewer -X509CA {cert} {shlex.quote(bracketed(ip))}",
+                    "posix")])

@@ -39,8 +39,10 @@ def _parse_iso(text: str) -> dt.datetime:
 
 
 def serial_key(serial: str) -> str:
-    """One spelling per serial: upper-case hex without leading zeros or colons."""
-    return f"{int(serial.replace(':', '').strip() or '0', 16):X}"
+    """One spelling per serial, as openssl prints it: upper-case hex in whole octets (no
+    colons, no leading zero octets)."""
+    text = f"{int(serial.replace(':', '').strip() or '0', 16):X}"
+    return ("0" + text) if len(text) % 2 else text
 
 
 def is_crl_file(path: Path) -> bool:

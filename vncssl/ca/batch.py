@@ -1,0 +1,198 @@
+"""`ca issue --from` at openssl's speed (OpenSSL 3.0+): one openssl process per host, and the
+checks a batch can do once done once per chunk of hosts.
+
+Per host: exactly one `openssl req -x509 -CA` process (key + CA-signed certificate; the key
+is born 0600 under the runner's umask 077, in a 0700 work folder), with its config written
+without an fsync (a scratch file openssl reads at once).
+Per chunk of up to CHUNK finished hosts, before anything is installed:
+  - one `openssl verify -CAfile ca.pem -purpose sslserver c1.pem c2.pem ...` proves every
+    certificate's signature chains to the CA and that it is fit for a TLS server;
+  - each certificate's DER structure (x509/dernames) is checked: exactly the names asked
+    for, CA:FALSE, the CA's own subject as issuer, the key type asked for;
+  - one `openssl dgst -sha256` over all of them gives the fingerprints;
+then each host's pair is installed atomically (fs.atomic), and the chunk's copies are
+recorded in issued/ under one lock. A host that fails any step is reported; the others go on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
+from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
+from vncssl.ca.issuance import Issued
+from vncssl.errors import OpensslFailed, VncsslError
+from vncssl.fs import atomic, targets, workdir
+from vncssl.openssl import runner
+from vncssl.x509 import dernames
+from vncssl.x509 import names as names_mod
+from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
+
+CHUNK = 32
+
+
+Job = Tuple[int, str, List[names_mod.Name], targets.Target, targets.Target]
+Done = Callable[[int, Optional[Issued], str, str], None]  # index, issued, error, fix
+
+
+def _scratch(path: Path, text: str) -> None:
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def issue_hosts(iss: Issuer, hosts: Sequence, folder: Path, *, force: bool, workers: int,
+                record: Callable, outcome: Callable, already: Callable) -> None:
+    """fleet.Host list -> jobs; `record(outcome(name, ok, issued, error, fix))` per host. A
+    rerun without --force leaves pairs this CA already issued as they are (`already`)."""
+    jobs: List[Job] = []
+    for i, h in enumerate(hosts):
+        cert, key = folder / f"{h.name}.pem", folder / f"{h.name}-private.pem"
+        try:
+            if not force and (cert.exists() or key.exists()):
+                record(already(iss, h, cert, key))
+                continue
+            cert_t = targets.check_target(cert, "certificate", force=force)
+            key_t = targets.check_target(key, "private key", force=force)
+        except VncsslError as exc:
+            record(outcome(h.name, False, None, exc.message, exc.fix))
+            continue
+        jobs.append((i, h.name, h.names, cert_t, key_t))
+
+    def done(index: int, issued: Optional[Issued], error: str, fix: str) -> None:
+        record(outcome(hosts[index].name, issued is not None, issued, error, fix))
+
+    if jobs:
+        issue_batch(iss, jobs, folder, force=force, workers=workers, done=done)
+
+
+def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
+                workers: int, done: Done) -> None:
+    """Issue every job; `done` is called once per job, in the calling thread."""
+    ca_der = pem_der(iss.cert.read_text("ascii", "replace"))
+    ca_subject = dernames.parse_certificate(ca_der).subject_raw
+    with workdir.private_workdir(folder) as work:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
+        try:
+            pending: Set[Future] = {pool.submit(_make, iss, work, job) for job in jobs}
+            ready: List[Tuple[Job, Path, Path]] = []
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    job, outcome = fut.result()
+                    if isinstance(outcome, HostFailed):
+                        done(job[0], None, outcome.error, outcome.fix)
+                    else:
+                        ready.append((job, *outcome))
+                if len(ready) >= CHUNK or (ready and not pending):
+                    _finish_chunk(iss, ca_subject, work, ready, force, done)
+                    ready = []
+        finally:
+            # Ctrl-C: start nothing new; running openssl jobs end, the work folder goes.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _make(iss: Issuer, work: Path, job: Job) -> Tuple[Job, object]:
+    index, _, names, _, _ = job
+    cfg, key, cert = work / f"{index}.cnf", work / f"{index}.key", work / f"{index}.pem"
+    try:
+        _scratch(cfg, ca_config(names, iss.spec.algorithm))
+        subj = names_mod.subject([("CN", names[0].value), ("serialNumber", unique_id())])
+        runner.run([iss.ossl.path, "req", "-x509", "-config", str(cfg), *iss.spec.newkey_args(),
+                    "-nodes", "-keyout", str(key), *subject_args(subj), "-extensions",
+                    LEAF_SECTION, "-CA", str(iss.cert), "-CAkey", str(iss.key), "-days",
+                    str(iss.days), "-out", str(cert)], timeout=iss.timeout, cwd=str(work),
+                   what="openssl req -x509 -CA")
+        return job, (key, cert)
+    except VncsslError as exc:
+        return job, HostFailed(exc.message, exc.fix)
+    except OSError as exc:
+        return job, HostFailed(str(exc), "Check the output folder.")
+
+
+def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
+                  ready: List[Tuple[Job, Path, Path]], force: bool, done: Done) -> None:
+    try:
+        verified = _verify_signatures(iss, [cert for _, _, cert in ready])
+        prints = _fingerprints(iss, work, [cert for _, _, cert in ready])
+    except VncsslError as exc:  # the batch check itself could not run: no host installed
+        for job, _, _ in ready:
+            done(job[0], None, exc.message, exc.fix)
+        return
+    installed: List[Tuple[int, Issued, str]] = []
+    for (job, key, cert), ok, fingerprint in zip(ready, verified, prints):
+        index, label, names, cert_t, key_t = job
+        try:
+            if not ok:
+                raise HostFailed("openssl verify does not accept the certificate openssl made "
+                                 "(signature or purpose). Nothing was written.",
+                                 "Report this with `openssl version -a`; try --openssl.")
+            pem = cert.read_text("ascii")
+            facts = check_structure(iss, ca_subject, pem_der(pem), names)
+            os.chmod(cert, 0o644)  # a certificate is public; openssl made it under umask 077
+            backups = atomic.install([(key, key_t), (cert, cert_t)], force=force,
+                                     backup=force)
+        except HostFailed as exc:
+            done(index, None, exc.error, exc.fix)
+            continue
+        except VncsslError as exc:
+            done(index, None, exc.message, exc.fix)
+            continue
+        issued = Issued(name=label, cert=str(cert_t.path), key=str(key_t.path),
+                        key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
+                        subject=facts[0], serial=facts[1], not_before=facts[2],
+                        not_after=facts[3], fingerprint_sha256=fingerprint,
+                        backups=[str(b) for b in backups])
+        installed.append((index, issued, pem))
+    try:
+        _record_all(iss, [(issued, pem) for _, issued, pem in installed])
+    finally:
+        for index, issued, _ in installed:
+            done(index, issued, "", "")
+
+
+def _verify_signatures(iss: Issuer, certs: List[Path]) -> List[bool]:
+    r = runner.run([iss.ossl.path, "verify", "-CAfile", str(iss.cert), "-no-CApath",
+                    "-no-CAstore", "-purpose", "sslserver", *map(str, certs)],
+                   timeout=iss.timeout, check=False, what="openssl verify")
+    ok = {line[:-len(": OK")] for line in r.stdout.splitlines() if line.endswith(": OK")}
+    return [str(c) in ok for c in certs]
+
+
+def _fingerprints(iss: Issuer, work: Path, certs: List[Path]) -> List[str]:
+    ders = []
+    for cert in certs:
+        path = cert.with_suffix(".der")
+        path.write_bytes(pem_der(cert.read_text("ascii")))
+        ders.append(path)
+    r = runner.run([iss.ossl.path, "dgst", "-sha256", "-r", *map(str, ders)],
+                   timeout=iss.timeout, what="openssl dgst", cwd=str(work))
+    found: Dict[str, str] = {}
+    for line in r.stdout.splitlines():
+        m = re.fullmatch(r"([0-9a-f]{64}) \*?(.+)", line.strip())
+        if m:
+            found[m.group(2)] = ":".join(re.findall("..", m.group(1).upper()))
+    if len(found) != len(ders):
+        raise OpensslFailed("openssl dgst did not print every fingerprint.",
+                            "Try another openssl with --openssl.", argv=r.argv)
+    return [found.get(str(p), "") for p in ders]
+
+
+def _record_all(iss: Issuer, installed: List[Tuple[Issued, str]]) -> None:
+    """issued/<serial>.pem for the whole chunk, under one lock."""
+    if not installed:
+        return
+    folder = iss.dir / ISSUED
+    make_private_dir(folder)
+    with workdir.private_workdir(folder) as work:
+        moves = []
+        for issued, pem in installed:
+            tmp = work / f"{issued.serial}.pem"
+            _scratch(tmp, pem)
+            moves.append((tmp, targets.check_target(folder / f"{issued.serial}.pem",
+                                                    "issued copy", force=True)))
+        atomic.install(moves, force=True)
