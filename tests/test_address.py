@@ -80,8 +80,7 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     import shlex
     import subprocess
 
-    from typer.testing import CliRunner
-
+    from tests.clirunner import CliRunner
     from vncssl.cli import app
 
     cert = tmp_path / "v6.pem"

@@ -111,3 +111,18 @@ def test_probe_agrees_with_viewer(name: str, certs: Dict[str, h.CertFiles], tmp_
                    for p in report.problems)
     if report.certificate is not None and served.endswith("fullchain"):
         assert len(report.certificate.chain) == 2  # the whole chain was seen
+
+
+def test_a_python_without_the_chain_api_uses_the_relay(certs: Dict[str, h.CertFiles],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What Python 3.9 does (no get_unverified_chain anywhere): s_client, chosen by itself."""
+    from vncssl.tigervnc import chainfetch
+
+    monkeypatch.setattr(chainfetch, "python_has_chain", lambda: False)
+    monkeypatch.setattr(chainfetch, "python_chain", lambda tls: pytest.fail("not the relay"))
+    files = certs["leaf"]
+    with h.xvnc_server(files.fullchain, files.key) as srv:
+        report = probe.examine(binary.find()[0], f"127.0.0.1::{srv.port}",
+                               ca=str(certs["root"].cert), timeout=10)
+    assert report.accepted and report.problems == []
+    assert len(report.certificate.chain) == 2 and report.tls["version"] == "TLSv1.3"

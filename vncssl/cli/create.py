@@ -156,11 +156,16 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
                            "notes": rendered.notes,
                            "openssl": {"path": p.openssl.path,
                                        "version": p.openssl.version_text},
-                           "config": {"path": p.config.path, "reason": p.config.reason},
+                           "config": {"path": p.config.path, "reason": p.config.reason,
+                                      **p.saved_config()},
                            "notices": [n.__dict__ for n in p.notices],
                            **({"explain": _explained(p)} if explain else {})})
         return
     ui.print_command(rendered.command)
+    if dry_run and p.config_text is not None:  # a config the command names, not on disk
+        ui.err_console.print(f"Save this as {safe(p.request.config)}:", soft_wrap=True)
+        ui.console.print(ui.clean(p.config_text, multiline=True), soft_wrap=True,
+                         markup=False, highlight=False)
     for note in rendered.notes:
         ui.err_console.print(f"[dim]Note:[/] {safe(note)}", soft_wrap=True)
     if explain:

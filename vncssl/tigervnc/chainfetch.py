@@ -90,11 +90,15 @@ def s_client_chain(openssl: str, server: socket.socket, sni: Optional[str], time
                 s.close()
     out = result.stdout
     pems = [m.group(0) + "\n" for m in _PEM.finditer(out)][:MAX_CHAIN]
-    version = re.search(r"^\s*Protocol\s*:\s*(\S+)", out, re.M)
-    cipher = re.search(r"^\s*Cipher\s*:\s*(\S+)", out, re.M) or re.search(
-        r"Cipher is (\S+)", out)
-    info = {"version": version.group(1) if version else None,
-            "cipher": cipher.group(1) if cipher else None}
+    # "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" comes with every handshake; the
+    # SSL-Session block only when a session was saved.
+    new = re.search(r"^New, (\S+), Cipher is (\S+)", out, re.M)
+    version = new or re.search(r"^\s*Protocol\s*:\s*(\S+)", out, re.M)
+    cipher_text = new.group(2) if new else None
+    if cipher_text is None:
+        found = re.search(r"^\s*Cipher\s*:\s*(\S+)", out, re.M)
+        cipher_text = found.group(1) if found else None
+    info = {"version": version.group(1) if version else None, "cipher": cipher_text}
     if not pems:
         said = (result.stderr or out).strip().splitlines()
         return [], info, said[-1] if said else "openssl s_client saw no certificate"
