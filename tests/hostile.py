@@ -82,8 +82,7 @@ def cli_as_other_user(args, *, cwd: Path, env: Dict[str, Optional[str]],
     (run it once as root first): the child may not be able to read the interpreter's files."""
     import json as _json
 
-    from typer.testing import CliRunner
-
+    from tests.clirunner import CliRunner
     from vncssl.cli import app
 
     need_root()

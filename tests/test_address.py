@@ -80,8 +80,7 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     import shlex
     import subprocess
 
-    from typer.testing import CliRunner
-
+    from tests.clirunner import CliRunner
     from vncssl.cli import app
 
     cert = tmp_path / "v6.pem"
@@ -116,5 +115,6 @@ def test_create_and_guide_print_the_viewer_command_bracketed(tmp_path) -> None: 
                        capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if "vncviewer -X509CA" in ln)
-    command = line.split("`")[1]  # printed as-is, not eaten as Rich markup
+    # printed as-is, not eaten as Rich markup; on a line of its own (cli/prose.py)
+    command = line.split("`")[1] if "`" in line else line.strip()
     assert shlex.split(command)[-1] == "[fd00::5]"

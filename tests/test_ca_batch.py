@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.ca import authority, batchcheck
 from vncssl.cli import app
 from vncssl.x509 import names as names_mod

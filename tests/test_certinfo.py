@@ -54,7 +54,8 @@ def test_ec_key_and_key_matching(tmp_path: Path, key_type: str, bits: int) -> No
     cert = mk(tmp_path, "ec", key=key_type)
     other = mk(tmp_path, "other")
     data = inspect_json(str(cert), "--key", str(tmp_path / "ec.key"))
-    assert data["key"] == {"type": "EC", "bits": bits, "curve": "P-256"}
+    assert data["key"] == {"type": "EC", "bits": bits, "curve": "P-256",
+                           "explicit_curve": None}
     assert data["key_matches"] is True
     r = runner.invoke(app, ["inspect", str(cert), "--key", str(tmp_path / "other.key"),
                             "--json"])

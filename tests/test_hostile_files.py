@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.hostile import (
     cli_as_other_user,
     need_root,

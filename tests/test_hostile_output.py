@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.hostile import vncssl
 from vncssl.cli import app, ui
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from vncssl.cli import app
 from vncssl.fs import atomic
 

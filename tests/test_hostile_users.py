@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.hostile import (
     OTHER_UID,
     as_other_user,

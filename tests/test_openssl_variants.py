@@ -9,13 +9,17 @@ case must end in a working certificate, or in one clear error that says what to 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
 
+from tests import fake_builds
 from tests.clirunner import CliRunner
+from tests.conftest import REAL_OPENSSL
 from vncssl.cli import app
 from vncssl.errors import UsageError
 from vncssl.openssl import binary, opensslcnf
@@ -349,3 +353,183 @@ def test_nothing_found_asks_on_a_terminal_and_checks_the_answer(
     assert seen == [[("openssl on PATH", "not found")]]
     with pytest.raises(UsageError, match="not found"):
         binary.find(ask=lambda rejected: str(tmp_path / "typo" / "openssl"))
+
+
+# --- old builds, modelled (tests/fake_builds.py), every command --------------------------
+
+OLD_BUILDS = list(fake_builds.PROFILES)
+
+
+@pytest.fixture
+def old_build(request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> str:
+    import os
+
+    name = request.param
+    bindir = tmp_path / f"fake-{name}" / "bin"
+    fake_builds.install(bindir, name, REAL_OPENSSL)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return name
+
+
+def key_text(path: Path) -> str:
+    return real("pkey", "-in", str(path), "-noout", "-text")
+
+
+def assert_usable_key(cert: Path, key: Path) -> None:
+    """What TigerVNC's server (GnuTLS) can load: a named curve; RSA of at least 2048 bits."""
+    text, ktext = real("x509", "-in", str(cert), "-noout", "-text"), key_text(key)
+    if "id-ecPublicKey" in text:
+        assert "ASN1 OID: prime256v1" in text and "ASN1 OID: prime256v1" in ktext, ktext
+        assert "Field Type" not in ktext
+    else:
+        bits = re.search(r"Public-Key: \((\d+) bit\)", text)
+        assert bits and int(bits.group(1)) >= 2048, text
+
+
+def ok(*argv: str) -> None:
+    r = runner.invoke(app, list(argv))
+    assert r.exit_code == 0, f"{argv}: {r.output}"
+
+
+@pytest.mark.parametrize("old_build", OLD_BUILDS, indirect=True)
+def test_every_command_makes_usable_keys_on_old_builds(old_build: str, tmp_path: Path) -> None:
+    d = tmp_path
+    for kt in ("rsa", "ec"):
+        ok("create", "--ip", "127.0.0.1", "--key-type", kt, "--yes", "--cert",
+           str(d / f"{kt}.pem"), "--key", str(d / f"{kt}-key.pem"))
+        assert_usable_key(d / f"{kt}.pem", d / f"{kt}-key.pem")
+        ok("check", str(d / f"{kt}.pem"), "--host", "127.0.0.1", "--key", str(d / f"{kt}-key.pem"))
+        r = runner.invoke(app, ["check", str(d / f"{kt}.pem"), "--host", "127.0.0.2"])
+        assert r.exit_code == 1, r.output  # a verdict, not "openssl failed" (exit 3)
+    for kt in ("rsa", "ec"):
+        ca = d / f"ca-{kt}"
+        ok("ca", "init", "--dir", str(ca), "--name", f"Old {kt}", "--key-type", kt)
+        assert_usable_key(ca / "ca.pem", ca / "ca-key.pem")
+        ok("ca", "issue", "--ca-dir", str(ca), "--ip", "127.0.0.1", "--key-type", kt,
+           "--cert", str(d / f"leaf-{kt}.pem"), "--key", str(d / f"leaf-{kt}-key.pem"))
+        assert_usable_key(d / f"leaf-{kt}.pem", d / f"leaf-{kt}-key.pem")
+        ok("check", str(d / f"leaf-{kt}.pem"), "--host", "127.0.0.1", "--ca", str(ca / "ca.pem"))
+    hosts = d / "hosts.txt"
+    hosts.write_text("one 127.0.0.51\ntwo 127.0.0.52\n")
+    (d / "fleet").mkdir()
+    ok("ca", "issue", "--ca-dir", str(d / "ca-ec"), "--from", str(hosts), "--out-dir",
+       str(d / "fleet"), "--key-type", "ec")
+    for name in ("one", "two"):
+        assert_usable_key(d / "fleet" / f"{name}.pem", d / "fleet" / f"{name}-private.pem")
+    for kt in ("rsa", "ec"):
+        ok("csr", "--dns", "vnc.example.com", "--key-type", kt, "--out", str(d / f"{kt}.csr"),
+           "--key", str(d / f"csr-{kt}.pem"))
+        ktext = key_text(d / f"csr-{kt}.pem")
+        assert ("ASN1 OID: prime256v1" in ktext) if kt == "ec" else ("2048 bit" in ktext)
+    ok("renew", "--cert", str(d / "ec.pem"), "--key", str(d / "ec-key.pem"), "--yes")
+    assert_usable_key(d / "ec.pem", d / "ec-key.pem")
+    ok("renew", "--cert", str(d / "rsa.pem"), "--key", str(d / "rsa-key.pem"), "--yes",
+       "--reuse-key")
+    assert_usable_key(d / "rsa.pem", d / "rsa-key.pem")
+    ok("inspect", str(d / "rsa.pem"), "--key", str(d / "rsa-key.pem"))
+
+
+@pytest.mark.parametrize("old_build", OLD_BUILDS, indirect=True)
+@pytest.mark.parametrize("kt", ["rsa", "ec"])
+def test_the_shown_command_runs_as_shown(old_build: str, kt: str, tmp_path: Path) -> None:
+    """create --dry-run's command, with the config text it shows saved under the name it
+    names (and a first step it names), run by hand, makes the certificate it promises."""
+    r = runner.invoke(app, ["create", "--ip", "192.168.1.5", "--key-type", kt, "--dry-run",
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.stdout)
+    work = tmp_path / "by-hand"
+    work.mkdir()
+    if "text" in plan["config"]:
+        (work / plan["config"]["shown_as"]).write_text(plan["config"]["text"])
+    firsts = [n["message"].split("Run this first: ", 1)[1] for n in plan["notices"]
+              if "Run this first: " in n["message"]]
+    for step in firsts:
+        subprocess.run(shlex.split(step), cwd=work, check=True, capture_output=True)
+    done = subprocess.run(plan["argv"], cwd=work, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    cert, key = work / "vnc-server.pem", work / "vnc-server-private.pem"
+    assert "IP Address:192.168.1.5" in real("x509", "-in", str(cert), "-noout", "-text")
+    assert_usable_key(cert, key)
+    if old_build == "1.0.2u" and kt == "rsa":
+        assert "-newkey rsa " in plan["command"]  # the guide's own, where it is right
+
+
+@pytest.mark.parametrize("old_build", OLD_BUILDS, indirect=True)
+def test_the_fake_has_the_real_builds_problems(old_build: str, tmp_path: Path) -> None:
+    """What vncssl works around must happen with the fake, or the tests above prove nothing."""
+    cfg = tmp_path / "dn.cnf"
+    cfg.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    base = ["openssl", "req", "-x509", "-nodes", "-subj", "/CN=x", "-config", str(cfg)]
+    ec = subprocess.run(base + ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                "-keyout", str(tmp_path / "k"), "-out", str(tmp_path / "c")],
+                        capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if old_build == "libressl-2.8.3":
+        assert ec.returncode != 0 and "parameter error" in ec.stderr
+    else:
+        assert ec.returncode == 0 and "Field Type: prime-field" in key_text(tmp_path / "k")
+    rsa = subprocess.run(base + ["-newkey", "rsa", "-keyout", str(tmp_path / "r"),
+                                 "-out", str(tmp_path / "rc")], capture_output=True,
+                         stdin=subprocess.DEVNULL)
+    assert rsa.returncode == 0
+    bits = "512 bit" if old_build == "1.0.2f" else "2048 bit"
+    assert bits in key_text(tmp_path / "r")
+    again = subprocess.run(base + ["-key", str(tmp_path / "r"), "-out", str(tmp_path / "x")],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert again.returncode != 0 and "unable to load X509 request" in again.stderr
+    v = subprocess.run(["openssl", "verify", "-no_check_time", "-CAfile", str(tmp_path / "rc"),
+                        str(tmp_path / "rc")], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    assert v.returncode != 0 and "unknown option" in v.stderr
+    info = binary.find()[0]
+    assert info.compiled_rsa_bits == (512 if old_build == "1.0.2f" else 2048)
+    assert info.ec_needs_named_curve_option and info.x509_key_needs_new
+    assert info.ec_paramgen_with_newkey == (old_build != "libressl-2.8.3")
+    assert "-no_check_time" not in info.verify_flags
+    assert ("-partial_chain" in info.verify_flags) == old_build.startswith("1.0.2")
+    assert info.random_serial_bits == 64
+
+
+@pytest.mark.parametrize("old_build", ["1.0.2u"], indirect=True)
+def test_renewing_an_explicit_parameter_ec_certificate(old_build: str, tmp_path: Path) -> None:
+    """What an older vncssl (or the guide's command with -newkey ec) made on 1.0.2: renew
+    recognises the curve (P-256) and makes a named-curve key; --reuse-key is refused with
+    exactly what to do instead."""
+    cfg = tmp_path / "dn.cnf"
+    cfg.write_text("[req]\ndistinguished_name = dn\n")
+    cert, key = tmp_path / "old.pem", tmp_path / "old-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-subj", "/CN=127.0.0.1", "-config",
+                    str(cfg), "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-keyout", str(key), "-out", str(cert), "-extensions", "san"],
+                   input=None, check=False, capture_output=True, stdin=subprocess.DEVNULL)
+    if not cert.exists():  # -extensions needs the section: make it with one
+        cfg.write_text("[req]\ndistinguished_name = dn\n[dn]\n[san]\n"
+                       "subjectAltName = IP:127.0.0.1\n")
+        subprocess.run(["openssl", "req", "-x509", "-nodes", "-subj", "/CN=127.0.0.1",
+                        "-config", str(cfg), "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-keyout", str(key), "-out", str(cert),
+                        "-extensions", "san"], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL)
+    assert "Field Type: prime-field" in key_text(key)
+    r = runner.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes",
+                            "--reuse-key"])
+    assert r.exit_code == 2 and "explicit curve parameters" in r.output, r.output
+    assert "Renew without --reuse-key" in r.output and "P-256" in r.output
+    r = runner.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes", "--json"])
+    assert r.exit_code == 0, r.output
+    assert_usable_key(cert, key)
+    assert any(n["code"] == "ec-explicit" for n in json.loads(r.stdout)["notices"])
+
+
+@pytest.mark.parametrize("old_build", ["libressl-3.3.6"], indirect=True)
+def test_libressl_shipped_config_makes_a_san_only_certificate(old_build: str,
+                                                              tmp_path: Path) -> None:
+    r = runner.invoke(app, ["create", "--ip", "127.0.0.1", "--yes", "--json", "--cert",
+                            str(tmp_path / "c.pem"), "--key", str(tmp_path / "k.pem")])
+    assert r.exit_code == 0, r.output
+    assert any(n["code"] == "no-x509-extensions" for n in json.loads(r.stdout)["notices"])
+    text = real("x509", "-in", str(tmp_path / "c.pem"), "-noout", "-text")
+    assert "IP Address:127.0.0.1" in text and "CA:TRUE" not in text
+    ok("check", str(tmp_path / "c.pem"), "--host", "127.0.0.1")

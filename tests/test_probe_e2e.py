@@ -71,7 +71,8 @@ def test_probe_accepts_and_reports_the_right_fingerprint(
     code, data = probe_json(f"127.0.0.1::{good_server.port}", "--ca", str(files["cert"]))
     assert code == 0, data
     assert list(data) == ["server", "rfb_version", "security_types", "vencrypt_subtypes", "tls",
-                          "certificate", "accepted", "problems", "viewer"]
+                          "certificate", "accepted", "problems", "viewer", "tigervnc"]
+    assert data["tigervnc"]["generation"] and data["tigervnc"]["source"]
     assert data["accepted"] is True and data["problems"] == []
     assert data["rfb_version"] == "3.8"
     assert data["security_types"] == ["VeNCrypt"]

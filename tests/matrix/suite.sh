@@ -8,7 +8,8 @@
 # tree's venv by venv.sh (wheels fetched on the host: the tree has no DNS); the checkout is
 # bound at its own path and only read (no .pytest_cache; __pycache__ is ignored by git).
 # Tests marked tigervnc run on the host against each tree's viewer instead
-# (tests/conftest.py `viewer`), so they are left out here, as is tests/matrix itself.
+# (tests/conftest.py `viewer`), and those marked matrix drive the trees from the host: both
+# are left out here, as is tests/matrix itself.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
@@ -20,7 +21,7 @@ home=$(mktemp -d /tmp/vncssl-suite-home.XXXXXX); trap 'rm -rf -- "$home"' EXIT
 set +e
 env -i PATH=/opt/vncssl-venv/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LC_ALL=C.UTF-8 \
     TERM=dumb CI="${CI:-}" "$HERE/inchroot" "$suite" --bind "$SRC" --bind "$home" --cwd "$SRC" -- \
-    /opt/vncssl-venv/bin/python -m pytest -p no:cacheprovider -q -m 'not tigervnc' \
+    /opt/vncssl-venv/bin/python -m pytest -p no:cacheprovider -q -m 'not tigervnc and not matrix' \
     --ignore=tests/matrix "$@"
 rc=$?
 echo "suite.sh: $suite: pytest exit $rc in $(( $(date +%s) - start )) s" >&2

@@ -3,8 +3,9 @@ many at once: fleet.py).
 
 Layout of a CA folder (0700): ca.pem (the certificate viewers use as X509CA), ca-key.pem
 (0600), issued/<serial>.pem (a copy of every certificate issued: the index, as `openssl ca`'s
-new_certs_dir). Serials are random (openssl's own, 159 bits), so parallel jobs and several
-machines never need a shared counter.
+new_certs_dir). Serials are random (openssl's own: 159 bits from OpenSSL 1.1.0, 64 bits on
+1.0.2 and LibreSSL, OpensslInfo.random_serial_bits), so parallel jobs and several machines
+never need a shared counter.
 
 openssl processes per issued certificate: OpenSSL 3.0+ makes the key and the CA-signed
 certificate in ONE `req -x509 -CA` process; older OpenSSL and LibreSSL use `req -new` then
@@ -32,7 +33,7 @@ from vncssl.ca.cafolder import (  # noqa: F401 - re-exported: the CA folder's na
 )
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
-from vncssl.openssl import binary, runner
+from vncssl.openssl import binary, keygen, runner
 from vncssl.teach import recipe
 from vncssl.x509 import certinfo
 from vncssl.x509 import names as names_mod
@@ -102,7 +103,8 @@ def init(ca_dir: Optional[str] = None, *, name: Optional[str] = None,
         writes.precreate_private(key_tmp)
         writes.precreate_public(cert_tmp)
         writes.write_text(cfg, ca_config(), 0o600)
-        runner.run([ossl.path, "req", "-x509", *spec.newkey_args(), "-nodes",
+        runner.run([ossl.path, "req", "-x509", *keygen.newkey(ossl, spec, work, timeout=timeout),
+                    "-nodes",
                      "-days", str(days), "-config", str(cfg), "-extensions", CA_SECTION,
                      "-keyout", str(key_tmp), "-out", str(cert_tmp), *subject_args(subj)],
                     timeout=timeout, cwd=str(work), what="openssl req (CA)")

@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence
 from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
-from vncssl.openssl import runner
+from vncssl.openssl import keygen, runner
 from vncssl.x509 import certfacts, certinfo, strength
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
@@ -52,7 +52,8 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
         writes.precreate_private(key_tmp)
         writes.precreate_public(cert_tmp)
         writes.write_text(cfg, ca_config(names, iss.spec.algorithm), 0o600)
-        common = ["-config", str(cfg), *iss.spec.newkey_args(), "-nodes",
+        newkey = keygen.newkey(iss.ossl, iss.spec, work, timeout=iss.timeout)
+        common = ["-config", str(cfg), *newkey, "-nodes",
                   "-keyout", str(key_tmp), *subject_args(subj)]
         if iss.one_process:
             runner.run([iss.ossl.path, "req", "-x509", *common, "-extensions", LEAF_SECTION,

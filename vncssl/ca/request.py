@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence
 
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
-from vncssl.openssl import binary, runner
+from vncssl.openssl import binary, keygen, runner
 from vncssl.teach import recipe
 from vncssl.x509 import certinfo, csrinfo
 from vncssl.x509 import names as names_mod
@@ -68,7 +68,8 @@ def make_request(ips: Sequence[str], dns: Sequence[str], *, key: Optional[str] =
         else:
             key_tmp = work / "key.pem"
             writes.precreate_private(key_tmp)
-            argv += [*spec.newkey_args(), "-nodes", "-keyout", str(key_tmp)]
+            argv += [*keygen.newkey(ossl, spec, work, timeout=timeout), "-nodes",
+                     "-keyout", str(key_tmp)]
             moves.insert(0, (key_tmp, key_t))
         runner.run(argv, timeout=timeout, cwd=str(work), what="openssl req -new")
         _check(ossl, csr_tmp, names, timeout)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from vncssl.cli import app, ui
-from vncssl.cli.options import JsonOpt, OpensslOpt
+from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt
 from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def probe(
         show_default=False)] = None,
     timeout: Annotated[float, typer.Option(
         help="Seconds for connecting and the whole handshake.")] = 10.0,
+    tigervnc_version: TigervncVersionOpt = None,
     openssl_path: OpensslOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
@@ -47,7 +48,7 @@ def probe(
 
       $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
 
-      $ vncssl probe --from hosts.txt --ca ca.pem --crl crl.pem     # a whole fleet
+      $ vncssl probe --from hosts.txt --ca ca.pem --crl crl.pem   # every server
 
     Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
     2 bad input, 3 could not connect or protocol failure. With --from: 3 if any server
@@ -71,11 +72,16 @@ def probe(
     assert server is not None
     parse_target(server)  # bad input is exit 2 before openssl is even looked for
     ossl = binary.find(openssl_path)[0]
-    report = probe_mod.examine(ossl, server, ca=ca, crl=crl, timeout=timeout)
+    report = probe_mod.examine(ossl, server, ca=ca, crl=crl, timeout=timeout,
+                               version=tigervnc_version)
     if json_output:
         ui.print_json(report.to_json())
     else:
         _render_probe(report)
+        if report.tigervnc is not None:
+            from vncssl.cli.inspect import render_viewer_view
+
+            render_viewer_view(report.tigervnc)
     if not report.accepted:
         raise typer.Exit(1)
 

@@ -62,13 +62,13 @@ def server(
 
     Example:
 
-      $ vncssl tigervnc server                         # lines for ~/.config/tigervnc/config
+      $ vncssl tigervnc server                      # lines for the config file
 
-      $ vncssl tigervnc server --format xvnc           # arguments for Xvnc / x0vncserver
+      $ vncssl tigervnc server --format xvnc        # Xvnc / x0vncserver args
 
-      $ vncssl tigervnc server --format config-pl --write   # Debian/Ubuntu tigervncserver
+      $ vncssl tigervnc server --format config-pl   # Debian's tigervncserver
 
-      $ vncssl tigervnc server --format windows        # WinVNC steps and a .reg file
+      $ vncssl tigervnc server --format windows     # WinVNC steps, .reg file
     """
     from vncssl.tigervnc import server as tigervnc_server
 
@@ -130,6 +130,10 @@ def viewer(
         "--install-crl", metavar="FILE", help="Put this CRL (from `vncssl ca crl`) where the "
         "viewer reads it: x509_crl.pem beside its default X509CA file. It must be signed by "
         "a CA in that file.", show_default=False)] = None,
+    forget: Annotated[Optional[str], typer.Option(
+        "--forget", metavar="HOST", help="Remove the exceptions the viewer remembers for HOST "
+        "(answers Yes to certificate questions, kept in x509_known_hosts), so it checks the "
+        "certificate again.", show_default=False)] = None,
     version: VersionOpt = None,
     openssl_path: OpensslOpt = None,
     timeout: Annotated[Optional[float], typer.Option(
@@ -142,13 +146,16 @@ def viewer(
 
       $ vncssl tigervnc viewer --cert vnc-server.pem --host 192.168.1.5
 
-      $ vncssl tigervnc viewer --install               # into ~/.config/tigervnc/x509_ca.pem
+      $ vncssl tigervnc viewer --install     # into the viewer's x509_ca.pem
 
-      $ vncssl tigervnc viewer --format windows --cert "C:\\\\Users\\\\me\\\\vnc-server.pem"
+      $ vncssl tigervnc viewer --format windows --cert "C:\\\\vnc\\\\vnc-server.pem"
     """
     from vncssl.openssl import binary
     from vncssl.tigervnc import viewer as tigervnc_viewer
 
+    if forget is not None:
+        _forget(forget, json_output)
+        return
     ossl = binary.find(openssl_path, timeout=timeout)[0]
     if install_crl is not None and not install:
         _install_crl(ossl, install_crl, version, timeout, json_output)
@@ -166,6 +173,23 @@ def viewer(
         _render_viewer(s)
     if install_crl is not None:
         _install_crl(ossl, install_crl, version, timeout, json_output)
+
+
+def _forget(host: str, json_output: bool) -> None:
+    from vncssl.tigervnc.address import parse_target
+    from vncssl.tigervnc.knownhosts import forget_host
+
+    r = forget_host(parse_target(host).host)
+    if json_output:
+        ui.print_json(r)
+    elif r.removed:
+        ui.console.print(f"Removed the exceptions for {ui.safe(r.host)} from "
+                         f"{ui.safe(', '.join(r.removed))}: the viewer checks its certificate "
+                         "again (previous files kept as backups).", soft_wrap=True)
+    else:
+        ui.console.print(f"No exception for {ui.safe(r.host)} in "
+                         f"{ui.safe(' or '.join(r.looked_in))}; nothing changed.",
+                         soft_wrap=True)
 
 
 def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],

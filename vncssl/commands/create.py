@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from vncssl.commands import readback
+from vncssl.commands import keyargs, readback
 from vncssl.errors import UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.synced import synced_folder
@@ -52,6 +52,18 @@ class Plan:
     @property
     def command(self) -> str:
         return recipe.render_posix(self.argv)
+
+    @property
+    def config_text(self) -> Optional[str]:
+        """The text of the config the shown command names when that is not an existing file
+        (vncssl's minimal one; or, for a build without -addext, the chosen one plus the SAN
+        section): save it as vncssl-openssl.cnf and the shown command runs as shown."""
+        return _config_text(self)
+
+    def saved_config(self) -> Dict[str, Optional[str]]:
+        """For --json: the file the shown command names and its text, when it must be saved."""
+        text = self.config_text
+        return {} if text is None else {"shown_as": self.request.config, "text": text}
 
 
 @dataclass
@@ -111,7 +123,9 @@ def plan(
     choice = opensslcnf.choose(config, openssl_path=info.path, openssldir=info.openssldir,
                                needs_dn=info.needs_distinguished_name)
     notices: List[Notice] = []
-    config_shown = choice.path or BUILTIN_CONFIG_NAME
+    # A build without -addext needs the SAN in a config section: the shown command names a
+    # file the user saves from config_text (the chosen config itself lacks the section).
+    config_shown = choice.path if choice.path and info.supports_addext else BUILTIN_CONFIG_NAME
     if choice.path is None:
         notices.append(Notice("builtin-config", "No usable openssl.cnf was found, so vncssl "
                               "uses a minimal one of its own (written to a private temporary "
@@ -122,10 +136,12 @@ def plan(
                               f"subjectAltName goes into a config section [{recipe.SAN_SECTION}]"
                               " (selected with -extensions) instead.",
                               "Nothing to do; a newer openssl makes the guide's exact command."))
+    newkey, more = keyargs.build_newkey(info, spec, choice.path, located.display)
+    notices += more + keyargs.config_notices(choice.path, info.supports_addext)
     request = recipe.CertRequest(
         names=tuple(names), days=days, key_type=spec, cert=cert, key=key,
         config=config_shown, openssl=located.display, subject=subject,
-        use_addext=info.supports_addext)
+        use_addext=info.supports_addext, newkey=newkey)
     notices += advice(names, key_t.path)
     existing = [t for t in (cert_t, key_t) if t.exists]
     if dry_run and existing and not force:
@@ -173,7 +189,10 @@ def execute(p: Plan) -> CreateResult:
         writes.precreate_public(cert_tmp)
         config_path = config_for_run(p, key_work)
         run_req = dataclasses.replace(p.request, openssl=p.openssl.path, key=str(key_tmp),
-                                      cert=str(cert_tmp), config=config_path)
+                                      cert=str(cert_tmp), config=config_path,
+                                      newkey=keyargs.newkey_for_run(
+                                          p.request.newkey, p.openssl, p.request.key_type,
+                                          key_work, p.timeout))
         runner.run(recipe.build_argv(run_req), timeout=p.timeout, cwd=str(key_work),
                     what="openssl req")
         facts = readback.verify(p.openssl, p.request, p.argv, cert_tmp, key_tmp,
@@ -185,7 +204,7 @@ def execute(p: Plan) -> CreateResult:
                                backups=[str(b) for b in backups])
 
 
-def config_for_run(p: Plan, work: Path) -> str:
+def _config_text(p: Plan) -> Optional[str]:
     base_text = None
     if p.config.path is None:
         base_text = opensslcnf.MINIMAL_CONFIG
@@ -193,6 +212,11 @@ def config_for_run(p: Plan, work: Path) -> str:
         if base_text is None:
             base_text = certinfo.read_pem_file(Path(p.config.path or ""), "openssl config")
         base_text = opensslcnf.san_config(base_text, recipe.SAN_SECTION, p.request.san)
+    return base_text
+
+
+def config_for_run(p: Plan, work: Path) -> str:
+    base_text = _config_text(p)
     if base_text is None:
         return p.config.path or ""
     path = work / BUILTIN_CONFIG_NAME
@@ -223,9 +247,9 @@ def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
     xvnc = command("Xvnc", "-SecurityTypes", "X509Vnc", "-X509Cert", cert, "-X509Key", key)
     server = command("vncssl", "tigervnc", "server", "--cert", cert, "--key", key)
     return [
-        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}` "
-        f"(or `{server}`).",
+        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}`, or let "
+        f"vncssl write the settings: `{server}`.",
         f"Viewer: copy {name} (never the key) to each viewer and use it as "
         f"X509CA: `{command('vncviewer', '-X509CA', name, bracketed(host))}`.",
-        f"Renew before it expires: `{command('vncssl', 'expiry', cert)}` tells when.",
+        f"Renew before it expires; this tells when: `{command('vncssl', 'expiry', cert)}`.",
     ]

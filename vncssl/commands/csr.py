@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.notice import command
-from vncssl.openssl import binary, runner
+from vncssl.openssl import binary, keygen, runner
 from vncssl.teach import recipe
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import REQ_SECTION, csr_config, subject_args
@@ -83,7 +83,8 @@ def make(dns: Sequence[str], ips: Sequence[str] = (), *, key: Optional[str] = No
         writes.precreate_public(csr_tmp)
         writes.write_text(cfg, csr_config(names), 0o600)
         runner.run([ossl.path, "req", "-new", "-config", str(cfg), "-reqexts", REQ_SECTION,
-                     *spec.newkey_args(), "-nodes", "-keyout", str(key_tmp), "-out",
+                     *keygen.newkey(ossl, spec, work, timeout=timeout), "-nodes",
+                     "-keyout", str(key_tmp), "-out",
                      str(csr_tmp), *subject_args(subj)], timeout=timeout, cwd=str(work),
                     what="openssl req -new")
         check = runner.run([ossl.path, "req", "-in", str(csr_tmp), "-noout", "-verify",

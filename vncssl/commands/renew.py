@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from vncssl.commands import create, reusekey
+from vncssl.commands import create, keyargs, reusekey
 from vncssl.errors import OpensslFailed, UsageError
 from vncssl.fs import targets
 from vncssl.openssl import binary, opensslcnf
@@ -58,22 +58,6 @@ class RenewResult:
     viewers_must_replace: bool = True  # False when a private CA signed it: X509CA unchanged
 
 
-def _key_type(old: certfacts.CertFacts, notices: List[create.Notice]) -> str:
-    k = old.key
-    if k.type == "RSA":
-        if k.bits and k.bits < 2048:
-            notices.append(create.Notice("rsa-upgraded", f"The old key was RSA-{k.bits}, too "
-                                         "weak today: the new one is RSA-2048."))
-            return "rsa"
-        return f"rsa:{k.bits}" if k.bits and k.bits != 2048 else "rsa"
-    if k.type == "EC" and k.curve:
-        return f"ec:{k.curve}"
-    if k.type == "ED25519":
-        return "ed25519"
-    raise UsageError(f"The old certificate's key type ({k.type}) is one vncssl cannot make.",
-                     "Make a new certificate with `vncssl create --key-type rsa`.")
-
-
 def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = False,
          openssl_path: Optional[str] = None, config: Optional[str] = None,
          timeout: Optional[float] = None, ca_dir: Optional[str] = None,
@@ -109,7 +93,7 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
                          "ADDRESS` (or --dns NAME).")
     notices: List[create.Notice] = []
     p = create.plan([Name(s.type, s.value) for s in old.san], days=days,
-                    key_type=_key_type(old, notices), cert=cert, key=key,
+                    key_type=keyargs.renewed_key_type(old, notices), cert=cert, key=key,
                     openssl_path=openssl_path, config=config,
                     subject=subj_from_rfc2253(old.subject), force=True, timeout=timeout)
     p.backup = backup
@@ -120,6 +104,7 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
         bad = key_problems(ossl, old, p.key.path, timeout=timeout)
         if bad:
             raise UsageError(bad[0].message, bad[0].fix)
+        keyargs.refuse_explicit_reuse(old.key, key)
     return RenewPlan(p, old, reuse_key, notices)
 
 
@@ -135,7 +120,7 @@ def _own_ca(old: certfacts.CertFacts, ca_dir: Optional[str], days: int,
             raise UsageError(f"--ca-dir {ca_dir}: no {authority.CA_CERT} there.",
                              "Point --ca-dir at the folder made by `vncssl ca init`.")
         return None
-    key_type = _key_type(old, [])
+    key_type = keyargs.renewed_key_type(old, [])
     iss = authority.load(str(folder), days=days, key_type=key_type, openssl_path=openssl_path,
                   timeout=timeout)
     if iss.subject != old.issuer:

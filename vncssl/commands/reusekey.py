@@ -21,8 +21,11 @@ def argv(p: create.Plan, key_tmp: Path, cert_tmp: Path, config: str,
     run_req = dataclasses.replace(p.request, openssl=program or p.openssl.path,
                                   key=str(key_tmp), cert=str(cert_tmp), config=config)
     argv = recipe.build_argv(run_req)
-    start = argv.index(p.request.key_type.newkey_args()[0])
-    argv[start:start + len(p.request.key_type.newkey_args())] = ["-key", str(key_tmp)]
+    newkey = p.request.newkey_argv
+    start = argv.index(newkey[0])
+    # 1.0.2 and LibreSSL: `req -x509 -key` without -new waits for a request on stdin.
+    argv[start:start + len(newkey)] = (["-new"] if p.openssl.x509_key_needs_new else []) + [
+        "-key", str(key_tmp)]
     k = argv.index("-keyout")
     del argv[k:k + 2]
     return argv

@@ -58,6 +58,54 @@ class OpensslInfo:
         # A double-clicked openssl.exe gave an `OpenSSL>` prompt up to 1.1.1; 3.x prints help.
         return self.flavour == "OpenSSL" and self.version < (3, 0, 0)
 
+    # --- what old builds do differently (real 1.0.2f/u, LibreSSL 2.8.3/3.3.6; TIGERVNC-NOTES) --
+
+    @property
+    def _old_openssl(self) -> bool:
+        return self.flavour == "OpenSSL" and self.version < (1, 1, 0)
+
+    @property
+    def compiled_rsa_bits(self) -> int:
+        """`-newkey rsa` with no default_bits in the config: 512 up to OpenSSL 1.0.2f."""
+        if self.flavour == "OpenSSL" and (self.version < (1, 0, 2) or (
+                self.version == (1, 0, 2) and self.letter < "g")):
+            return 512
+        return 2048
+
+    @property
+    def ec_needs_named_curve_option(self) -> bool:
+        """1.0.2 and LibreSSL write explicit curve parameters unless told
+        `-pkeyopt ec_param_enc:named_curve`; GnuTLS (Xvnc) cannot load such a key."""
+        return self._old_openssl or self.flavour == "LibreSSL"
+
+    @property
+    def ec_paramgen_with_newkey(self) -> bool:
+        """LibreSSL before 3.1 refuses `-newkey ec -pkeyopt ec_paramgen_curve:...` ("parameter
+        error"); `-newkey ec:PARAMFILE` works there."""
+        return not (self.flavour == "LibreSSL" and self.version < (3, 1, 0))
+
+    @property
+    def verify_flags(self) -> Tuple[str, ...]:
+        """The `verify` options vncssl relies on that this build has: 1.0.2 and LibreSSL lack
+        -no_check_time and -auth_level; LibreSSL also -partial_chain."""
+        flags: Tuple[str, ...] = ("-ignore_critical",)
+        if self.flavour == "OpenSSL":
+            flags = ("-partial_chain",) + flags
+        if not (self._old_openssl or self.flavour == "LibreSSL"):
+            flags += ("-no_check_time", "-auth_level", "0")
+        return flags
+
+    @property
+    def x509_key_needs_new(self) -> bool:
+        """`req -x509 -key KEY` reads a request from stdin on 1.0.2 and LibreSSL unless given
+        -new (later builds imply it)."""
+        return self._old_openssl or self.flavour == "LibreSSL"
+
+    @property
+    def random_serial_bits(self) -> int:
+        """`req -x509` serials: 64 random bits on 1.0.2 and LibreSSL, 159 from 1.1.0."""
+        return 64 if self._old_openssl or self.flavour == "LibreSSL" else 159
+
     @property
     def needs_distinguished_name(self) -> bool:
         # Before 3.0, req refuses a config whose [req] lacks distinguished_name, even with -subj.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from vncssl.errors import UsageError
 from vncssl.x509 import names as names_mod
@@ -40,12 +40,27 @@ class KeySpec:
             return "ec" if self.curve in (None, "prime256v1") else f"ec:{self.curve}"
         return self.algorithm
 
-    def newkey_args(self) -> List[str]:
+    def newkey_args(self, ossl: Any = None, *, bits_always: bool = False,
+                    paramfile: Optional[str] = None) -> List[str]:
+        """`-newkey ...` for this build (`ossl`: an OpensslInfo; None = a current OpenSSL).
+        bits_always: name the RSA bits (configs vncssl writes set no default_bits, and
+        OpenSSL <= 1.0.2f then makes 512). paramfile: `ecparam -param_enc named_curve`
+        output, for builds that cannot generate curve parameters with -newkey."""
         if self.algorithm == "rsa":
-            return ["-newkey", self.text]
+            return ["-newkey", f"rsa:{self.bits or 2048}" if bits_always else self.text]
         if self.algorithm == "ec":
-            return ["-newkey", "ec", "-pkeyopt", f"ec_paramgen_curve:{self.curve or 'prime256v1'}"]
+            if paramfile is not None:
+                return ["-newkey", f"ec:{paramfile}"]
+            args = ["-newkey", "ec", "-pkeyopt", f"ec_paramgen_curve:{self.curve or 'prime256v1'}"]
+            if ossl is not None and ossl.ec_needs_named_curve_option:
+                # 1.0.2 / LibreSSL write explicit parameters otherwise: Xvnc cannot load them.
+                args += ["-pkeyopt", "ec_param_enc:named_curve"]
+            return args
         return ["-newkey", self.algorithm]
+
+    @property
+    def curve_name(self) -> str:
+        return self.curve or "prime256v1"
 
 
 def parse_key_type(text: str) -> KeySpec:
@@ -88,6 +103,11 @@ class CertRequest:
     openssl: str = "openssl"
     subject: Optional[str] = None  # a full -subj; default /CN=<first name>
     use_addext: bool = True  # False: SAN goes into a config section (-extensions)
+    newkey: Optional[Tuple[str, ...]] = None  # this build's -newkey args, when not the guide's
+
+    @property
+    def newkey_argv(self) -> List[str]:
+        return list(self.newkey) if self.newkey else self.key_type.newkey_args()
 
     @property
     def subj(self) -> str:
@@ -101,7 +121,7 @@ class CertRequest:
 
 
 def build_argv(req: CertRequest) -> List[str]:
-    argv = [req.openssl, "req", "-x509", *req.key_type.newkey_args(), "-days", str(req.days),
+    argv = [req.openssl, "req", "-x509", *req.newkey_argv, "-days", str(req.days),
             "-nodes", "-config", req.config, "-keyout", req.key, "-out", req.cert]
     if names_mod.needs_utf8(req.subj):
         argv.append("-utf8")

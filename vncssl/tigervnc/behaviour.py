@@ -5,9 +5,10 @@ Verified with real viewers 1.11, 1.12, 1.13.1, 1.14.1, 1.15.0 and 1.16.2 against
 (tests/test_check_agreement.py runs 1.11, 1.12 and 1.15 in CI). The yes/no answer ("connects
 with no prompt") is the same on every generation; what differs is *how* the viewer stops:
 
-- 1.11/1.12 refuse expired, not-yet-valid and insecure-algorithm outright; they ask about an
-  unknown issuer, then a hostname mismatch ("Hostname (X) does not match the server
-  certificate").
+- 1.11/1.12 refuse expired, not-yet-valid and insecure-algorithm outright; they ask about a
+  hostname mismatch first ("Hostname (X) does not match the server certificate"), then an
+  unknown issuer (seen with 1.11 and 1.12: a mismatch is asked even when an expiry is then
+  refused).
 - 1.13 asks "Certificate hostname mismatch" first, then "Unknown certificate issuer", then
   "Expired certificate"; not-yet-valid and insecure algorithm are still refused.
 - 1.14+ ask about all of them; GnuTLS sets INVALID with each, so the first dialog is always
@@ -64,7 +65,7 @@ _NEW_MISMATCH = ('The specified hostname "{host}" does not match the certificate
                  "the server")
 
 GENERATIONS = (
-    Generation("1.11-1.12", (0, 0), frozenset(), ("unknown-issuer", "hostname-mismatch"),
+    Generation("1.11-1.12", (0, 0), frozenset(), ("hostname-mismatch", "unknown-issuer"),
                _OLD_MISMATCH, False, False, True),
     Generation("1.13", (1, 13), frozenset({"expired"}),
                ("hostname-mismatch", "unknown-issuer", "expired"), _OLD_MISMATCH,
@@ -96,11 +97,14 @@ def stops(problem: Problem, version: Version) -> str:
 
 def dialogs(problems: Sequence[Problem], version: Version) -> List[str]:
     """The dialog titles this generation opens, in order, when every question is answered
-    Yes (empty when it connects, or refuses before any question)."""
+    Yes (up to an outright refusal; empty when it connects)."""
     g = generation(version)
     codes = {p.code for p in problems}
     if any(stops(p, version) == REFUSES for p in problems if p.code in TIME_AND_ALGORITHM):
-        return []
+        # Before 1.14 the name is asked about before the verification status is looked at;
+        # the refusal comes after that question.
+        first = g.dialog_order[0]
+        return [_TITLE[first]] if first == "hostname-mismatch" and first in codes else []
     if g.xdg_layout and codes & set(_STATUS_CODES):
         codes.add("unknown-issuer")
     if "same-subject-different-cert" in codes or "chain-invalid" in codes:

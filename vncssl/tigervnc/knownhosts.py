@@ -89,3 +89,28 @@ def forget(path: str, host: str) -> int:
     if removed:
         settings.write_file(str(Path(path)), "".join(kept), kind="viewer known-hosts file")
     return removed
+
+
+@dataclass
+class Forgotten:
+    host: str
+    removed: List[str]  # "PATH (N)" for each file that had exceptions for host
+    looked_in: List[str]  # every file looked at
+
+
+def forget_host(host: str, env: Any = os.environ) -> Forgotten:
+    """Remove host's exceptions from the known-hosts file of either layout (~/.vnc and the
+    state folder): whichever TigerVNC reads next, it asks again."""
+    from vncssl.tigervnc import layout
+
+    files: List[str] = []
+    for modern in (False, True):
+        p = layout.known_hosts(modern, env)
+        if p not in files:
+            files.append(p)
+    done = Forgotten(host, [], files)
+    for p in files:
+        n = forget(p, host)
+        if n:
+            done.removed.append(f"{p} ({n})")
+    return done

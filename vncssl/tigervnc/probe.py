@@ -30,11 +30,13 @@ class ProbeReport:
     viewer: str = "refuses"  # how the viewer ends: connects / asks / refuses / handshake-fails
     revocation: Optional[Any] = None  # revocation.RevocationCheck, when a CRL was used
     leaf: Optional[Any] = field(default=None, repr=False)  # CertFacts (doctor; not JSON)
+    tigervnc: Optional[Any] = None  # forviewer.ViewerView: the generation it was told for
 
     def to_json(self) -> Dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k not in ("ca", "leaf")}
-        if d["revocation"] is None:
-            d.pop("revocation")
+        for absent in ("revocation", "tigervnc"):
+            if d[absent] is None:
+                d.pop(absent)
         if d["certificate"] is not None:  # the inspect object: no key-file fields here
             d["certificate"].pop("key_file", None)
             d["certificate"].pop("key_matches", None)
@@ -42,15 +44,14 @@ class ProbeReport:
         return d
 
 
-def default_ca(env: Any = os.environ) -> Optional[Path]:
-    """The viewer's default X509CA file on this machine, newest layout first."""
+def default_ca(env: Any = os.environ, version: Optional[str] = None) -> Optional[Path]:
+    """The X509CA file the viewer reads when none is given, by that viewer's own folder rule
+    (not whichever file exists): None when it does not exist."""
     from vncssl.tigervnc import generations
 
-    for modern in (True, False):
-        p = Path(generations.locations(modern, env).x509_ca)
-        if p.is_file():
-            return p
-    return None
+    gen = generations.generation(version, env, programs=("vncviewer",))
+    p = Path(generations.locations(gen.modern, env).x509_ca)
+    return p if p.is_file() else None
 
 
 def _protocol_problem(f: rfb.Fetched) -> Any:
@@ -69,8 +70,9 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
                            + ", ".join(anon) + "): encrypted, but there is no certificate, "
                            "so the viewer cannot know who it talks to.",
                            "Offer X509Vnc (or X509Plain) instead: `vncssl tigervnc server`.")
-        return Problem("no-tls", "The server offers VeNCrypt without TLS ("
-                       + ", ".join(f.vencrypt_subtypes) + ").",
+        subtypes = ", ".join(f.vencrypt_subtypes)
+        return Problem("no-tls", "The server offers VeNCrypt without TLS"
+                       + (f" ({subtypes})." if subtypes else " (no subtype at all)."),
                        "Offer X509Vnc: `vncssl tigervnc server`.")
     if f.stop == "tls-not-ready":
         said = f" The server said: \"{f.detail}\"." if f.detail else ""
@@ -107,10 +109,10 @@ class Trust:
 
 
 def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
-               env: Any = os.environ) -> Trust:
+               env: Any = os.environ, version: Optional[str] = None) -> Trust:
     from vncssl.x509 import certinfo
 
-    ca_path = Path(ca) if ca else default_ca(env)
+    ca_path = Path(ca) if ca else default_ca(env, version)
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
     note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
             "store") if ca_path else "system trust store only (no X509CA file found)"
@@ -120,7 +122,7 @@ def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
             env: Any = os.environ, trust: Optional[Trust] = None,
-            relay: bool = False) -> ProbeReport:
+            relay: bool = False, version: Optional[str] = None) -> ProbeReport:
     """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
     Python 3.9 always does) - to test that path on any Python."""
     from vncssl.x509.verdict import judge
@@ -128,7 +130,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
     if timeout is not None:
         check_timeout(timeout, fix="Give e.g. 10 (seconds to connect and reach TLS).")
     target = parse_target(target_text)
-    trust = trust or load_trust(ossl, ca, timeout=timeout, env=env)
+    trust = trust or load_trust(ossl, ca, timeout=timeout, env=env, version=version)
     ca_path, ca_facts, ca_note = trust.ca_path, trust.ca_facts, trust.note
     f = rfb.fetch(target, timeout=timeout or rfb.DEFAULT_TIMEOUT,
                   openssl=getattr(ossl, "path", None), relay=relay)
@@ -152,8 +154,14 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             ossl, chain, crl_path, ca_path, strict=bool(crl), timeout=timeout)
         revocation.apply(verdict, report.revocation)
     problems = [handshake_problem(p, f) for p in verdict.problems] + offered_problems(f)
-    report.certificate, report.problems = inspection, problems
-    report.accepted, report.viewer = not blocking(problems), outcome(problems)
+    from vncssl.tigervnc import forviewer
+    from vncssl.x509.verdict import Verdict
+
+    told, report.tigervnc = forviewer.apply(
+        ossl, Verdict(verdict.host, not blocking(problems), problems, outcome(problems)),
+        f.chain_pem[0], version=version, env=env, timeout=timeout)
+    report.certificate, report.problems = inspection, told.problems
+    report.accepted, report.viewer = told.accepted, told.viewer
     report.leaf = chain[0]
     return report
 

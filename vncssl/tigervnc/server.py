@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from vncssl.errors import UsageError
 from vncssl.notice import Notice, command
-from vncssl.tigervnc import generations, security, settings
+from vncssl.tigervnc import generations, layout, security, settings
 
 if TYPE_CHECKING:
     from vncssl.openssl.binary import OpensslInfo
@@ -116,6 +116,9 @@ def server_settings(cert: str, key: str, *, security_types: str = "X509Vnc",
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("Xvnc", "x0vncserver"))
     loc = generations.locations(gen.modern, env, "win32" if windows else platform)
+    layout_said = None if windows else layout.layout_note(gen.modern, env, gen.label)
+    if layout_said:
+        notices.append(Notice("LAYOUT", layout_said, ""))
     values = _settings(types, cert_a, key_a)
     steps = [
         "The security types must include an X509 type, or the server never uses the "

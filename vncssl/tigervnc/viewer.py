@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from vncssl.errors import UsageError
 from vncssl.notice import Notice, command
-from vncssl.tigervnc import generations, settings
+from vncssl.tigervnc import generations, layout, settings
 from vncssl.x509.hostname import bracketed
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ def viewer_settings(ossl: OpensslInfo, cert: str, *, host: Optional[str] = None,
     gen = generations.generation(version, env, "win32" if windows else platform,
                               programs=("vncviewer",))
     here = generations.locations(gen.modern, env, platform)
+    layout_said = None if windows else layout.layout_note(gen.modern, env, gen.label)
+    if layout_said:
+        notices.append(Notice("LAYOUT", layout_said, ""))
     steps: List[str] = []
     target: Optional[str] = None
     if fmt == "cli":

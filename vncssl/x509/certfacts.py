@@ -22,6 +22,7 @@ class KeyInfo:
     type: str  # "RSA", "EC", "ED25519", "ED448", "DSA", ...
     bits: Optional[int]
     curve: Optional[str] = None
+    explicit_curve: Optional[str] = None  # a known curve written as explicit parameters
 
 
 @dataclass

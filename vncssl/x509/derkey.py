@@ -42,6 +42,24 @@ class PublicKey:
     bits: Optional[int]  # RSA/DSA: modulus/prime bits; EC: curve bits; Ed*: 256/456
     curve_oid: Optional[str] = None  # EC named curve; None for explicit parameters
     curve: Optional[str] = None
+    explicit_curve: Optional[str] = None  # explicit parameters of a known curve: its name
+
+
+# The field primes of the NIST curves, to recognise them in explicit parameters (1.0.2 and
+# LibreSSL write those unless told ec_param_enc:named_curve).
+_PRIMES = {2**256 - 2**224 + 2**192 + 2**96 - 1: "P-256",
+           2**384 - 2**128 - 2**96 + 2**32 - 1: "P-384",
+           2**521 - 1: "P-521"}
+
+
+def _explicit_curve(params: der.Tlv) -> Optional[str]:
+    """ECParameters { version, fieldID { prime-field OID, p }, curve, base, order, ... }."""
+    try:
+        field = params.children()[1].expect(der.SEQUENCE).children()
+        prime = int.from_bytes(field[1].expect(der.INTEGER).value, "big")
+    except (der.DerError, IndexError):
+        return None
+    return _PRIMES.get(prime)
 
 
 def public_key(spki: der.Tlv) -> PublicKey:
@@ -64,7 +82,9 @@ def public_key(spki: der.Tlv) -> PublicKey:
             curve_oid = der.oid(alg[1].value)
             name, bits = CURVES.get(curve_oid, (curve_oid, None))
             return PublicKey(alg_oid, kind, bits, curve_oid, name)
-        return PublicKey(alg_oid, kind, None, None, "explicit parameters")
+        explicit = _explicit_curve(alg[1]) if len(alg) > 1 and alg[1].tag == der.SEQUENCE \
+            else None
+        return PublicKey(alg_oid, kind, None, None, "explicit parameters", explicit)
     return PublicKey(alg_oid, kind, {ED25519: 256, ED448: 456}.get(alg_oid))
 
 
