@@ -6,13 +6,14 @@ facts are gathered; `gather` is the only part that looks at the machine, and it 
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
-from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from vncssl.errors import VncsslError
 from vncssl.teach import explain, recipe, shells
+from vncssl.teach.guidemodel import Command, Facts, Guide, Step
 from vncssl.x509 import names
 from vncssl.x509.hostname import bracketed
 
@@ -22,46 +23,6 @@ WIKI = "https://github.com/TigerVNC/tigervnc/wiki/Secure-your-connection"
 DNS01 = "https://letsencrypt.org/docs/challenge-types/#dns-01-challenge"
 WIN_DOWNLOAD = ("http://wiki.overbyte.eu/wiki/index.php/ICS_Download#Download_OpenSSL_Binaries"
                 "_.28required_for_SSL-enabled_components.29")
-
-
-@dataclass
-class Command:
-    label: str  # what it does, one line
-    text: str  # exactly what to type
-    shell: str  # posix, cmd, powershell, openssl-prompt
-    run: Optional[str] = None  # how `vncssl guide` may run it after asking: ips|version|create|show
-    argv: Optional[List[str]] = None  # for run == "version"/"show": a read-only openssl call
-
-
-@dataclass
-class Step:
-    key: str
-    title: str
-    text: List[str]  # paragraphs
-    points: List[str] = field(default_factory=list)  # bullets
-    commands: List[Command] = field(default_factory=list)
-    parts: List[Tuple[str, str]] = field(default_factory=list)  # (part, meaning) after commands
-
-
-@dataclass
-class Facts:
-    os: str
-    this_machine: bool  # the guide is for the OS vncssl runs on (its values are real)
-    ip: str
-    ip_source: str
-    addresses: List[dict] = field(default_factory=list)  # {ip, interface, kind, usable}
-    openssl: Optional[str] = None  # as typed in commands
-    openssl_path: Optional[str] = None
-    openssl_version: Optional[str] = None
-    has_prompt: Optional[bool] = None
-    config: str = "openssl.cnf"
-    install: List[str] = field(default_factory=list)
-
-
-@dataclass
-class Guide:
-    facts: Facts
-    steps: List[Step]
 
 
 def current_os(platform: str = sys.platform) -> str:
@@ -150,9 +111,8 @@ def build(f: Facts) -> Guide:
             f"({f.ip_source})."],
             [f"{a['ip']}  {a['interface']}  {a['kind']}" + ("" if a["usable"] else "  (skip)")
              for a in f.addresses],
-            [Command("list the addresses", "ipconfig" if win else (
-                "ipconfig getifaddr en0" if f.os == "macos" else "hostname -I"),
-                "cmd" if win else "posix"),
+            [Command("list the addresses", " ".join(_ip_argv(f.os)), "cmd" if win else "posix",
+                     run="addresses", argv=_ip_argv(f.os)),
              Command("or let vncssl rank them", "vncssl ips", _shell(f) if not win else "cmd",
                      run="ips")]),
         Step("install", "Install OpenSSL", [
@@ -184,6 +144,14 @@ def build(f: Facts) -> Guide:
             f"(`vncssl expiry {cert}` tells when)."],
             [] if win else [Command("keep the key private", f"chmod 600 {key}", "posix")]),
         _server_step(f, cert, key), _viewer_step(f, cert, ip),
+        Step("trouble", "If a message appears or it does not connect", [
+            "TigerVNC's messages are terse. vncssl says what one means, which causes are "
+            "likely, and the command that confirms and fixes each; doctor checks both ends."],
+            [], [Command("explain a message (pasted whole or in part)",
+                         "vncssl explain \"Unknown certificate issuer\"",
+                         "cmd" if win else "posix"),
+                 Command("check this machine's server and viewer, and probe the server",
+                         f"vncssl doctor {ip}", "cmd" if win else "posix")]),
     ]
     return Guide(f, steps)
 
@@ -209,6 +177,12 @@ def _create_step(f: Facts, argv: List[str]) -> Step:
                 explain.explain_argv(argv))
 
 
+def _ip_argv(os_name: str) -> List[str]:
+    if os_name == "windows":
+        return ["ipconfig"]
+    return ["ipconfig", "getifaddr", "en0"] if os_name == "macos" else ["hostname", "-I"]
+
+
 def _server_step(f: Facts, cert: str, key: str) -> Step:
     if f.os == "windows":
         return Step("server", "Use the certificate on the TigerVNC server", [
@@ -217,15 +191,18 @@ def _server_step(f: Facts, cert: str, key: str) -> Step:
             "Anonymous TLS.",
             f"Load X.509 Certificate: {cert}. Load X.509 Certificate key: {key}. Apply.",
             f"Copy {cert} (never the key) next to the TigerVNC viewer on each remote computer."])
+    # This machine's guide knows where the files are (here); another's shows the shape.
+    where = (lambda n: os.path.abspath(n)) if f.this_machine else (lambda n: f"/full/path/{n}")
+    cert_a, key_a = where(cert), where(key)
     return Step("server", "Use the certificate on the TigerVNC server", [
         "Turn on an X509 security type (a certificate alone does nothing) and give the server "
-        "both files, on the command line or in ~/.config/tigervnc/config "
-        "(~/.vnc/config before 1.14):"], [
-        "securitytypes=x509vnc", f"x509cert=/full/path/{cert}", f"x509key=/full/path/{key}",
+        "both files, by their full paths, on the command line or in "
+        "~/.config/tigervnc/config (~/.vnc/config before 1.14):"], [
+        "securitytypes=x509vnc", f"x509cert={cert_a}", f"x509key={key_a}",
         f"Copy {cert} (never the key) to each viewer."],
         [Command("or start a server with them (Debian/Ubuntu: tigervncserver)",
-                 f"vncserver -SecurityTypes X509Vnc -X509Cert {cert} -X509Key {key}",
-                 "posix")])
+                 shells.render(["vncserver", "-SecurityTypes", "X509Vnc", "-X509Cert", cert_a,
+                                "-X509Key", key_a], "posix", env={}).command, "posix")])
 
 
 def _viewer_step(f: Facts, cert: str, ip: str) -> Step:
