@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): install what the tests need on a Debian/Ubuntu machine, then
-# lint, type-check and run pytest. Needs root (or sudo) for apt-get on a fresh machine.
+# lint, type-check and run pytest, all in the checkout's own virtual environment (.venv).
+# Needs root (or sudo) for apt-get on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -10,6 +11,11 @@ for pair in openssl:openssl Xvnc:tigervnc-standalone-server vncviewer:tigervnc-v
             Xvfb:xvfb xdotool:xdotool vncpasswd:tigervnc-tools; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
+# `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv).
+if [ ! -x "${VNCSSL_TEST_VENV:-.venv}/bin/python" ] && ! python3 -c 'import ensurepip' 2>/dev/null
+then
+  need+=(python3-venv)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   for attempt in 1 2 3; do
@@ -30,12 +36,25 @@ if [ "${VNCSSL_MATRIX:-1}" != 0 ]; then
          "that need them are skipped (under CI they fail)." >&2
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# The test tools go into a virtual environment of the checkout's own (.venv, or
+# VNCSSL_TEST_VENV), never into the system Python: Debian/Ubuntu's python3 refuses `pip
+# install` (PEP 668, "externally managed environment"), and it is not ours to change.
+VENV="${VNCSSL_TEST_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating the test environment $VENV"
+  python3 -m venv "$VENV" || {
+    echo "python3 -m venv failed: on Debian/Ubuntu install python3-venv" \
+         "(sudo apt-get install python3-venv), then run this again." >&2
+    exit 1
+  }
+fi
+PY="$VENV/bin/python"
+"$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 
-python3 -m ruff check vncssl tests benchmarks
-python3 -m mypy
+"$PY" -m ruff check vncssl tests benchmarks
+"$PY" -m mypy
 # The suite (tests marked tigervnc need Xvnc, vncviewer and Xvfb):
-python3 -m pytest -q
+"$PY" -m pytest -q
 # The same suite with each tree's own Python and openssl (bullseye: Python 3.9 + OpenSSL 1.1.1,
 # trixie: Python 3.13 + OpenSSL 3.5); under CI a tree that is missing is a failure.
 if [ "${VNCSSL_MATRIX:-1}" != 0 ]; then

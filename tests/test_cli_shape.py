@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,57 @@ def test_a_reader_that_leaves_early_does_not_fail_the_command(tmp_path: Path) ->
     assert rc == 1 and "Traceback" not in err, err
     rc, err = _closed_reader(["--help"], tmp_path)
     assert rc == 0 and err == ""
+
+
+@pytest.mark.parametrize("path", command_paths())
+def test_help_examples_fit_80_columns(path) -> None:
+    out = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"}).stdout.splitlines()
+    for line, following in zip(out, out[1:]):
+        if line.strip().startswith("$ vncssl"):
+            # the next line is blank or another example: nothing of this one wrapped onto it
+            assert not following.strip() or following.strip().startswith(("$", "│", "╭")), \
+                (path, line)
+
+
+def _console(width: int):
+    import io
+
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), width=width, color_system=None, emoji=False)
+
+
+def test_a_narrow_table_degrades_to_one_field_per_line_and_never_cuts() -> None:
+    from vncssl.cli.tables import print_table
+
+    rows = [["vnc1", "issued", "IP:192.168.1.21", "/srv/certs/with a long name/vnc1.pem"]]
+    headers = ["server", "result", "names", "certificate / problem"]
+    for width in (20, 40, 60):
+        c = _console(width)
+        print_table(c, headers, rows)
+        out = c.file.getvalue()
+        assert "…" not in out and "/srv/certs/with a long name/vnc1.pem" in out
+        assert "certificate / problem  /srv/certs/with a long name/vnc1.pem" in out
+    wide = _console(120)
+    print_table(wide, headers, rows)
+    assert "┃ server" in wide.file.getvalue() and "…" not in wide.file.getvalue()
+
+
+def test_rows_at_80_columns_never_break_a_value() -> None:
+    from vncssl.cli.prose import fit_rows, print_prose
+
+    fp = ":".join(["AB"] * 32)
+    c = _console(80)
+    fit_rows(c, [("private key", "/srv/vnc/vnc-server-private.pem  (mode 0600, keep it "
+                  "private, never copy it anywhere)"), ("SHA-256", fp)])
+    lines = c.file.getvalue().splitlines()
+    assert all(len(ln) <= 80 for ln in lines)
+    assert any(ln.strip() == "(mode 0600, keep it private, never copy it anywhere)"
+               for ln in lines)
+    assert "".join(ln.split()[-1] for ln in lines[2:]).endswith(":AB")
+    assert all(re.fullmatch(r"(AB:)*AB:?", ln.split()[-1]) for ln in lines[2:])
+    c = _console(80)
+    cmd = "vncssl tigervnc server --cert '/a very long folder name/that goes on/c.pem'"
+    print_prose(c, f"Server: load the pair with `{cmd}` or by hand.", indent="  1. ",
+                hang="     ")
+    assert cmd in c.file.getvalue().splitlines()[1]  # one line, whole, never wrapped

@@ -49,7 +49,8 @@ def test_docgen_check_mode_reports_staleness(tmp_path, monkeypatch, capsys):
     stale = tmp_path / "cli.md"
     stale.write_text("old\n")
     readme = tmp_path / "README.md"
-    readme.write_text("# x\n<!-- section:reference -->\nold\n<!-- /section:reference -->\n")
+    readme.write_text("# x\n<!-- section:reference -->\nold\n<!-- /section:reference -->\n"
+                      "<!-- section:tour -->\nold\n<!-- /section:tour -->\n")
     monkeypatch.setattr(docgen, "DOC", stale)
     monkeypatch.setattr(docgen, "README", readme)
     assert docgen.main(["--check"]) == 1
@@ -157,3 +158,57 @@ def test_readme_create_section_documents_every_option():
         for opt in param.opts:
             if opt.startswith("--") and opt != "--help":
                 assert f"`{opt}" in section, f"README's create section misses {opt}"
+
+
+def test_readme_tour_is_a_fresh_real_run():
+    from vncssl import tourgen
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = tourgen.run_tour()
+    assert tourgen.is_current(readme, block), (
+        f"README.md's tour is stale: run `{docgen.REGENERATE}`.")
+    for command in tourgen.COMMANDS:
+        assert f"$ {command}\n" in readme
+    # the comparison sees a changed word (masking hides only dates, fingerprints, builds)
+    assert not tourgen.is_current(readme.replace("Accepted:", "Acepted:"), block)
+    assert not tourgen.is_current(readme.replace("(mode 0600", "(mode 0644"), block)
+
+
+def test_docgen_help_changes_nothing(tmp_path):
+    before = (ROOT / "README.md").read_bytes(), (ROOT / "docs" / "cli.md").read_bytes()
+    r = subprocess.run([sys.executable, "-m", "vncssl.docgen", "--help"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("usage: python -m vncssl.docgen")
+    bad = subprocess.run([sys.executable, "-m", "vncssl.docgen", "--chek"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown argument '--chek'" in bad.stderr
+    assert ((ROOT / "README.md").read_bytes(), (ROOT / "docs" / "cli.md").read_bytes()) == before
+
+
+def test_readme_exit_code_table_matches_what_the_commands_do(tmp_path):
+    import os
+    import shlex
+
+    from vncssl import errors
+
+    section = _section("exit-codes")
+    rows = re.findall(r"^\| (\d+) \| [^|]+ \|\s*([^|]*?)\s*\|$", section, re.M)
+    codes = {int(code) for code, _ in rows}
+    assert {errors.EXIT_OK, errors.EXIT_VERDICT, errors.EXIT_USAGE, errors.EXIT_FAILURE,
+            130} == codes
+    assert errors.EXIT_DECLINED == errors.EXIT_VERDICT  # "no" is documented under 1
+    # the examples run where the README's tour leaves you: a fresh folder with the pair
+    env = dict(os.environ, COLUMNS="100")
+    subprocess.run([sys.executable, "-m", "vncssl", "create", "--ip", "192.168.1.5",
+                    "--key-type", "ec"], cwd=tmp_path, env=env, check=True, capture_output=True,
+                   stdin=subprocess.DEVNULL, timeout=120)
+    ran = 0
+    for code, examples in rows:
+        for example in re.findall(r"`(vncssl [^`]+)`", examples):
+            r = subprocess.run([sys.executable, "-m", "vncssl", *shlex.split(example)[1:]],
+                               cwd=tmp_path, env=env, capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=120)
+            assert r.returncode == int(code), f"{example}: exit {r.returncode}, README {code}"
+            assert "Traceback" not in r.stderr
+            ran += 1
+    assert ran >= 6

@@ -107,3 +107,41 @@ def test_interactive_walk_can_quit_early(monkeypatch):
     r = runner.invoke(app, ["guide", "--os", "macos"])
     assert r.exit_code == 0, r.output
     assert "1/9" in r.stdout and "2/9" not in r.stdout
+
+
+def test_a_second_walk_asks_before_replacing_and_never_says_pass_force(tmp_path, monkeypatch,
+                                                                       openssl_bin):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ui, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr(ui, "ask", lambda q, default=None: "")
+    monkeypatch.setattr(ui, "confirm", lambda q, default=False: True)
+    assert runner.invoke(app, ["guide", "--ip", "127.0.0.1"]).exit_code == 0
+    first = (tmp_path / "vnc-server.pem").read_bytes()
+    asked = []
+    monkeypatch.setattr(ui, "confirm", lambda q, default=False: asked.append(q) or
+                        not q.startswith("vnc-server.pem and"))
+    r = runner.invoke(app, ["guide", "--ip", "127.0.0.1"])
+    assert r.exit_code == 0, r.output
+    assert any("already exist. Replace them" in q for q in asked)
+    assert "--force" not in r.output and "Nothing was changed." in r.output
+    assert (tmp_path / "vnc-server.pem").read_bytes() == first
+    monkeypatch.setattr(ui, "confirm", lambda q, default=False: True)
+    r = runner.invoke(app, ["guide", "--ip", "127.0.0.1"])
+    assert "Created" in r.stdout and list(tmp_path.glob("vnc-server-private.pem.*.bak"))
+
+
+def test_every_command_the_walk_offers_on_this_machine_can_run(monkeypatch):
+    from vncssl.teach.guide import build, gather
+
+    g = build(gather(ip="127.0.0.1"))
+    step = next(s for s in g.steps if s.key == "ip")
+    assert all(c.run for c in step.commands)  # no command shown that the walk skips
+
+
+def test_the_server_step_shows_this_machines_real_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["guide", "--print", "--ip", "127.0.0.1"])
+    assert r.exit_code == 0
+    assert f"x509cert={tmp_path / 'vnc-server.pem'}" in r.stdout and "/full/path/" not in r.stdout
+    other = runner.invoke(app, ["guide", "--print", "--os", "macos", "--ip", "192.168.1.5"])
+    assert other.exit_code == 0 and "x509cert=/full/path/vnc-server.pem" in other.stdout

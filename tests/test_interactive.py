@@ -110,3 +110,41 @@ def test_three_bad_answers_are_bad_input_and_nothing_runs(tmp_path: Path) -> Non
 def test_days_is_refused_before_any_question(tmp_path: Path) -> None:
     rc, screen = run_in_pty(["create", "--days", "0"], tmp_path, [])
     assert rc == 2 and "--days 0" in screen and "Address for the certificate" not in screen
+
+
+def _pty_env_run(args, cwd: Path, term: str):
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="100", TERM=term)
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "vncssl", *args], cwd=cwd, stdin=slave,
+                            stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    return proc.wait(timeout=60), screen.decode("utf-8", "replace")
+
+
+def test_long_work_shows_a_spinner_on_a_terminal_only(tmp_path: Path) -> None:
+    rc, screen = _pty_env_run(["create", "--ip", "192.168.1.5", "--key-type", "rsa:4096"],
+                              tmp_path, "xterm-256color")
+    assert rc == 0, screen
+    assert "openssl is making the key (rsa:4096)" in screen
+    rc, screen = _pty_env_run(["create", "--ip", "192.168.1.5", "--key-type", "ec", "--force",
+                               "--json"], tmp_path, "xterm-256color")
+    assert rc == 0 and "openssl is making" not in screen
+    piped = subprocess.run([sys.executable, "-m", "vncssl", "create", "--ip", "192.168.1.5",
+                            "--key-type", "ec", "--force"], cwd=tmp_path, capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert piped.returncode == 0 and "openssl is making" not in piped.stderr + piped.stdout

@@ -161,15 +161,18 @@ def _wait_for(marker: Path, proc: subprocess.Popen) -> None:
 
 
 def _dead(pid: int) -> bool:
-    """Gone, or a zombie: killed, and waiting only for init (which may be slow here) to reap
-    it after its parent died too."""
+    """Gone, or a zombie (killed, waiting for init to reap it once its parent died too), or
+    the pid now belongs to another process (pid_max is 32768 here: pids are reused fast)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                    return True
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                ours = fh.read().split(b"\0")[:2] == [b"sleep", b"60"]
         except FileNotFoundError:
+            return True
+        if state in ("Z", "X") or not ours:
             return True
         time.sleep(0.05)
     return False

@@ -390,6 +390,7 @@ def test_probe_not_vnc_is_exit_3() -> None:
     srv.close()
     assert r.exit_code == 3
     assert "not a VNC server" in r.stderr
+    assert "it said \"SSH-2.0-Open\")" in r.stderr and "b'" not in r.stderr
 
 
 def test_the_installed_tigervnc_decides_the_layout(home: Path, tmp_path: Path) -> None:
@@ -435,3 +436,21 @@ def test_a_der_certificate_is_read_everywhere(openssl_bin: str, tmp_path: Path,
     r = runner.invoke(app, ["ca", "bundle", str(der), "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert fingerprint(openssl_bin, out) == fingerprint(openssl_bin, pem)
+
+
+def test_what_a_peer_said_reads_as_text_not_a_bytes_repr() -> None:
+    from vncssl.tigervnc.rfb import said
+
+    assert said(b"SSH-2.0-OpenSSH_9.2\r\n") == '"SSH-2.0-OpenSSH_9.2"'
+    assert said(b"\x1b[2J") == '"\\x1b[2J"' and said(b"") == "nothing"
+    assert "b'" not in said(b"SSH-2.0-Open")
+
+
+def test_vencrypt_without_subtypes_says_so_not_empty_parentheses() -> None:
+    from vncssl.tigervnc import probe, rfb
+
+    p = probe._protocol_problem(rfb.Fetched("s", "3.8", ["VeNCrypt"], [], stop="no-x509"))
+    assert "()" not in p.message and "no subtype at all" in p.message
+    p = probe._protocol_problem(rfb.Fetched("s", "3.8", ["VeNCrypt"], ["Plain"],
+                                            stop="no-x509"))
+    assert "VeNCrypt without TLS (Plain)." in p.message

@@ -1,7 +1,7 @@
 """Write docs/cli.md from every command's --help, so the reference cannot drift.
 
-    python -m vncssl.docgen            # rewrite docs/cli.md and README's reference section
-    python -m vncssl.docgen --check    # exit 1 when either is stale (tests check the same)
+    python -m vncssl.docgen            # rewrite docs/cli.md, README's reference and tour
+    python -m vncssl.docgen --check    # exit 1 when any is stale (tests check the same)
 
 Commands are discovered from the Typer app (new commands appear by themselves). Output is
 deterministic: fixed width, no colour, no terminal.
@@ -117,25 +117,48 @@ def with_reference(readme: str) -> str:
                        readme, count=1)
 
 
+USAGE = f"""usage: {REGENERATE} [--check]
+
+Rewrite docs/cli.md (every command's --help), README.md's reference section and its tour
+(real runs; rewritten only when what they show changed, not for new dates).
+  --check   change nothing; exit 1 when any of them is stale
+"""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from vncssl import tourgen
+
     args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(USAGE, end="")
+        return 0
+    unknown = [a for a in args if a != "--check"]
+    if unknown:
+        print(f"{REGENERATE}: unknown argument {unknown[0]!r}\n{USAGE}", end="",
+              file=sys.stderr)
+        return 2
     text = generate()
     readme = README.read_text(encoding="utf-8")
     new_readme = with_reference(readme)
+    tour = tourgen.run_tour()
+    tour_ok = tourgen.is_current(readme, tour)
     if "--check" in args:
         current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        stale = [str(p) for p, ok in ((DOC, current == text), (README, readme == new_readme))
-                 if not ok]
+        stale = [str(p) for p, ok in ((DOC, current == text),
+                                      (README, readme == new_readme and tour_ok)) if not ok]
         if stale:
             print(f"{' and '.join(stale)} stale: run `{REGENERATE}` and commit the result.",
                   file=sys.stderr)
             return 1
         return 0
+    if not tour_ok:
+        new_readme = tourgen.with_tour(new_readme, tour)
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
     if new_readme != readme:
         README.write_text(new_readme, encoding="utf-8")
-    print(f"wrote {DOC} and README.md's reference section ({len(command_paths())} commands)")
+    print(f"wrote {DOC} and README.md's reference section ({len(command_paths())} commands)"
+          + ("" if tour_ok else " and its tour (real runs)"))
     return 0
 
 

@@ -27,6 +27,7 @@ from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
 from vncssl.ca.issuance import Issued
 from vncssl.errors import OpensslFailed, VncsslError
 from vncssl.fs import atomic, targets, workdir
+from vncssl.fs.signals import hold_interrupts, term_as_interrupt
 from vncssl.openssl import runner
 from vncssl.x509 import dernames
 from vncssl.x509 import names as names_mod
@@ -66,8 +67,23 @@ def issue_hosts(iss: Issuer, hosts: Sequence, folder: Path, *, force: bool, work
     def done(index: int, issued: Optional[Issued], error: str, fix: str) -> None:
         record(outcome(hosts[index].name, issued is not None, issued, error, fix))
 
-    if jobs:
-        issue_batch(iss, jobs, folder, force=force, workers=workers, done=done)
+    if not jobs:
+        return
+    issued: List[str] = []
+
+    def done_ok(index: int, result: Optional[Issued], error: str, fix: str) -> None:
+        if result is not None:
+            issued.append(hosts[index].name)
+        done(index, result, error, fix)
+
+    try:
+        with term_as_interrupt():  # SIGTERM/SIGHUP as Ctrl-C: the clean-up below runs
+            issue_batch(iss, jobs, folder, force=force, workers=workers, done=done_ok)
+    except BaseException:
+        runner.resume()  # issue_batch killed every openssl its workers started
+        raise KeyboardInterrupt(
+            f"`ca issue --from` was stopped after {len(issued)} of {len(hosts)} servers were "
+            f"issued ({', '.join(issued) or 'none'}); the others were not written.") from None
 
 
 def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
@@ -91,8 +107,11 @@ def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
                 if len(ready) >= CHUNK or (ready and not pending):
                     _finish_chunk(iss, ca_subject, work, ready, force, done)
                     ready = []
+        except BaseException:
+            runner.kill_all()  # stopped: no openssl of ours is left running
+            raise
         finally:
-            # Ctrl-C: start nothing new; running openssl jobs end, the work folder goes.
+            # Start nothing new; the killed jobs end at once, then the work folder goes.
             pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -124,8 +143,12 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
             done(job[0], None, exc.message, exc.fix)
         return
     installed: List[Tuple[int, Issued, str]] = []
+    stopped: Optional[BaseException] = None
     for (job, key, cert), ok, fingerprint in zip(ready, verified, prints):
+        if stopped is not None:
+            break
         index, label, names, cert_t, key_t = job
+        pem, facts, backups = "", None, []
         try:
             if not ok:
                 raise HostFailed("openssl verify does not accept the certificate openssl made "
@@ -142,6 +165,10 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
         except VncsslError as exc:
             done(index, None, exc.message, exc.fix)
             continue
+        except KeyboardInterrupt as exc:
+            stopped = exc  # the renames hold Ctrl-C: the pair is either in place or not
+            if facts is None or not _holds(cert_t.path, pem):
+                continue
         issued = Issued(name=label, cert=str(cert_t.path), key=str(key_t.path),
                         key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
                         subject=facts[0], serial=facts[1], not_before=facts[2],
@@ -149,10 +176,20 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
                         backups=[str(b) for b in backups])
         installed.append((index, issued, pem))
     try:
-        _record_all(iss, [(issued, pem) for _, issued, pem in installed])
+        with hold_interrupts():  # every installed pair gets its issued/ copy
+            _record_all(iss, [(issued, pem) for _, issued, pem in installed])
     finally:
         for index, issued, _ in installed:
             done(index, issued, "", "")
+    if stopped is not None:
+        raise stopped
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_text("ascii") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _verify_signatures(iss: Issuer, certs: List[Path]) -> List[bool]:

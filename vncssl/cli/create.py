@@ -60,7 +60,7 @@ def create(
 
       $ vncssl create --ip 192.168.1.5
 
-      $ vncssl create 192.168.1.5 vnc.lan          # names as arguments, as mkcert takes
+      $ vncssl create 192.168.1.5 vnc.lan      # names as arguments (mkcert's way)
 
       $ vncssl create --ip 192.168.1.5 --dry-run     # just show the guide's command
     """
@@ -93,7 +93,11 @@ def create(
         _render_plan(p, explain=explain, shell=shell, as_json=json_output, dry_run=dry_run)
         if dry_run:
             return
-    result = execute(p)
+    from vncssl.cli.progress import working
+
+    with working(f"openssl is making the key ({p.request.key_type.text}) and the "
+                 "certificate...", quiet=json_output):
+        result = execute(p)
     if json_output:
         data = ui.to_jsonable(result)
         if explain:
@@ -183,11 +187,12 @@ def _render_plan(p: "Plan", *, explain: bool, shell: Optional[str], as_json: boo
 
 
 def _render_result(r: "CreateResult") -> None:
+    from vncssl.cli.prose import fit_rows, print_prose
 
     c = ui.console
     c.print(f"[green]Created[/] a certificate for {safe(', '.join(n['value'] for n in r.names))} "
             f"(valid {safe(r.days)} days, until {safe(r.not_after)}).", soft_wrap=True)
-    ui.rows([
+    fit_rows(c, [
         ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
         ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode
                                  else "  (keep it private)")),
@@ -199,8 +204,8 @@ def _render_result(r: "CreateResult") -> None:
         *[("backup", b) for b in r.backups],
     ])
     for n in r.notices:
-        ui.err_console.print(f"[yellow]Warning:[/] {safe(n.message)}" +
-                             (f" {safe(n.fix)}" if n.fix else ""), soft_wrap=True)
-    c.print("\nNext steps:")
+        print_prose(ui.err_console, f"Warning: {n.message}" + (f" {n.fix}" if n.fix else ""),
+                    hang="  ")
+    c.out("\nNext steps:")
     for i, step in enumerate(r.next_steps, 1):
-        c.print(f"  {i}. {safe(step)}", soft_wrap=True)
+        print_prose(c, step, indent=f"  {i}. ", hang="     ")

@@ -43,7 +43,7 @@ def csr(
 
     Example:
 
-      $ vncssl csr --dns computer1.local.example.com   # computer1.local.example.com.csr
+      $ vncssl csr --dns pc1.local.example.com   # writes pc1.local.example.com.csr
     """
     from vncssl.commands.csr import make
 

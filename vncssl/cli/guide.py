@@ -116,6 +116,27 @@ def _runnable(cmd: "Command") -> bool:
     return cmd.run in ("ips", "create") or bool(cmd.argv and cmd.argv[0])
 
 
+def _create_here(g: "Guide") -> None:
+    """`vncssl create`'s safe path. Files already there are replaced only if the user says
+    so here (the guide has no --force to point at); the old pair is kept as .bak."""
+    from pathlib import Path
+
+    from vncssl.cli.create import _render_result
+    from vncssl.commands.create import execute, plan
+    from vncssl.teach import recipe
+    from vncssl.x509 import names
+
+    there = [p for p in (recipe.DEFAULT_CERT, recipe.DEFAULT_KEY) if Path(p).exists()]
+    force = False
+    if there:
+        if not ui.confirm(f"{' and '.join(there)} already exist. Replace them (the old ones "
+                          "are kept as .bak)?", default=False):
+            ui.err_console.print("Nothing was changed.")
+            return
+        force = True
+    _render_result(execute(plan([names.Name("IP", g.facts.ip)], force=force)))
+
+
 def _run(cmd: "Command", g: "Guide") -> None:
     """Run a step's command the safe way: openssl reads via openssl.run; creating goes
     through `vncssl create` (temp dir, 0600 key, never overwriting)."""
@@ -128,11 +149,7 @@ def _run(cmd: "Command", g: "Guide") -> None:
 
             ips(json_output=False)
         elif cmd.run == "create":
-            from vncssl.cli.create import _render_result
-            from vncssl.commands.create import execute, plan
-            from vncssl.x509 import names
-
-            _render_result(execute(plan([names.Name("IP", g.facts.ip)])))
+            _create_here(g)
         elif cmd.argv:
             ui.console.out(runner.run(cmd.argv, timeout=30).stdout.rstrip(), highlight=False)
     except VncsslError as exc:

@@ -123,7 +123,7 @@ def check(
 
       $ vncssl check vnc-server.pem --host 192.168.1.5
 
-      $ vncssl check vnc-server.pem --host vnc.example.lan --ca ca.pem --key key.pem --json
+      $ vncssl check server.pem --host vnc.lan --ca ca.pem --key key.pem --json
     """
 
     from vncssl.tigervnc.address import parse_target
@@ -143,16 +143,12 @@ def check(
         ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {safe(v.host)} with "
                          f"this certificate, no questions asked"
                          + (", but:" if v.problems else "."), soft_wrap=True)
-        for p in v.problems:
-            ui.console.print(f"  [bold]{safe(p.code)}[/]: {safe(p.message)}", soft_wrap=True)
-            ui.console.print(f"    Fix: {safe(p.fix)}", soft_wrap=True)
+        _print_problems(v.problems)
     else:
         ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {safe(v.host)} "
                          f"({len(v.problems)} problem{safe('s' if len(v.problems) > 1 else '')}):",
                          soft_wrap=True)
-        for p in v.problems:
-            ui.console.print(f"  [bold]{safe(p.code)}[/]: {safe(p.message)}", soft_wrap=True)
-            ui.console.print(f"    Fix: {safe(p.fix)}", soft_wrap=True)
+        _print_problems(v.problems)
     if not json_output:
         render_viewer_view(view)
     for note in revocation.notes if revocation is not None else []:
@@ -189,3 +185,12 @@ def _check_crl(ossl: Any, cert: Path, ca: Optional[Path], crl: Path, verdict: An
     result = revocation.check_revocation(ossl, chain, crl, ca or cert, timeout=timeout)
     revocation.apply(verdict, result)
     return result
+
+
+def _print_problems(problems: list) -> None:
+    """Words wrap at the terminal's width; each suggested command on a line of its own."""
+    from vncssl.cli.prose import print_prose
+
+    for p in problems:
+        print_prose(ui.console, f"{p.code}: {p.message}", indent="  ", hang="    ")
+        print_prose(ui.console, f"Fix: {p.fix}", indent="    ", hang="      ")

@@ -145,7 +145,10 @@ def renew(
         _render_renew_plan(p)
         if not ui.confirm("Renew now?", default=False):
             ui.declined()
-    r = renew_mod.execute(p)
+    from vncssl.cli.progress import working
+
+    with working("openssl is re-issuing the certificate...", quiet=json_output):
+        r = renew_mod.execute(p)
     if json_output:
         ui.print_json(r)
         return

@@ -48,7 +48,7 @@ def probe(
 
       $ vncssl probe vnc.example.com::5900 --ca vnc-server.pem --json
 
-      $ vncssl probe --from hosts.txt --ca ca.pem --crl crl.pem     # a whole fleet
+      $ vncssl probe --from hosts.txt --ca ca.pem --crl crl.pem   # every server
 
     Exit codes: 0 accepted, 1 problems (no TLS, anonymous TLS, certificate refused),
     2 bad input, 3 could not connect or protocol failure. With --from: 3 if any server

@@ -62,13 +62,13 @@ def server(
 
     Example:
 
-      $ vncssl tigervnc server                         # lines for ~/.config/tigervnc/config
+      $ vncssl tigervnc server                      # lines for the config file
 
-      $ vncssl tigervnc server --format xvnc           # arguments for Xvnc / x0vncserver
+      $ vncssl tigervnc server --format xvnc        # Xvnc / x0vncserver args
 
-      $ vncssl tigervnc server --format config-pl --write   # Debian/Ubuntu tigervncserver
+      $ vncssl tigervnc server --format config-pl   # Debian's tigervncserver
 
-      $ vncssl tigervnc server --format windows        # WinVNC steps and a .reg file
+      $ vncssl tigervnc server --format windows     # WinVNC steps, .reg file
     """
     from vncssl.tigervnc import server as tigervnc_server
 
@@ -146,9 +146,9 @@ def viewer(
 
       $ vncssl tigervnc viewer --cert vnc-server.pem --host 192.168.1.5
 
-      $ vncssl tigervnc viewer --install               # into ~/.config/tigervnc/x509_ca.pem
+      $ vncssl tigervnc viewer --install     # into the viewer's x509_ca.pem
 
-      $ vncssl tigervnc viewer --format windows --cert "C:\\\\Users\\\\me\\\\vnc-server.pem"
+      $ vncssl tigervnc viewer --format windows --cert "C:\\\\vnc\\\\vnc-server.pem"
     """
     from vncssl.openssl import binary
     from vncssl.tigervnc import viewer as tigervnc_viewer

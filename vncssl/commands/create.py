@@ -247,9 +247,9 @@ def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
     xvnc = command("Xvnc", "-SecurityTypes", "X509Vnc", "-X509Cert", cert, "-X509Key", key)
     server = command("vncssl", "tigervnc", "server", "--cert", cert, "--key", key)
     return [
-        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}` "
-        f"(or `{server}`).",
+        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}`, or let "
+        f"vncssl write the settings: `{server}`.",
         f"Viewer: copy {name} (never the key) to each viewer and use it as "
         f"X509CA: `{command('vncviewer', '-X509CA', name, bracketed(host))}`.",
-        f"Renew before it expires: `{command('vncssl', 'expiry', cert)}` tells when.",
+        f"Renew before it expires; this tells when: `{command('vncssl', 'expiry', cert)}`.",
     ]

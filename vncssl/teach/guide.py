@@ -6,6 +6,7 @@ facts are gathered; `gather` is the only part that looks at the machine, and it 
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -150,9 +151,8 @@ def build(f: Facts) -> Guide:
             f"({f.ip_source})."],
             [f"{a['ip']}  {a['interface']}  {a['kind']}" + ("" if a["usable"] else "  (skip)")
              for a in f.addresses],
-            [Command("list the addresses", "ipconfig" if win else (
-                "ipconfig getifaddr en0" if f.os == "macos" else "hostname -I"),
-                "cmd" if win else "posix"),
+            [Command("list the addresses", " ".join(_ip_argv(f.os)), "cmd" if win else "posix",
+                     run="addresses", argv=_ip_argv(f.os)),
              Command("or let vncssl rank them", "vncssl ips", _shell(f) if not win else "cmd",
                      run="ips")]),
         Step("install", "Install OpenSSL", [
@@ -209,6 +209,12 @@ def _create_step(f: Facts, argv: List[str]) -> Step:
                 explain.explain_argv(argv))
 
 
+def _ip_argv(os_name: str) -> List[str]:
+    if os_name == "windows":
+        return ["ipconfig"]
+    return ["ipconfig", "getifaddr", "en0"] if os_name == "macos" else ["hostname", "-I"]
+
+
 def _server_step(f: Facts, cert: str, key: str) -> Step:
     if f.os == "windows":
         return Step("server", "Use the certificate on the TigerVNC server", [
@@ -217,15 +223,18 @@ def _server_step(f: Facts, cert: str, key: str) -> Step:
             "Anonymous TLS.",
             f"Load X.509 Certificate: {cert}. Load X.509 Certificate key: {key}. Apply.",
             f"Copy {cert} (never the key) next to the TigerVNC viewer on each remote computer."])
+    # This machine's guide knows where the files are (here); another's shows the shape.
+    where = (lambda n: os.path.abspath(n)) if f.this_machine else (lambda n: f"/full/path/{n}")
+    cert_a, key_a = where(cert), where(key)
     return Step("server", "Use the certificate on the TigerVNC server", [
         "Turn on an X509 security type (a certificate alone does nothing) and give the server "
-        "both files, on the command line or in ~/.config/tigervnc/config "
-        "(~/.vnc/config before 1.14):"], [
-        "securitytypes=x509vnc", f"x509cert=/full/path/{cert}", f"x509key=/full/path/{key}",
+        "both files, by their full paths, on the command line or in "
+        "~/.config/tigervnc/config (~/.vnc/config before 1.14):"], [
+        "securitytypes=x509vnc", f"x509cert={cert_a}", f"x509key={key_a}",
         f"Copy {cert} (never the key) to each viewer."],
         [Command("or start a server with them (Debian/Ubuntu: tigervncserver)",
-                 f"vncserver -SecurityTypes X509Vnc -X509Cert {cert} -X509Key {key}",
-                 "posix")])
+                 shells.render(["vncserver", "-SecurityTypes", "X509Vnc", "-X509Cert", cert_a,
+                                "-X509Key", key_a], "posix", env={}).command, "posix")])
 
 
 def _viewer_step(f: Facts, cert: str, ip: str) -> Step:

@@ -69,8 +69,9 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
                            + ", ".join(anon) + "): encrypted, but there is no certificate, "
                            "so the viewer cannot know who it talks to.",
                            "Offer X509Vnc (or X509Plain) instead: `vncssl tigervnc server`.")
-        return Problem("no-tls", "The server offers VeNCrypt without TLS ("
-                       + ", ".join(f.vencrypt_subtypes) + ").",
+        subtypes = ", ".join(f.vencrypt_subtypes)
+        return Problem("no-tls", "The server offers VeNCrypt without TLS"
+                       + (f" ({subtypes})." if subtypes else " (no subtype at all)."),
                        "Offer X509Vnc: `vncssl tigervnc server`.")
     if f.stop == "tls-not-ready":
         said = f" The server said: \"{f.detail}\"." if f.detail else ""

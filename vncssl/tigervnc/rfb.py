@@ -120,6 +120,12 @@ class _Conn:
         return self.recv(min(length, 4096)).decode("utf-8", "replace")
 
 
+def said(data: bytes) -> str:
+    """What a peer sent, for a person: quoted text, not a bytes repr (others as \\xNN)."""
+    text = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in data.rstrip(b"\r\n"))
+    return f'"{text}"' if text else "nothing"
+
+
 def _name(table: Dict[int, str], code: int) -> str:
     if code in table:
         return table[code]
@@ -161,7 +167,7 @@ def _handshake(c: _Conn, target: Target) -> Fetched:
                             TLS_FIRST_HINT)
     m = re.fullmatch(rb"RFB (\d{3})\.(\d{3})\n", banner)
     if not m:
-        raise ConnectFailed(f"{c.where} is not a VNC server (it said {banner!r}).",
+        raise ConnectFailed(f"{c.where} is not a VNC server (it said {said(banner)}).",
                             "Check the port: display :N is port 5900+N.")
     version = (int(m.group(1)), int(m.group(2)))
     rfb = f"{version[0]}.{version[1]}"
