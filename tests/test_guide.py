@@ -15,7 +15,8 @@ from vncssl.openssl import runner as openssl_runner
 from vncssl.teach import guide
 
 runner = CliRunner()
-STEPS = ["what", "choose", "ip", "install", "create", "check", "key", "server", "viewer"]
+STEPS = ["what", "choose", "ip", "install", "create", "check", "key", "server", "viewer",
+         "trouble"]
 
 
 def test_steps_follow_the_wiki_in_order():
@@ -91,7 +92,7 @@ def test_interactive_walk_runs_create_when_asked(tmp_path, monkeypatch, openssl_
     monkeypatch.setattr(ui, "ask", lambda q, default=None: "")
     r = runner.invoke(app, ["guide", "--ip", "127.0.0.1"])
     assert r.exit_code == 0, r.output
-    assert "9/9" in r.stdout and "Created" in r.stdout
+    assert "10/10" in r.stdout and "Created" in r.stdout
     assert len(asked) >= 3  # ips, version, create, show
     out = openssl_runner.run([openssl_bin, "x509", "-in", str(tmp_path / "vnc-server.pem"),
                               "-noout", "-ext", "subjectAltName"]).stdout
@@ -106,7 +107,7 @@ def test_interactive_walk_can_quit_early(monkeypatch):
     monkeypatch.setattr(ui, "ask", lambda q, default=None: "q")
     r = runner.invoke(app, ["guide", "--os", "macos"])
     assert r.exit_code == 0, r.output
-    assert "1/9" in r.stdout and "2/9" not in r.stdout
+    assert "1/10" in r.stdout and "2/10" not in r.stdout
 
 
 def test_a_second_walk_asks_before_replacing_and_never_says_pass_force(tmp_path, monkeypatch,

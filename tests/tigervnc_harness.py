@@ -638,6 +638,7 @@ def xvnc_server(
     passwd_file: os.PathLike[str] | str | None = None,
     log_dir: os.PathLike[str] | str | None = None,
     startup_timeout: float = 10.0,
+    run_as: tuple[int, int] | None = None,
     install: Install | None = None,
 ) -> Iterator[Server]:
     """Run a real Xvnc presenting ``cert``/``key`` on loopback only.
@@ -649,6 +650,8 @@ def xvnc_server(
     (kept) or to a temp dir removed when the block exits; run_viewer(server=)
     copies each run's part into the outcome. ``install`` runs a test tree's Xvnc
     instead of the host's (bullseye's 1.11 makes DH parameters per connection: slow).
+    ``run_as=(uid, gid)`` starts Xvnc as that user (``setpriv``, root only): the files it
+    must read need to be readable by it.
     """
     install = install or HOST
     addresses = (listen,) if isinstance(listen, str) else tuple(listen)
@@ -693,6 +696,9 @@ def xvnc_server(
             if passwd_file is not None:
                 args += ["-PasswordFile", str(Path(passwd_file).resolve())]
             args += list(extra_args)
+            if run_as is not None:
+                args = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}",
+                        "--clear-groups", "--", *args]
             binds = [home, *_folder_of(cert), *_folder_of(key), *_folder_of(passwd_file)]
             with log_path.open("wb") as log:
                 env = {"PATH": install.path(), "HOME": str(home), "LC_ALL": "C"}
@@ -1410,3 +1416,31 @@ def same_subject_renewal(
     old = make_selfsigned(directory, cn, san, key_type=key_type, name="old")
     new = make_selfsigned(directory, cn, san, key_type=key_type, name="new")
     return old, new
+
+
+def make_crl(ca: CertFiles, revoked: Sequence[CertFiles], path: os.PathLike[str] | str) -> Path:
+    """A PEM CRL signed by ``ca`` listing ``revoked`` (``openssl ca -gencrl`` with a
+    throw-away database next to ``path``), for the viewer's X509CRL."""
+    path = Path(path)
+    work = path.parent / (path.name + ".ca")
+    work.mkdir(exist_ok=True)
+    lines = []
+    for cert in revoked:
+        out = _openssl("x509", "-in", str(cert.cert), "-noout", "-serial", "-enddate",
+                       "-subject", "-nameopt", "compat")
+        serial = re.search(r"serial=([0-9A-Fa-f]+)", out).group(1)  # type: ignore[union-attr]
+        end = re.search(r"notAfter=(.+)", out).group(1).strip()  # type: ignore[union-attr]
+        subject = re.search(r"subject=\s*(.+)", out).group(1).strip()  # type: ignore[union-attr]
+        expiry = datetime.strptime(end, "%b %d %H:%M:%S %Y %Z").strftime("%y%m%d%H%M%SZ")
+        now = datetime.now(timezone.utc).strftime("%y%m%d%H%M%SZ")
+        lines.append(f"R\t{expiry}\t{now}\t{serial}\tunknown\t{subject}\n")
+    (work / "index.txt").write_text("".join(lines))
+    (work / "crlnumber").write_text("01\n")
+    cfg = work / "ca.cnf"
+    cfg.write_text(
+        "[ca]\ndefault_ca = test\n[test]\n"
+        f"database = {work / 'index.txt'}\ncrlnumber = {work / 'crlnumber'}\n"
+        "default_md = sha256\ndefault_crl_days = 30\n")
+    _openssl("ca", "-gencrl", "-config", str(cfg), "-keyfile", str(ca.key), "-cert",
+             str(ca.cert), "-out", str(path))
+    return path

@@ -62,6 +62,8 @@ from vncssl.cli import csr as _csr  # noqa: E402,F401
 from vncssl.cli import inspect as _inspect  # noqa: E402,F401
 from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
 from vncssl.cli import probe as _probe  # noqa: E402,F401
+from vncssl.cli import explain as _explain  # noqa: E402,F401
+from vncssl.cli import doctor as _doctor  # noqa: E402,F401
 from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401
 from vncssl.cli import guide as _guide  # noqa: E402,F401
 # isort: on

@@ -219,3 +219,4 @@ def _quiet_details(exc: VncsslError, kwargs: dict) -> None:
             and exc.details:
         exc.details = ""
         exc.fix = (exc.fix + " " if exc.fix else "") + "(-v shows what openssl said.)"
+

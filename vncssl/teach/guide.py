@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from vncssl.errors import VncsslError
 from vncssl.teach import explain, recipe, shells
+from vncssl.teach.guidemodel import Command, Facts, Guide, Step
 from vncssl.x509 import names
 from vncssl.x509.hostname import bracketed
 
@@ -23,46 +23,6 @@ WIKI = "https://github.com/TigerVNC/tigervnc/wiki/Secure-your-connection"
 DNS01 = "https://letsencrypt.org/docs/challenge-types/#dns-01-challenge"
 WIN_DOWNLOAD = ("http://wiki.overbyte.eu/wiki/index.php/ICS_Download#Download_OpenSSL_Binaries"
                 "_.28required_for_SSL-enabled_components.29")
-
-
-@dataclass
-class Command:
-    label: str  # what it does, one line
-    text: str  # exactly what to type
-    shell: str  # posix, cmd, powershell, openssl-prompt
-    run: Optional[str] = None  # how `vncssl guide` may run it after asking: ips|version|create|show
-    argv: Optional[List[str]] = None  # for run == "version"/"show": a read-only openssl call
-
-
-@dataclass
-class Step:
-    key: str
-    title: str
-    text: List[str]  # paragraphs
-    points: List[str] = field(default_factory=list)  # bullets
-    commands: List[Command] = field(default_factory=list)
-    parts: List[Tuple[str, str]] = field(default_factory=list)  # (part, meaning) after commands
-
-
-@dataclass
-class Facts:
-    os: str
-    this_machine: bool  # the guide is for the OS vncssl runs on (its values are real)
-    ip: str
-    ip_source: str
-    addresses: List[dict] = field(default_factory=list)  # {ip, interface, kind, usable}
-    openssl: Optional[str] = None  # as typed in commands
-    openssl_path: Optional[str] = None
-    openssl_version: Optional[str] = None
-    has_prompt: Optional[bool] = None
-    config: str = "openssl.cnf"
-    install: List[str] = field(default_factory=list)
-
-
-@dataclass
-class Guide:
-    facts: Facts
-    steps: List[Step]
 
 
 def current_os(platform: str = sys.platform) -> str:
@@ -184,6 +144,14 @@ def build(f: Facts) -> Guide:
             f"(`vncssl expiry {cert}` tells when)."],
             [] if win else [Command("keep the key private", f"chmod 600 {key}", "posix")]),
         _server_step(f, cert, key), _viewer_step(f, cert, ip),
+        Step("trouble", "If a message appears or it does not connect", [
+            "TigerVNC's messages are terse. vncssl says what one means, which causes are "
+            "likely, and the command that confirms and fixes each; doctor checks both ends."],
+            [], [Command("explain a message (pasted whole or in part)",
+                         "vncssl explain \"Unknown certificate issuer\"",
+                         "cmd" if win else "posix"),
+                 Command("check this machine's server and viewer, and probe the server",
+                         f"vncssl doctor {ip}", "cmd" if win else "posix")]),
     ]
     return Guide(f, steps)
 

@@ -6,7 +6,7 @@ A server that stops before TLS is reported as the problem it is (no TLS, anonymo
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -29,10 +29,11 @@ class ProbeReport:
     ca: str = ""  # which trust the verdict used (shown to humans; not a JSON key)
     viewer: str = "refuses"  # how the viewer ends: connects / asks / refuses / handshake-fails
     revocation: Optional[Any] = None  # revocation.RevocationCheck, when a CRL was used
+    leaf: Optional[Any] = field(default=None, repr=False)  # CertFacts (doctor; not JSON)
     tigervnc: Optional[Any] = None  # forviewer.ViewerView: the generation it was told for
 
     def to_json(self) -> Dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "ca"}
+        d = {k: v for k, v in asdict(self).items() if k not in ("ca", "leaf")}
         for absent in ("revocation", "tigervnc"):
             if d[absent] is None:
                 d.pop(absent)
@@ -161,6 +162,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         f.chain_pem[0], version=version, env=env, timeout=timeout)
     report.certificate, report.problems = inspection, told.problems
     report.accepted, report.viewer = told.accepted, told.viewer
+    report.leaf = chain[0]
     return report
 
 
