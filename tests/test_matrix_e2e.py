@@ -22,6 +22,7 @@ import matrix  # type: ignore[import-not-found]  # noqa: E402
 
 pytestmark = pytest.mark.matrix
 ROOT = Path(__file__).resolve().parent.parent
+VENV = f"/opt/vncssl-e2e-{__import__('os').getpid()}"
 OPENSSL = {"bullseye": "OpenSSL 1.1.1", "trixie": "OpenSSL 3.5"}
 PYTHON = {"bullseye": "3.9", "trixie": "3.13"}
 
@@ -34,7 +35,7 @@ class Tree:
 
     def run(self, *args: str, check: bool = True, cwd: Path | None = None,
             timeout: float = 180) -> subprocess.CompletedProcess:
-        r = matrix.run_in(self.suite, [matrix.VENV + "/bin/vncssl", *args], binds=[self.work],
+        r = matrix.run_in(self.suite, [VENV + "/bin/vncssl", *args], binds=[self.work],
                           cwd=cwd or self.work, timeout=timeout, inherit_env=False,
                           env={"HOME": str(self.home), "TERM": "dumb", "NO_COLOR": "1",
                                "COLUMNS": "200"})
@@ -56,14 +57,24 @@ class Tree:
 @pytest.fixture(scope="module", params=list(matrix.SUITES))
 def tree(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Tree]:
+    import os
+
     suite = request.param
     matrix.require(suite)
-    matrix.install_vncssl(suite, ROOT)
+    # A venv of this run's own (VNCSSL_MATRIX_VENV): parallel runs must not rebuild it.
+    os.environ["VNCSSL_MATRIX_VENV"] = VENV
+    try:
+        matrix.install_vncssl(suite, ROOT)
+    finally:
+        del os.environ["VNCSSL_MATRIX_VENV"]
     yield Tree(suite, tmp_path_factory.mktemp(f"in-{suite}"))
+    import shutil
+
+    shutil.rmtree(matrix.tree(suite) / VENV.lstrip("/"), ignore_errors=True)
 
 
 def test_the_trees_own_python_and_openssl(tree: Tree) -> None:
-    v = matrix.run_in(tree.suite, [matrix.VENV + "/bin/python", "-c",
+    v = matrix.run_in(tree.suite, [VENV + "/bin/python", "-c",
                                    "import sys, typer; print(sys.version.split()[0])"],
                       timeout=60, check=True).stdout
     assert v.startswith(PYTHON[tree.suite])

@@ -414,7 +414,11 @@ def xvfb(size: str = "1024x768x24") -> Iterator[str]:
         # -noreset: otherwise the server resets each time its last client
         # (xdotool, a viewer) disconnects, and a viewer starting during the
         # reset fails with "Can't open display".
-        argv = ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset"]
+        # -extension MIT-SHM: a viewer killed between shmget and IPC_RMID leaks its segment
+        # for good; a few thousand test runs used up the kernel's 4096 and X clients then
+        # failed to start. Without the extension clients draw through the socket instead.
+        argv = ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-noreset",
+                "-extension", "MIT-SHM"]
         argv += ["-screen", "0", size]
         proc = _spawn(argv, env=None, output=log, pass_fds=(write_fd,))
         os.close(write_fd)

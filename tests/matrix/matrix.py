@@ -278,7 +278,9 @@ def x_server(suite: str, argv: Sequence[PathLike], binds: Sequence[PathLike] = (
 @contextlib.contextmanager
 def display(suite: str, *args: str, timeout: float = 20) -> Iterator[str]:
     """An Xvfb of the tree for the duration of the block; yields its DISPLAY value (':N')."""
-    argv = ["Xvfb", "-nolisten", "tcp", "-screen", "0", "1024x768x24", *args]
+    # No MIT-SHM: killed viewers would leak shared-memory segments (see tigervnc_harness.xvfb).
+    argv = ["Xvfb", "-nolisten", "tcp", "-extension", "MIT-SHM", "-screen", "0", "1024x768x24",
+            *args]
     with x_server(suite, argv, timeout=timeout) as (_, disp):
         yield disp
 

@@ -16,12 +16,17 @@ SRC=$(cd "$HERE/../.." && pwd)
 [ $# -ge 1 ] || { echo "usage: suite.sh SUITE [PYTEST_ARGS...]" >&2; exit 2; }
 suite="$1"; shift
 start=$(date +%s)
-bash "$HERE/venv.sh" "$suite" "$SRC" pytest hypothesis >/dev/null
-home=$(mktemp -d /tmp/vncssl-suite-home.XXXXXX); trap 'rm -rf -- "$home"' EXIT
+# A venv of this run's own: another run (or test_matrix_e2e) rebuilding the shared one
+# would pull it from under this one.
+VENV="/opt/vncssl-suite-$$"
+T="${VNCSSL_MATRIX_CACHE:-/var/cache/vncssl-matrix}/$suite"
+home=$(mktemp -d /tmp/vncssl-suite-home.XXXXXX)
+trap 'rm -rf -- "$home"; rm -rf --one-file-system -- "$T$VENV"' EXIT
+VNCSSL_MATRIX_VENV="$VENV" bash "$HERE/venv.sh" "$suite" "$SRC" pytest hypothesis >/dev/null
 set +e
-env -i PATH=/opt/vncssl-venv/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" LC_ALL=C.UTF-8 \
+env -i PATH="$VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$home" LC_ALL=C.UTF-8 \
     TERM=dumb CI="${CI:-}" "$HERE/inchroot" "$suite" --bind "$SRC" --bind "$home" --cwd "$SRC" -- \
-    /opt/vncssl-venv/bin/python -m pytest -p no:cacheprovider -q -m 'not tigervnc and not matrix' \
+    "$VENV/bin/python" -m pytest -p no:cacheprovider -q -m 'not tigervnc and not matrix' \
     --ignore=tests/matrix "$@"
 rc=$?
 echo "suite.sh: $suite: pytest exit $rc in $(( $(date +%s) - start )) s" >&2

@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE="${VNCSSL_MATRIX_CACHE:-/var/cache/vncssl-matrix}"
-VENV=/opt/vncssl-venv
+VENV="${VNCSSL_MATRIX_VENV:-/opt/vncssl-venv}"  # a run of its own may name another (parallel runs)
 say() { printf 'venv.sh: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
