@@ -4,6 +4,8 @@ the viewer commands it prints."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vncssl.errors import UsageError
@@ -97,7 +99,8 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     other = tmp_path / "other.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k2.pem"),
-                    "-out", str(other), "-subj", "/CN=o", "-days", "2", "-config", _bare_cnf(tmp_path)],
+                    "-out", str(other), "-subj", "/CN=o", "-days", "2", "-config",
+                    _bare_cnf(tmp_path)],
                    check=True, capture_output=True)
     r = CliRunner().invoke(app, ["check", str(cert), "--host", "[fd00::5]", "--ca", str(other),
                                  "--json"])
