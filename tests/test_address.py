@@ -4,6 +4,8 @@ the viewer commands it prints."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vncssl.errors import UsageError
@@ -87,7 +89,7 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k.pem"),
                     "-out", str(cert), "-subj", "/CN=v6", "-days", "2", "-addext",
-                    "subjectAltName=IP:fd00::5", "-config", "/dev/null"], check=True,
+                    "subjectAltName=IP:fd00::5", "-config", _bare_cnf(tmp_path)], check=True,
                    capture_output=True)
     r = CliRunner().invoke(app, ["tigervnc", "viewer", "--cert", str(cert)])
     assert r.exit_code == 0, r.output
@@ -97,7 +99,8 @@ def test_printed_viewer_commands_bracket_ipv6(tmp_path) -> None:  # type: ignore
     other = tmp_path / "other.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k2.pem"),
-                    "-out", str(other), "-subj", "/CN=o", "-days", "2", "-config", "/dev/null"],
+                    "-out", str(other), "-subj", "/CN=o", "-days", "2", "-config",
+                    _bare_cnf(tmp_path)],
                    check=True, capture_output=True)
     r = CliRunner().invoke(app, ["check", str(cert), "--host", "[fd00::5]", "--ca", str(other),
                                  "--json"])
@@ -118,3 +121,10 @@ def test_create_and_guide_print_the_viewer_command_bracketed(tmp_path) -> None: 
     # printed as-is, not eaten as Rich markup; on a line of its own (cli/prose.py)
     command = line.split("`")[1] if "`" in line else line.strip()
     assert shlex.split(command)[-1] == "[fd00::5]"
+
+
+def _bare_cnf(folder: Path) -> str:
+    """An empty config but for what OpenSSL 1.1.1's req insists on ([req] distinguished_name)."""
+    cnf = folder / "bare.cnf"
+    cnf.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    return str(cnf)

@@ -16,11 +16,18 @@ from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.derkey import PublicKey
 
 
+def _bare_cnf(folder: Path) -> str:
+    """An empty config but for what OpenSSL 1.1.1's req insists on ([req] distinguished_name)."""
+    cnf = folder / "bare.cnf"
+    cnf.write_text("[req]\ndistinguished_name = dn\n[dn]\n")
+    return str(cnf)
+
+
 def _cert(tmp: Path, name: str, newkey: list[str], *, md: str = "-sha256") -> CertFacts:
     out = tmp / f"{name}.pem"
     subprocess.run(["openssl", "req", "-x509", *newkey, "-nodes", "-keyout",
                     str(tmp / f"{name}.key"), "-out", str(out), "-subj", f"/CN={name}",
-                    md, "-days", "2", "-config", "/dev/null"], check=True, capture_output=True)
+                    md, "-days", "2", "-config", _bare_cnf(tmp)], check=True, capture_output=True)
     return certinfo.read_cert(binary.find()[0], out)
 
 

@@ -44,7 +44,7 @@ def doctor(
 
     Example:
 
-      $ vncssl doctor                       # this machine's server and viewer settings
+      $ vncssl doctor                       # this machine's server and viewer
 
       $ vncssl doctor 192.168.1.5:1         # ... and a probe of that server
 
