@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.clirunner import CliRunner
 from tests.hostile import (
@@ -227,7 +229,9 @@ def test_unreadable_parent_folder_is_one_line(shared_tmp: Path, cert: Path,
     for args in (["create", "--ip", IP, "--yes", "--cert", str(closed / "c.pem"), "--key",
                   str(closed / "k.pem")],
                  ["ca", "init", "--dir", str(closed / "ca"), "--key-type", "ec"],
-                 ["ca", "issue", "--ca-dir", str(closed / "ca"), "--ip", IP]):
+                 ["ca", "issue", "--ca-dir", str(closed / "ca"), "--ip", IP],
+                 ["renew", "--cert", str(closed / "c.pem"), "--key", str(closed / "k.pem"),
+                  "--yes"]):
         r = cli_as_other_user(args, cwd=shared_tmp / "work", env=env)
         assert r["exception"] is None, r
         assert r["exit_code"] in (2, 3), r
@@ -369,3 +373,34 @@ def test_encrypted_ca_key_is_reported_as_encrypted(tmp_path: Path, openssl_bin: 
                             str(tmp_path / "s.pem"), "--key", str(tmp_path / "k.pem")])
     assert r.exit_code == 2, r.output
     assert "is encrypted" in r.stderr and "does not belong" not in r.stderr
+
+
+# --- the injection properties, for every value that goes into a TigerVNC file ---------------
+
+_CONTROL = st.sampled_from([chr(c) for c in (*range(0x20), *range(0x7f, 0xa0))] + ["\u2028"])
+
+
+@given(before=st.text(max_size=10), bad=_CONTROL, after=st.text(max_size=10))
+def test_any_control_character_in_a_config_value_is_refused(before: str, bad: str,
+                                                            after: str) -> None:
+    from vncssl.errors import UsageError
+    from vncssl.tigervnc import server
+
+    for fmt in ("config", "config-pl", "windows", "xvnc"):
+        with pytest.raises(UsageError, match="control character"):
+            server.server_settings("/x/" + before + bad + after, "/x/k.pem", fmt=fmt,
+                                   version="1.14", env={"HOME": "/nonexistent"})
+
+
+@given(value=st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+                     min_size=1, max_size=30))
+def test_an_accepted_value_is_one_config_line(value: str) -> None:
+    from vncssl.errors import UsageError
+    from vncssl.tigervnc import server
+
+    try:
+        s = server.server_settings("/x/" + value, "/x/k.pem", fmt="config", version="1.14",
+                                   env={"HOME": "/nonexistent"})
+    except UsageError:
+        return  # refused is safe too
+    assert len(s.text.splitlines()) == 3  # securitytypes, x509cert, x509key: nothing added

@@ -252,6 +252,32 @@ def test_lock_held_by_another_user_fails_at_once(shared_tmp: Path) -> None:
     assert not (d / "c.pem").exists()
 
 
+def test_many_writers_in_one_folder_all_get_the_lock(tmp_path: Path) -> None:
+    """The strict lock checks must not refuse a lock file its holder just removed (a
+    batch's parallel jobs in one folder): every one of them installs."""
+    d = tmp_path / "out"
+    d.mkdir()
+    errors: list = []
+
+    def one(i: int) -> None:
+        try:
+            for round_ in range(10):
+                t = targets.check_target(d / f"h{i}-{round_}.pem", "certificate", force=False)
+                with workdir.private_workdir(d) as work:
+                    (work / "c").write_text("x")
+                    atomic.install([(work / "c", t)], force=False)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(list(d.glob("h*.pem"))) == 60
+
+
 # --- 4. modes whatever the umask; a CA that is not ours is refused -------------------------
 
 def test_files_and_folders_have_their_modes_under_umask_000(tmp_path: Path) -> None:

@@ -177,18 +177,36 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
     workers = max(1, workers or os.cpu_count() or 1)
     start = time.monotonic()
     outcomes: Dict[str, HostOutcome] = {}
+
+    def record(o: HostOutcome) -> None:
+        outcomes[o.host] = o
+        if on_done:
+            on_done(o)
+
+    try:
+        with term_as_interrupt():  # SIGTERM/SIGHUP as Ctrl-C: the clean-up below runs
+            _issue_all(iss, hosts, folder, force, workers, record)
+    except BaseException:
+        # Stopped: every openssl the workers started is killed (none is left behind), the
+        # running jobs remove their temporary folders, and the message names what was done.
+        runner.kill_all()
+        runner.resume()
+        issued = [h.name for h in hosts if h.name in outcomes and outcomes[h.name].ok]
+        raise KeyboardInterrupt(
+            f"`ca issue --from` was stopped after {len(issued)} of {len(hosts)} servers were "
+            f"issued ({', '.join(issued) or 'none'}); the others were not written.") from None
+    return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
+                       [outcomes[h.name] for h in hosts])
+
+
+def _issue_all(iss: authority.Issuer, hosts: Sequence[Host], folder: Path, force: bool,
+               workers: int, record: Callable[[HostOutcome], None]) -> None:
     if iss.one_process:  # OpenSSL 3.0+: one openssl per host, checks per chunk (ca/batch)
         from vncssl.ca import batch
 
-        def record(o: HostOutcome) -> None:
-            outcomes[o.host] = o
-            if on_done:
-                on_done(o)
-
         batch.issue_hosts(iss, hosts, folder, force=force, workers=workers, record=record,
                           outcome=HostOutcome, already=already_issued)
-        return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
-                           [outcomes[h.name] for h in hosts])
+        return
 
     def job(h: Host) -> HostOutcome:
         cert, key = batch_paths(folder, h.name)
@@ -203,30 +221,14 @@ def issue_many(iss: authority.Issuer, hosts: Sequence[Host], out_dir: str, *, fo
             return HostOutcome(h.name, False, error=str(exc), fix="Check the folder.")
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
-    futures = []
     try:
-        with term_as_interrupt():  # SIGTERM/SIGHUP as Ctrl-C: the clean-up below runs
-            futures = [pool.submit(job, h) for h in hosts]
-            for fut in as_completed(futures):
-                outcome = fut.result()
-                outcomes[outcome.host] = outcome
-                if on_done:
-                    on_done(outcome)
+        for fut in as_completed([pool.submit(job, h) for h in hosts]):
+            record(fut.result())
     except BaseException:
-        # Stopped: kill every openssl the workers started (none is left behind), start
-        # nothing new, let the running jobs remove their temporary folders, then say
-        # exactly which servers were issued.
-        runner.kill_all()
+        runner.kill_all()  # before waiting for the workers: their openssl ends now
+        raise
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        runner.resume()
-        issued = [f.result().host for f in futures if f.done() and not f.cancelled()
-                  and f.exception() is None and f.result().ok]
-        raise KeyboardInterrupt(
-            f"`ca issue --from` was stopped after {len(issued)} of {len(hosts)} servers were "
-            f"issued ({', '.join(issued) or 'none'}); the others were not written.") from None
-    pool.shutdown(wait=True)
-    return BatchResult(str(iss.cert), str(folder), workers, time.monotonic() - start,
-                       [outcomes[h.name] for h in hosts])
 
 
 def already_issued(iss: authority.Issuer, h: Host, cert: Path, key: Path) -> HostOutcome:

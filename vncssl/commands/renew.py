@@ -64,10 +64,10 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
          backup: bool = True) -> RenewPlan:
     """Read the old certificate and plan create's command for the same names; write nothing."""
     cert_p = Path(cert)
-    if not cert_p.exists():
+    if _missing(cert_p):  # a folder that cannot be searched is not "no such file"
         raise UsageError(f"{cert}: no such file; renew needs the old certificate.",
                          "Pass --cert PATH, or make a first one with `vncssl create`.")
-    if reuse_key and not Path(key).exists():
+    if reuse_key and _missing(Path(key)):
         raise UsageError(f"--reuse-key: the key {key} does not exist.", "Pass --key PATH.")
     ossl, _ = binary.find(openssl_path, timeout=timeout)
     chain = certinfo.read_chain(ossl, cert_p, timeout=timeout)
@@ -221,3 +221,13 @@ def execute(rp: RenewPlan) -> RenewResult:
         old_fingerprint_sha256=rp.old.fingerprint_sha256, backups=r.backups,
         command=r.command if not rp.reuse_key else describe(rp)["command"],
         viewer_notice=viewer_notice(r.cert, r.fingerprint_sha256), notices=rp.notices)
+
+
+def _missing(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # exists or not, reading it will say what is wrong in one line
+    return False

@@ -12,7 +12,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 from vncssl.errors import FileProblem, WriteFailed
 
@@ -37,6 +37,8 @@ def dir_lock(folder: Path, *, fix_for: Callable[[OSError], str] = lambda exc: ""
     try:
         while True:
             fd = _open_lock(dir_fd, lock_path, fix_for)
+            if fd is None:
+                continue  # opened just as its holder removed it: open the current one
             try:
                 _acquire(fd, folder, deadline)
                 if os.name == "posix" and not _same_file(fd, dir_fd):
@@ -53,7 +55,8 @@ def dir_lock(folder: Path, *, fix_for: Callable[[OSError], str] = lambda exc: ""
         os.close(dir_fd)
 
 
-def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]) -> int:
+def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]
+               ) -> Optional[int]:
     flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
              | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -66,6 +69,9 @@ def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]) 
         raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
                           fix_for(exc)) from None
     st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode) and st.st_nlink == 0:
+        os.close(fd)
+        return None
     problem = ""
     if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
         problem = "is not a plain file of its own"
