@@ -164,8 +164,11 @@ def _given_value(param: click.Parameter, argv: Sequence[str]) -> Optional[str]:
 
 def _expected(param: click.Parameter) -> str:
     annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
-    if annotation is int:
+    # Typer >= 0.26 says what was annotated; older Typer (Python 3.9 gets 0.23 with Click 8.1)
+    # only has Click's type, matched by class name since newer Typer carries its own Click.
+    kind = type(getattr(param, "type", None)).__name__
+    if annotation is int or kind in ("IntParamType", "IntRange"):
         return "a whole number"
-    if annotation is float:
+    if annotation is float or kind in ("FloatParamType", "FloatRange"):
         return "a number"
     return ""
