@@ -161,6 +161,12 @@ def test_cert_of_a_vncssl_ca_is_reissued_by_it(tmp_path: Path) -> None:
     assert out["viewers_must_replace"] is False
     key_backup = [b for b in out["backups"] if b.startswith(str(key))]
     assert key_backup and os.stat(key_backup[0]).st_mode & 0o777 == 0o600
+    # One backup rule through the CA path too: --no-backup keeps nothing.
+    before_files = set(tmp_path.iterdir())
+    r = runner.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes", "--json",
+                            "--ca-dir", str(ca_dir), "--no-backup"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["backups"] == [] and set(tmp_path.iterdir()) == before_files
     ok = runner.invoke(app, ["check", str(cert), "--host", "127.0.0.1", "--ca",
                              str(ca_dir / "ca.pem"), "--key", str(key)])
     assert ok.exit_code == 0, ok.output

@@ -34,8 +34,9 @@ class Issued:
 
 
 def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: bool = False,
-          label: Optional[str] = None) -> Issued:
-    """One server certificate signed by the CA. Safe to call from several threads."""
+          label: Optional[str] = None, backup: Optional[bool] = None) -> Issued:
+    """One server certificate signed by the CA. Safe to call from several threads. A replaced
+    pair is kept as .bak (0600 key) unless `backup` is False (renew --no-backup)."""
     if not names:
         raise UsageError("No names for the certificate.", "Pass --ip and/or --dns.")
     cert_t = targets.check_target(Path(cert), "certificate", force=force)
@@ -73,7 +74,7 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
                         timeout=iss.timeout, cwd=str(work), what="openssl x509 -req")
         facts = _verify(iss, cert_tmp, names)
         backups = atomic.install([(key_tmp, key_t), (cert_tmp, cert_t)], force=force,
-                                backup=force)
+                                backup=force if backup is None else backup)
     record(iss, facts)
     return Issued(name=label or names[0].value, cert=str(cert_t.path), key=str(key_t.path),
                   key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],

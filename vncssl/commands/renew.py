@@ -78,7 +78,9 @@ def plan(cert: str, key: str, *, days: Optional[int] = None, reuse_key: bool = F
     if not old.self_signed and not reuse_key:
         issuer = _own_ca(old, ca_dir, days, openssl_path, timeout)
         if issuer is not None:
-            return _ca_plan(old, issuer, cert, key, days, openssl_path, config, timeout)
+            rp = _ca_plan(old, issuer, cert, key, days, openssl_path, config, timeout)
+            rp.create_plan.backup = backup
+            return rp
     if len(chain) > 1 or not old.self_signed:
         raise UsageError(f"{cert} was issued by {old.issuer}: renew re-makes self-signed "
                          "certificates, and those of a vncssl private CA (--ca-dir).",
@@ -191,7 +193,7 @@ def _execute_ca(rp: RenewPlan) -> RenewResult:
     p, iss = rp.create_plan, rp.issuer
     assert iss is not None
     issued = issuance.issue(iss, list(p.request.names), p.request.cert, p.request.key,
-                      force=True)
+                            force=True, backup=p.backup)
     return RenewResult(
         cert=issued.cert, key=issued.key, subject=issued.subject,
         names=[{"type": n.kind, "value": n.value} for n in p.request.names],
