@@ -113,3 +113,20 @@ def test_structure_check_refuses_other_names(ca_dir: Path, tmp_path: Path) -> No
         batchcheck.check_structure(iss, ca_subject, data, [names_mod.Name("IP", "10.9.9.8")])
     with pytest.raises(batchcheck.HostFailed, match="issuer is not the CA"):
         batchcheck.check_structure(iss, b"\x30\x00", data, ok)
+
+
+@needs_3
+def test_structure_check_applies_the_strength_floor(ca_dir: Path, tmp_path: Path) -> None:
+    """A SHA-1 signature is refused on the batch path as on every other (x509/strength)."""
+    iss = authority.load(str(ca_dir), key_type="ec")
+    cert = tmp_path / "weak.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k.pem"),
+                    "-out", str(cert), "-subj", "/CN=x", "-CA", str(iss.cert), "-CAkey",
+                    str(iss.key), "-sha1", "-addext", "subjectAltName=IP:10.9.9.9", "-addext",
+                    "basicConstraints=CA:FALSE"], check=True, capture_output=True)
+    ca_subject = batchcheck.dernames.parse_certificate(
+        batchcheck.pem_der(iss.cert.read_text())).subject_raw
+    with pytest.raises(batchcheck.HostFailed, match="SHA1 is broken"):
+        batchcheck.check_structure(iss, ca_subject, batchcheck.pem_der(cert.read_text()),
+                                   [names_mod.Name("IP", "10.9.9.9")])

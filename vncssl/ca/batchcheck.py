@@ -10,7 +10,7 @@ import re
 from typing import Sequence, Tuple
 
 from vncssl.ca.authority import Issuer
-from vncssl.x509 import der, dernames
+from vncssl.x509 import der, dernames, strength
 from vncssl.x509 import names as names_mod
 
 _RDN_SHORT = {"2.5.4.3": "CN", "2.5.4.5": "serialNumber"}
@@ -49,6 +49,9 @@ def check_structure(iss: Issuer, ca_subject: bytes, data: bytes, names: Sequence
     if c.key.type.lower() != {"rsa": "rsa", "ec": "ec", "ed25519": "ed25519"}[
             iss.spec.algorithm]:
         problems.append(f"its key is {c.key.type}")
+    # The floor every other path applies (x509/strength): a weak --key-type or a broken
+    # signature hash is refused here too.
+    problems += [what for what, _ in strength.der_floor_problems(c)]
     if problems:
         raise HostFailed("The certificate openssl made is not what was asked for: "
                          + "; ".join(problems) + ". Nothing was written.",

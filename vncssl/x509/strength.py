@@ -16,6 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 from vncssl.errors import OpensslFailed
 from vncssl.openssl import binary
 from vncssl.x509.certfacts import CertFacts
+from vncssl.x509.dernames import DerCert
 
 MIN_RSA_BITS = 2048
 # md5WithRSAEncryption, sha1WithRSAEncryption, ecdsa-with-SHA1, dsaWithSHA1, RSA-SHA1...
@@ -24,16 +25,28 @@ _WEAK_SIGNATURE = re.compile(r"(md2|md4|md5|sha1)(?![0-9])")
 
 def floor_problems(facts: CertFacts) -> List[Tuple[str, str]]:
     """(what is wrong, the openssl.cnf setting that does it) for each floor it misses."""
+    usage = None if facts.key_usage is None else list(facts.key_usage)
+    return _floor(facts.key.type, facts.key.bits, facts.signature_algorithm, usage)
+
+
+def der_floor_problems(cert: DerCert) -> List[Tuple[str, str]]:
+    """The same floor, read from the certificate's structure (ca issue --from's batch)."""
+    usage = None if cert.key_usage is None else sorted(cert.key_usage)
+    return _floor(cert.key.type, cert.key.bits, cert.signature_hash or "", usage)
+
+
+def _floor(key_type: str, bits: Optional[int], signature: str, usage: Optional[List[str]]
+           ) -> List[Tuple[str, str]]:
     out = []
-    if facts.key.type == "RSA" and (facts.key.bits or 0) < MIN_RSA_BITS:
-        out.append((f"its RSA key has {facts.key.bits} bits (at least {MIN_RSA_BITS} are "
+    if key_type == "RSA" and (bits or 0) < MIN_RSA_BITS:
+        out.append((f"its RSA key has {bits} bits (at least {MIN_RSA_BITS} are "
                     "needed)", "default_bits"))
-    weak = _WEAK_SIGNATURE.search(facts.signature_algorithm.lower())
+    weak = _WEAK_SIGNATURE.search(signature.lower())
     if weak:
-        out.append((f"it is signed with {facts.signature_algorithm} ({weak.group(1).upper()} "
+        out.append((f"it is signed with {signature} ({weak.group(1).upper()} "
                     "is broken)", "default_md"))
-    if facts.key_usage is not None and "Digital Signature" not in facts.key_usage:
-        out.append((f"its keyUsage ({', '.join(facts.key_usage)}) lacks digitalSignature, so "
+    if usage is not None and "Digital Signature" not in usage:
+        out.append((f"its keyUsage ({', '.join(usage)}) lacks digitalSignature, so "
                     "the TigerVNC server can use no cipher suite", "keyUsage"))
     return out
 
