@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import textwrap
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+# A suite started in the background of a non-interactive shell (`cmd &`, some CI runners)
+# inherits SIGINT ignored, and an ignored signal stays ignored across exec: every vncssl the
+# tests start would then ignore the Ctrl-C the signal tests send it. A handled signal is reset
+# to its default at exec, so handling it here gives each child the ordinary Ctrl-C.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Rich reads these when the console is created: wide and plain so assertions never break
 # on wrapping or colour codes.

@@ -39,7 +39,8 @@ def x11vnc_server(cert: Path, key: Path, extra: Sequence[str] = ()) -> Iterator[
         port = h.find_free_port()
         log = (Path(tmp) / "x11vnc.log").open("wb")
         argv = ["x11vnc", "-display", h.shared_xvfb(), "-rfbport", str(port), "-listen",
-                "127.0.0.1", "-noipv6", "-nopw", "-forever", "-ssl", str(pem), *extra]
+                "127.0.0.1", "-noipv6", "-nopw", "-forever", "-noshm", "-ssl", str(pem),
+                *extra]  # -noshm: the test Xvfb has no MIT-SHM (tigervnc_harness.xvfb)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,  # noqa: S603
                                 start_new_session=True, env={**os.environ, "HOME": tmp})
         try:
