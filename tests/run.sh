@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
+# x11vnc: the OpenSSL-based VNC server the probe agreement table also judges against.
 need=()
 for pair in openssl:openssl Xvnc:tigervnc-standalone-server vncviewer:tigervnc-viewer \
-            Xvfb:xvfb xdotool:xdotool vncpasswd:tigervnc-tools; do
+            Xvfb:xvfb xdotool:xdotool vncpasswd:tigervnc-tools x11vnc:x11vnc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 # `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv).

@@ -33,7 +33,7 @@ def test_run_sh_makes_and_uses_its_own_venv(tmp_path: Path) -> None:
     fake.write_text(FAKE_PYTHON)
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     # the programs run.sh checks for, so that it installs no Debian package here
-    for prog in ("openssl", "Xvnc", "vncviewer", "Xvfb", "xdotool", "vncpasswd"):
+    for prog in ("openssl", "Xvnc", "vncviewer", "Xvfb", "xdotool", "vncpasswd", "x11vnc"):
         p = bindir / prog
         p.write_text("#!/bin/sh\nexit 0\n")
         p.chmod(0o755)
