@@ -83,8 +83,8 @@ def issue(iss: Issuer, names: Sequence[Name], cert: str, key: str, *, force: boo
                   backups=[str(b) for b in backups])
 
 
-def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFacts:
-    facts = certinfo.read_cert(iss.ossl, cert, timeout=iss.timeout)
+def leaf_problems(iss: Issuer, facts: certfacts.CertFacts, names: Sequence[Name]) -> List[str]:
+    """What a certificate the CA just made says that was not asked for (names, issuer, CA)."""
     problems = []
     if sorted((s.type, s.value) for s in facts.san) != sorted((n.kind, n.value) for n in names):
         problems.append(f"its names are {[s.value for s in facts.san]}")
@@ -92,6 +92,12 @@ def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFac
         problems.append(f"its issuer is {facts.issuer}, not the CA {iss.subject}")
     if facts.is_ca:
         problems.append("it says CA:TRUE")
+    return problems
+
+
+def _verify(iss: Issuer, cert: Path, names: Sequence[Name]) -> certfacts.CertFacts:
+    facts = certinfo.read_cert(iss.ossl, cert, timeout=iss.timeout)
+    problems = leaf_problems(iss, facts, names)
     if problems:
         raise OpensslFailed("The certificate openssl made is not what was asked for: "
                             + "; ".join(problems) + ". Nothing was written.",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from vncssl.ca.authority import Issuer, unique_id
-from vncssl.ca.issuance import record
+from vncssl.ca.issuance import leaf_problems, record
 from vncssl.errors import OpensslFailed, UsageError, VncsslError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.openssl import runner
@@ -160,13 +160,7 @@ def certified_names(facts: csrinfo.RequestFacts, allowed: Sequence[Name]) -> Lis
 
 def _verify(iss: Issuer, cert: certfacts.CertFacts, names: Sequence[Name],
             facts: csrinfo.RequestFacts) -> None:
-    problems = []
-    if sorted((s.type, s.value) for s in cert.san) != sorted((n.kind, n.value) for n in names):
-        problems.append(f"its names are {[s.value for s in cert.san]}")
-    if cert.issuer != iss.subject:
-        problems.append(f"its issuer is {cert.issuer}, not the CA {iss.subject}")
-    if cert.is_ca:
-        problems.append("it says CA:TRUE")
+    problems = leaf_problems(iss, cert, names)
     body = re.sub(r"-----[A-Z ]+-----|\s", "", cert.public_key_pem)
     if base64.b64decode(body or "") != facts.spki_der:
         problems.append("its public key is not the request's")

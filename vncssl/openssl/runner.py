@@ -176,14 +176,7 @@ def kill_all() -> None:
         if proc.poll() is not None:
             continue
         with contextlib.suppress(OSError):
-            if os.name == "posix":
-                strays = _descendants(proc.pid)
-                os.killpg(proc.pid, signal.SIGKILL)
-                for pid in strays:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
-            else:
-                proc.kill()
+            _kill_tree(proc)
 
 
 def resume() -> None:
@@ -193,20 +186,23 @@ def resume() -> None:
         _STOPPING = False
 
 
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group and (Linux) any descendant that left it with setsid."""
+    if os.name == "posix":
+        strays = _descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    else:
+        proc.kill()
+
+
 def _kill(proc: subprocess.Popen) -> None:
     """Kill openssl, everything in its process group, and (Linux) any descendant that left
     the group with setsid: a hung child holding our pipes would otherwise keep us waiting."""
-    try:
-        if os.name == "posix":
-            strays = _descendants(proc.pid)
-            os.killpg(proc.pid, signal.SIGKILL)
-            for pid in strays:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError, OSError):
-        pass
+    with contextlib.suppress(OSError):  # ProcessLookupError, PermissionError included
+        _kill_tree(proc)
     try:
         proc.communicate(timeout=5)
     except Exception:  # noqa: BLE001 - best effort: the process is already being killed
