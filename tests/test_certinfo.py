@@ -127,13 +127,11 @@ def test_bad_files_are_exit_2(tmp_path: Path) -> None:
 def test_unreadable_openssl_output_is_exit_3_not_a_traceback(tmp_path: Path, fake_openssl,
                                                              command: list) -> None:
     cert = mk(tmp_path, "g")
-    # The facts' one openssl output is the fingerprints (x509/chainread): garbage there is the
-    # binary's fault, not the file's.
-    fake_openssl('[ "$1" = dgst ] && { echo "sha256 fingerprint? maybe"; exit 0; }\n'
+    fake_openssl('[ "$1" = x509 ] && { echo notBefore=yesterday; echo "notAfter=?"; exit 0; }\n'
                  'exec "$REAL" "$@"\n')
     r = runner.invoke(app, [command[0], str(cert), *command[1:]])
     assert r.exit_code == 3, r.output
-    assert "openssl dgst did not print every fingerprint" in r.stderr
+    assert "openssl's output could not be read" in r.stderr
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 

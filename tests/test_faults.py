@@ -227,7 +227,7 @@ def test_a_broken_openssl_on_path_is_passed_over(fake_openssl, tmp_path: Path) -
     assert '"found_by": "well-known location"' in result.stdout
 
 
-@pytest.mark.parametrize("where", ["req writes garbage files", "dgst prints garbage"])
+@pytest.mark.parametrize("where", ["req writes garbage files", "x509 prints garbage"])
 def test_openssl_garbage_output(fake_openssl, tmp_path: Path, where: str) -> None:
     if where == "req writes garbage files":
         body = ARGS + """
@@ -236,7 +236,7 @@ def test_openssl_garbage_output(fake_openssl, tmp_path: Path, where: str) -> Non
         """
     else:
         body = """
-        if [ "$1" = dgst ]; then echo "sha256 fingerprint? maybe"; exit 0; fi
+        if [ "$1" = x509 ]; then echo "notBefore=yesterday"; echo "notAfter=?"; exit 0; fi
         exec "$REAL" "$@"
         """
     fake_openssl(body)
@@ -645,7 +645,7 @@ def test_a_hung_openssl_reading_a_certificate_is_a_timeout_not_a_bad_file(
                     "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=x", "-keyout",
                     str(tmp_path / "k.pem"), "-out", str(cert)], check=True,
                    capture_output=True)
-    fake_openssl('if [ "$1" = crl2pkcs7 ]; then sleep 60; fi\nexec "$REAL" "$@"\n')
+    fake_openssl('if [ "$1" = x509 ]; then sleep 60; fi\nexec "$REAL" "$@"\n')
     result = runner.invoke(app, ["inspect", str(cert), "--timeout", "1"])
     assert result.exit_code == 3, result.output
     assert "did not finish within 1 seconds" in result.stderr

@@ -97,7 +97,7 @@ def test_openssl_printing_without_end_is_stopped(tmp_path: Path, cert: Path,
                                                  fake_openssl) -> None:
     fake_openssl("""
     case "$1" in
-      dgst) exec yes "output without end" ;;
+      x509) exec yes "output without end" ;;
       *) exec "$REAL" "$@" ;;
     esac
     """)
@@ -163,7 +163,7 @@ def test_too_many_certificates_are_refused(tmp_path: Path, cert: Path) -> None:
     assert r.exit_code == 2 and f"more than {certinfo.MAX_CERTS} certificates" in r.stderr
 
 
-def test_expiry_of_a_long_file_starts_two_openssl(tmp_path: Path, cert: Path,
+def test_expiry_of_a_long_file_starts_one_openssl(tmp_path: Path, cert: Path,
                                                   fake_openssl) -> None:
     log = tmp_path / "calls"
     fake_openssl(f"""
@@ -174,8 +174,7 @@ def test_expiry_of_a_long_file_starts_two_openssl(tmp_path: Path, cert: Path,
     many.write_text(cert.read_text() * 200)
     r = runner.invoke(app, ["expiry", str(many)])
     assert r.exit_code == 0, r.output
-    # The first certificate's facts: openssl parses it and hashes it (x509/chainread).
-    assert [c for c in log.read_text().split() if c != "version"] == ["crl2pkcs7", "dgst"]
+    assert log.read_text().split().count("x509") == 1
 
 
 # --- 9. numbers out of range -----------------------------------------------------------------

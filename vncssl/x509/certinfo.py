@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
 from vncssl.notice import command
@@ -52,17 +52,19 @@ def read_pem_file(path: Path, what: str = "certificate") -> str:
 
 
 def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
-              now: Optional[dt.datetime] = None, timeout: Optional[float] = None
-              ) -> CertFacts:
+              now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
+              meanwhile: Optional[Callable[[], object]] = None) -> CertFacts:
     """Facts of the first certificate in `path` (or of the PEM block given), a file vncssl or
-    openssl made: one it cannot read is OpensslFailed (exit 3). A DER file is read too."""
+    openssl made: one it cannot read is OpensslFailed (exit 3). A DER file is read too.
+    One openssl process; meanwhile: work of the caller's done while it runs (runner.run)."""
     if pem is None:
         data = _open_certificate(path)
         blocks = split_pem(data.decode("utf-8", "replace"), str(path))
         item = (blocks[0], None) if blocks else ("", data)
     else:
         item = (pem, None)
-    return read_blocks(ossl, [item], str(path), now=now, timeout=timeout, user_file=False)[0]
+    return read_blocks(ossl, [item], str(path), now=now, timeout=timeout, user_file=False,
+                       meanwhile=meanwhile)[0]
 
 
 def _open_certificate(path: Path) -> bytes:
@@ -80,7 +82,8 @@ def read_pems(ossl: binary.OpensslInfo, pems: Sequence[str], source: Path, *,
 
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
-                    what: str = "openssl x509") -> runner.Result:
+                    what: str = "openssl x509",
+                    meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
     # stdin stays closed for every process we start; input goes through a private temp file.
     from vncssl.fs import workdir, writes
 
@@ -89,7 +92,8 @@ def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
         writes.write_all(writes.create(work / "input", 0o600, "file"), work / "input", data,
                          "file")
         argv = [name if a == "-" else a for a in argv]
-        return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE)
+        return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE,
+                          meanwhile=meanwhile)
 
 
 def key_is_encrypted(text: str) -> bool:

@@ -7,6 +7,8 @@ what only it may answer, once for the whole file:
    only);
 2. `openssl dgst -sha256 -r` over one private copy of each certificate's DER gives the
    fingerprints (`openssl.digest`).
+One certificate (the common case: create's read-back, a server's certificate) takes one
+process: `openssl x509 -noout -fingerprint -sha256` parses it and hashes it.
 
 openssl reads only private copies of the bytes vncssl itself parsed (re-encoded from the DER
 it decoded), so both judge the same certificate. Every openssl build vncssl supports (1.0.2,
@@ -18,7 +20,8 @@ import base64
 import binascii
 import datetime as dt
 import os
-from typing import List, Optional, Sequence, Tuple
+import re
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError, VncsslError
 from vncssl.openssl import binary, digest, runner
@@ -55,9 +58,11 @@ def _which(source: str, index: int, count: int) -> str:
 
 def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[bytes]]],
                 source: str, *, now: Optional[dt.datetime] = None,
-                timeout: Optional[float] = None, user_file: bool = True) -> List[CertFacts]:
+                timeout: Optional[float] = None, user_file: bool = True,
+                meanwhile: Optional[Callable[[], object]] = None) -> List[CertFacts]:
     """CertFacts of each (pem, der) item, in order: `pem` the block as the file holds it ("" for
-    a DER file), `der` its bytes (None: decoded from `pem`). Two openssl processes in all.
+    a DER file), `der` its bytes (None: decoded from `pem`). Two openssl processes in all (one
+    for one certificate); meanwhile: the caller's work done while the first one runs.
     A certificate that cannot be read is bad input (exit 2) in a file the user named, and
     openssl's fault (OpensslFailed, exit 3) in one vncssl or openssl made (user_file=False)."""
 
@@ -75,7 +80,12 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
             ders.append(pem_block_der(pem) if data is None else data)
         except ValueError as exc:
             raise unreadable(index, str(exc)) from None
-    bad, stderr = _first_unparsable(ossl, ders, timeout)
+    prints: Optional[List[str]] = None
+    if count == 1:
+        ok, stderr, prints = _fingerprint_one(ossl, ders[0], timeout, meanwhile)
+        bad = None if ok else 0
+    else:
+        bad, stderr = _first_unparsable(ossl, ders, timeout, meanwhile)
     if bad is not None:
         raise unreadable(bad, "openssl could not parse it", stderr)
     facts: List[CertFacts] = []
@@ -84,36 +94,65 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
             facts.append(facts_from_der(data, pem, "", now))
         except DerError as exc:  # openssl took it, but it breaks a rule DER or RFC 5280 makes
             raise unreadable(index, str(exc)) from None
-    for f, fingerprint in zip(facts, digest.sha256_fingerprints(ossl.path, ders,
-                                                                 timeout=timeout)):
+    if prints is None:
+        prints = digest.sha256_fingerprints(ossl.path, ders, timeout=timeout)
+    for f, fingerprint in zip(facts, prints):
         f.fingerprint_sha256 = fingerprint
     return facts
 
 
-def _parses(ossl: binary.OpensslInfo, ders: Sequence[bytes], timeout: Optional[float]
-            ) -> Tuple[bool, str]:
-    """Does openssl parse every certificate? One process (crl2pkcs7 stops at the first it
-    cannot parse, exit 1); a hung or runaway openssl is not an answer (exit 3)."""
+def _judged(ossl: binary.OpensslInfo, argv: List[str], data: bytes, timeout: Optional[float],
+            meanwhile: Optional[Callable[[], object]] = None) -> Tuple[bool, str, str]:
+    """(parsed, stderr, stdout) of openssl reading a private copy of `data` ("COPY" in argv).
+    A hung or runaway openssl is not an answer (exit 3)."""
     from vncssl.fs import workdir, writes
 
     with workdir.scratch_dir() as work:
-        copy = work / "chain.pem"
-        writes.write_all(writes.create(copy, 0o600, "file"), copy,
-                         "".join(to_pem(d) for d in ders).encode("ascii"), "file")
+        copy = work / "certificates"
+        writes.write_all(writes.create(copy, 0o600, "file"), copy, data, "file")
         try:
-            runner.run([ossl.path, "crl2pkcs7", "-nocrl", "-certfile", str(copy), "-out",
-                        os.devnull], timeout=timeout, what="openssl crl2pkcs7",
-                       env=NO_TRUST_STORE)
+            r = runner.run([ossl.path, *[str(copy) if a == "COPY" else a for a in argv]],
+                           timeout=timeout, what=f"openssl {argv[0]}", env=NO_TRUST_STORE,
+                           meanwhile=meanwhile)
         except (OpensslTimeout, OpensslRunaway):
             raise
         except OpensslFailed as exc:
-            return False, exc.stderr
-    return True, ""
+            return False, exc.stderr, ""
+    return True, "", r.stdout
+
+
+def _fingerprint_one(ossl: binary.OpensslInfo, data: bytes, timeout: Optional[float],
+                     meanwhile: Optional[Callable[[], object]]
+                     ) -> Tuple[bool, str, Optional[List[str]]]:
+    argv = ["x509", "-inform", "DER", "-in", "COPY", "-noout", "-fingerprint", "-sha256"]
+    ok, stderr, out = _judged(ossl, argv, data, timeout, meanwhile)
+    if not ok:
+        return False, stderr, None
+    # "sha256 Fingerprint=" (3.x), "SHA256 Fingerprint=" (1.x, LibreSSL).
+    m = re.search(r"^sha256 Fingerprint=((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\s*$", out,
+                  re.M | re.I)
+    if not m:
+        raise OpensslFailed("openssl's output could not be read: it printed no SHA-256 "
+                            "fingerprint.", "The openssl binary is misbehaving: check "
+                            "`openssl version -a`, or try another with --openssl.",
+                            argv=[ossl.path, *argv])
+    return True, "", [m.group(1).upper()]
+
+
+def _parses(ossl: binary.OpensslInfo, ders: Sequence[bytes], timeout: Optional[float],
+            meanwhile: Optional[Callable[[], object]] = None) -> Tuple[bool, str]:
+    """Does openssl parse every certificate? One process (crl2pkcs7 stops at the first it
+    cannot parse, exit 1)."""
+    ok, stderr, _ = _judged(ossl, ["crl2pkcs7", "-nocrl", "-certfile", "COPY", "-out",
+                                   os.devnull], "".join(to_pem(d) for d in ders)
+                            .encode("ascii"), timeout, meanwhile)
+    return ok, stderr
 
 
 def _first_unparsable(ossl: binary.OpensslInfo, ders: Sequence[bytes],
-                      timeout: Optional[float]) -> Tuple[Optional[int], str]:
-    ok, stderr = _parses(ossl, ders, timeout)
+                      timeout: Optional[float], meanwhile: Optional[Callable[[], object]]
+                      ) -> Tuple[Optional[int], str]:
+    ok, stderr = _parses(ossl, ders, timeout, meanwhile)
     if ok:
         return None, ""
     good, bad = 0, len(ders)  # ders[:good] parse, ders[:bad] do not
