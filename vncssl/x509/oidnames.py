@@ -2,8 +2,10 @@
 types of a distinguished name (the short names of `-nameopt RFC2253`) and signature
 algorithms (the first word of the long name `x509 -text` prints after "Signature Algorithm:").
 Taken from `openssl list -objects` of OpenSSL 3.5 for the arcs names use (X.520 2.5.4, PKCS #9,
-COSINE/LDAP 0.9.2342.19200300.100.1, EV jurisdiction); an OID outside the table is printed
-as openssl prints one it does not know (dotted, value as #DER hex)."""
+COSINE/LDAP 0.9.2342.19200300.100.1, EV jurisdiction), less what 1.1.1 or 3.0 do not know
+(so every attribute name here is the one all three print); an OID outside the table is
+printed as openssl prints one it does not know (dotted, value as #DER hex). Signature names
+newer than a build (ML-DSA, SLH-DSA on 1.1.1/3.0) are given by name all the same."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ ATTRIBUTE_NAMES = _table(
     "P9.2 unstructuredName P9.3 contentType P9.4 messageDigest P9.5 signingTime "
     "P9.6 countersignature P9.7 challengePassword P9.8 unstructuredAddress "
     "P9.9 extendedCertificateAttributes P9.14 extReq P9.15 SMIME-CAPS P9.16 SMIME "
-    "P9.20 friendlyName P9.21 localKeyID P9.52 id-aa-CMSAlgorithmProtection "
+    "P9.20 friendlyName P9.21 localKeyID "
     "J.1 jurisdictionL J.2 jurisdictionST J.3 jurisdictionC")
 
 # Signature algorithms -> the first word of the long name (GOST's long names have spaces).
