@@ -95,6 +95,12 @@ def run(
     if env:
         kwargs["env"] = {**os.environ, **env}
     if os.name == "posix":
+        from vncssl.fs import workdir
+
+        # Work folders named /proc/self/fd/N/... (fs.workdir): the child gets descriptor N at
+        # the same number, so the path leads it into vncssl's folder whatever is at its name.
+        kwargs["pass_fds"] = workdir.fds_in([*argv, cwd or ""])
+        race_hook(argv)
         # New session: no controlling tty (openssl reads passphrases from /dev/tty, not
         # stdin) and one process group to kill. umask: anything openssl creates is private.
         kwargs.update(start_new_session=True, umask=umask)
@@ -134,7 +140,7 @@ def run(
             "A slow machine making a large RSA key may need more time: raise --timeout "
             "(or VNCSSL_TIMEOUT). If it always hangs, the openssl binary may be waiting for "
             "something: try running the command shown yourself.",
-            argv=argv,
+            argv=_shown(argv),
         ) from None
     except BaseException:
         # Ctrl-C or anything else: never leave openssl running behind us.
@@ -153,9 +159,20 @@ def run(
 
         message, fix = explain_failure(result.returncode, result.stderr)
         raise OpensslFailed(
-            message, fix, argv=argv, returncode=result.returncode, stderr=result.stderr
-        )
+            message, fix, argv=_shown(argv), returncode=result.returncode,
+            stderr=result.stderr)
     return result
+
+
+def _shown(argv: Sequence[str]) -> List[str]:
+    """argv as people read (and may copy) it: real folder paths, not /proc/self/fd/N."""
+    from vncssl.fs import workdir
+
+    return workdir.shown(argv)
+
+
+def race_hook(argv: Sequence[str]) -> None:
+    """Tests only: called just before a process starts (the work-folder race is played here)."""
 
 
 # Processes started by any thread and not yet reaped: Ctrl-C reaches only the main thread,
