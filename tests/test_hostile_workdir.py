@@ -70,6 +70,11 @@ def _steal_on_first_openssl(shared: Path, monkeypatch: pytest.MonkeyPatch) -> Li
     return stolen
 
 
+def _openssl_out(*args: object) -> str:
+    return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def _files_under(top: Path) -> List[Path]:
     return [p for p in top.rglob("*") if not p.is_dir()] if top.exists() else []
 
@@ -132,8 +137,17 @@ def test_renamed_work_folder_never_receives_the_key(shared: Path, tmp_path: Path
     # A batch's one Error line counts the servers that failed; its table says why.
     assert "renamed by someone else" in (r.output if "--from" in args else errors[0]), r.output
     assert "/proc/self/fd" not in r.output
-    # Nothing was installed, and vncssl's own work folders were removed wherever they went.
-    assert set(os.listdir(shared)) - before <= {stolen[0].name, f".moved-{stolen[0].name}"}
+    # Nothing from the stolen folder was installed (a batch whose other servers had folders
+    # of their own may issue those: each such pair is whole), and vncssl's own work folders
+    # were removed wherever they went.
+    new = set(os.listdir(shared)) - before - {stolen[0].name, f".moved-{stolen[0].name}"}
+    for cert in [n for n in new if not n.endswith("-private.pem")]:
+        assert "--from" in args, new
+        key = cert[:-len(".pem")] + "-private.pem"
+        assert _openssl_out("x509", "-in", shared / cert, "-noout", "-pubkey") == \
+            _openssl_out("pkey", "-in", shared / key, "-pubout")
+        new -= {cert, key}
+    assert not new, new
     assert not any(".vncssl-" in str(p) for p in _files_under(shared)
                    if os.stat(p).st_uid == 0)
 
