@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence, Set
+from typing import Callable, List, Mapping, Optional, Sequence, Set
 
 from vncssl.errors import (
     OpensslFailed,
@@ -86,9 +86,12 @@ def run(
     check: bool = True,
     what: str = "openssl",
     env: Optional[Mapping[str, str]] = None,
+    meanwhile: Optional[Callable[[], object]] = None,
 ) -> Result:
     """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept.
-    env: variables to set for this process only, on top of ours."""
+    env: variables to set for this process only, on top of ours. meanwhile: the caller's own
+    work, done while the process runs (on two cores neither waits for the other); if it
+    raises, the process is killed and the error goes on."""
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
     check_openssl_conf({**os.environ, **(env or {})})
     kwargs: dict = {}
@@ -132,6 +135,8 @@ def run(
         raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
                               "Pass a working openssl with --openssl.") from None
     try:
+        if meanwhile is not None:
+            meanwhile()
         out, err = capture.communicate(proc, timeout, what, kill=_kill)
     except subprocess.TimeoutExpired:
         _kill(proc)
