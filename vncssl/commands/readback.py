@@ -79,7 +79,10 @@ def _raise_if_disk_full(*written: Path) -> None:
     # openssl 3.0 exits 0 when its writes fail: an empty or cut-off file on a full disk.
     for path in written:
         if writes.disk_full(path.parent):
-            raise WriteFailed(f"The disk holding {path.parent.parent} is full: openssl could "
+            from vncssl.fs import workdir
+
+            folder = Path(workdir.shown([str(path.parent)])[0]).parent  # not /proc/self/fd
+            raise WriteFailed(f"The disk holding {folder} is full: openssl could "
                               "not write the certificate and key. Nothing was written; "
                               "existing files are unchanged.",
                               "Free some space, or write elsewhere with --cert/--key.")

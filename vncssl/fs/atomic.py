@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.errors import FileProblem, WriteFailed
-from vncssl.fs import safeopen
+from vncssl.fs import safeopen, workdir
 from vncssl.fs.filelock import dir_lock
 from vncssl.fs.oserror import fix_for
 from vncssl.fs.signals import hold_interrupts
@@ -51,6 +51,11 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
                 fds[target.path.parent] = _open_folder(target.path.parent, target.kind)
                 stack.callback(os.close, fds[target.path.parent])
         checked = {t.path: _check_again(fds[t.path.parent], t, force) for _, t in moves}
+        for tmp, _ in moves:
+            moved = workdir.moved_away(tmp)
+            if moved:
+                raise WriteFailed(moved, "Someone else writes in that folder: use one only "
+                                  "you (or root) can write for keys, then try again.")
         race_hook("checked")
         if backup:
             backup_suffix = _unique_backup_suffix(fds, [t.path for _, t in moves])
@@ -158,7 +163,8 @@ def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, int]) -> 
         for tmp, target in moves:
             dfd = fds[target.path.parent]
             name = target.path.name
-            old: Optional[str] = f".{tmp.parent.name}-{name}.old"
+            work_name = Path(workdir.shown([str(tmp.parent)])[0]).name  # not /proc/self/fd/N
+            old: Optional[str] = f".{work_name}-{name}.old"
             try:
                 os.link(name, str(old), src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
             except OSError:

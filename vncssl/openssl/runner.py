@@ -97,7 +97,13 @@ def run(
     kwargs: dict = {}
     if env:
         kwargs["env"] = {**os.environ, **env}
+    from vncssl.fs import workdir  # its /proc/self/fd/N paths: passed on, shown as real paths
+
     if os.name == "posix":
+        # Work folders named /proc/self/fd/N/... (fs.workdir): the child gets descriptor N at
+        # the same number, so the path leads it into vncssl's folder whatever is at its name.
+        kwargs["pass_fds"] = workdir.fds_in([*argv, cwd or ""])
+        race_hook(argv)
         # New session: no controlling tty (openssl reads passphrases from /dev/tty, not
         # stdin) and one process group to kill. umask: anything openssl creates is private.
         kwargs.update(start_new_session=True, umask=umask)
@@ -139,7 +145,7 @@ def run(
             "A slow machine making a large RSA key may need more time: raise --timeout "
             "(or VNCSSL_TIMEOUT). If it always hangs, the openssl binary may be waiting for "
             "something: try running the command shown yourself.",
-            argv=argv,
+            argv=workdir.shown(argv),
         ) from None
     except BaseException:
         # Ctrl-C or anything else: never leave openssl running behind us.
@@ -147,20 +153,20 @@ def run(
         raise
     finally:
         _LIVE.discard(proc)
-    result = Result(
-        list(argv),
-        proc.returncode,
-        out.decode("utf-8", "backslashreplace"),
-        err.decode("utf-8", "backslashreplace"),
-    )
+    result = Result(list(argv), proc.returncode, out.decode("utf-8", "backslashreplace"),
+                    err.decode("utf-8", "backslashreplace"))
     if check and result.returncode != 0:
         from vncssl.openssl.diagnose import explain_failure  # only needed on the failure path
 
         message, fix = explain_failure(result.returncode, result.stderr)
         raise OpensslFailed(
-            message, fix, argv=argv, returncode=result.returncode, stderr=result.stderr
-        )
+            message, fix, argv=workdir.shown(argv), returncode=result.returncode,
+            stderr=result.stderr)
     return result
+
+
+def race_hook(argv: Sequence[str]) -> None:
+    """Tests only: called just before a process starts (the work-folder race is played here)."""
 
 
 # Processes started by any thread and not yet reaped: Ctrl-C reaches only the main thread,
