@@ -173,7 +173,7 @@ def _verify(iss: Issuer, cert: certfacts.CertFacts, names: Sequence[Name],
 def _facts(printed: str, pem: str, argv: List[str]) -> certfacts.CertFacts:
     """The new certificate's facts, spelt as for every certificate vncssl reads (derfacts),
     with the fingerprint the signing openssl printed."""
-    m = re.search(r"^sha256 Fingerprint=([0-9A-Fa-f:]{95})$", printed, re.M)
+    m = re.search(r"^sha256 Fingerprint=([0-9A-Fa-f:]{95})\s*$", printed, re.M | re.I)
     try:
         if not m:
             raise ValueError("no SHA-256 fingerprint")
