@@ -53,18 +53,22 @@ def read_pem_file(path: Path, what: str = "certificate") -> str:
 
 def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
               now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
-              meanwhile: Optional[Callable[[], object]] = None) -> CertFacts:
+              meanwhile: Optional[Callable[[], object]] = None, own: bool = False
+              ) -> CertFacts:
     """Facts of the first certificate in `path` (or of the PEM block given), a file vncssl or
     openssl made: one it cannot read is OpensslFailed (exit 3). A DER file is read too.
-    One openssl process; meanwhile: work of the caller's done while it runs (runner.run)."""
+    One openssl process; meanwhile: work of the caller's done while it runs (runner.run).
+    own: `path` is a PEM file in vncssl's own private work folder (what openssl just wrote):
+    openssl reads it in place."""
     if pem is None:
         data = _open_certificate(path)
         blocks = split_pem(data.decode("utf-8", "replace"), str(path))
         item = (blocks[0], None) if blocks else ("", data)
     else:
         item = (pem, None)
+    in_place = path if own and item[0] else None
     return read_blocks(ossl, [item], str(path), now=now, timeout=timeout, user_file=False,
-                       meanwhile=meanwhile)[0]
+                       meanwhile=meanwhile, in_place=in_place)[0]
 
 
 def _open_certificate(path: Path) -> bytes:
@@ -83,8 +87,13 @@ def read_pems(ossl: binary.OpensslInfo, pems: Sequence[str], source: Path, *,
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
                     what: str = "openssl x509",
-                    meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
-    # stdin stays closed for every process we start; input goes through a private temp file.
+                    meanwhile: Optional[Callable[[], object]] = None,
+                    own: Optional[Path] = None) -> runner.Result:
+    # stdin stays closed for every process we start; input goes through a private temp file,
+    # unless it already is one of ours (`own`: in vncssl's 0700 work folder, just written).
+    if own is not None:
+        return runner.run([str(own) if a == "-" else a for a in argv], timeout=timeout,
+                          what=what, env=NO_TRUST_STORE, meanwhile=meanwhile)
     from vncssl.fs import workdir, writes
 
     with workdir.scratch_dir() as work:
@@ -100,15 +109,16 @@ def key_is_encrypted(text: str) -> bool:
     return "BEGIN ENCRYPTED PRIVATE KEY" in text or "Proc-Type: 4,ENCRYPTED" in text
 
 
-def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None
-             ) -> KeyFacts:
+def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None,
+             own: bool = False) -> KeyFacts:
     text = read_pem_file(path, "private key")
     if key_is_encrypted(text):
         return KeyFacts(True, None)
     # -passin pass: makes an unexpectedly encrypted key fail instead of asking. The key goes
     # through a private 0600 copy (the bytes read and checked above), never the user's path.
     result = _run_with_input([ossl.path, "pkey", "-in", "-", "-pubout", "-passin", "pass:"],
-                             text.encode("utf-8"), timeout, "openssl pkey")
+                             text.encode("utf-8"), timeout, "openssl pkey",
+                             own=path if own else None)
     pub = re.search(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", result.stdout, re.S)
     return KeyFacts(False, pub.group(0) if pub else None)
 

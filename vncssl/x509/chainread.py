@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import os
 import re
+from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError, VncsslError
@@ -59,10 +61,13 @@ def _which(source: str, index: int, count: int) -> str:
 def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[bytes]]],
                 source: str, *, now: Optional[dt.datetime] = None,
                 timeout: Optional[float] = None, user_file: bool = True,
-                meanwhile: Optional[Callable[[], object]] = None) -> List[CertFacts]:
+                meanwhile: Optional[Callable[[], object]] = None,
+                in_place: Optional[Path] = None) -> List[CertFacts]:
     """CertFacts of each (pem, der) item, in order: `pem` the block as the file holds it ("" for
     a DER file), `der` its bytes (None: decoded from `pem`). Two openssl processes in all (one
-    for one certificate); meanwhile: the caller's work done while the first one runs.
+    for one certificate); meanwhile: the caller's work done while the first one runs;
+    in_place: the one PEM item's file, in vncssl's own 0700 work folder: openssl reads it
+    there instead of a copy.
     A certificate that cannot be read is bad input (exit 2) in a file the user named, and
     openssl's fault (OpensslFailed, exit 3) in one vncssl or openssl made (user_file=False)."""
 
@@ -82,7 +87,7 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
             raise unreadable(index, str(exc)) from None
     prints: Optional[List[str]] = None
     if count == 1:
-        ok, stderr, prints = _fingerprint_one(ossl, ders[0], timeout, meanwhile)
+        ok, stderr, prints = _fingerprint_one(ossl, ders[0], timeout, meanwhile, in_place)
         bad = None if ok else 0
     else:
         bad, stderr = _first_unparsable(ossl, ders, timeout, meanwhile)
@@ -102,14 +107,17 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
 
 
 def _judged(ossl: binary.OpensslInfo, argv: List[str], data: bytes, timeout: Optional[float],
-            meanwhile: Optional[Callable[[], object]] = None) -> Tuple[bool, str, str]:
-    """(parsed, stderr, stdout) of openssl reading a private copy of `data` ("COPY" in argv).
-    A hung or runaway openssl is not an answer (exit 3)."""
+            meanwhile: Optional[Callable[[], object]] = None,
+            in_place: Optional[Path] = None) -> Tuple[bool, str, str]:
+    """(parsed, stderr, stdout) of openssl reading a private copy of `data` ("COPY" in argv),
+    or the file `in_place` itself. A hung or runaway openssl is not an answer (exit 3)."""
     from vncssl.fs import workdir, writes
 
-    with workdir.scratch_dir() as work:
-        copy = work / "certificates"
-        writes.write_all(writes.create(copy, 0o600, "file"), copy, data, "file")
+    with contextlib.ExitStack() as stack:
+        copy = in_place
+        if copy is None:
+            copy = stack.enter_context(workdir.scratch_dir()) / "certificates"
+            writes.write_all(writes.create(copy, 0o600, "file"), copy, data, "file")
         try:
             r = runner.run([ossl.path, *[str(copy) if a == "COPY" else a for a in argv]],
                            timeout=timeout, what=f"openssl {argv[0]}", env=NO_TRUST_STORE,
@@ -122,10 +130,11 @@ def _judged(ossl: binary.OpensslInfo, argv: List[str], data: bytes, timeout: Opt
 
 
 def _fingerprint_one(ossl: binary.OpensslInfo, data: bytes, timeout: Optional[float],
-                     meanwhile: Optional[Callable[[], object]]
+                     meanwhile: Optional[Callable[[], object]], in_place: Optional[Path]
                      ) -> Tuple[bool, str, Optional[List[str]]]:
-    argv = ["x509", "-inform", "DER", "-in", "COPY", "-noout", "-fingerprint", "-sha256"]
-    ok, stderr, out = _judged(ossl, argv, data, timeout, meanwhile)
+    argv = ["x509", "-inform", "PEM" if in_place else "DER", "-in", "COPY", "-noout",
+            "-fingerprint", "-sha256"]
+    ok, stderr, out = _judged(ossl, argv, data, timeout, meanwhile, in_place)
     if not ok:
         return False, stderr, None
     # "sha256 Fingerprint=" (3.x), "SHA256 Fingerprint=" (1.x, LibreSSL).
