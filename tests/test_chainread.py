@@ -172,3 +172,9 @@ def test_a_certificate_only_python_refuses_is_named_too(corpus: List[str],
     r = _vncssl(dict(os.environ), "inspect", str(chain))
     assert r.returncode == 2
     assert "certificate 2 of 2" in r.stderr and "base64" in r.stderr
+
+
+def test_an_empty_x509ca_file_starts_no_openssl(tmp_path: Path) -> None:
+    # A binary that cannot start: any process would be an error.
+    gone = dataclasses.replace(binary.find()[0], path=str(tmp_path / "no-openssl"))
+    assert certinfo.read_pems(gone, [], tmp_path / "empty.pem") == []

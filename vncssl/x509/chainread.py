@@ -79,6 +79,8 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
                              "version -a`, or try another with --openssl.", stderr=stderr)
 
     count = len(items)
+    if not count:
+        return []  # an empty X509CA file: nothing for openssl to judge
     ders: List[bytes] = []
     for index, (pem, data) in enumerate(items):
         try:
