@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from vncssl.errors import FileProblem, WriteFailed
 from vncssl.fs import safeopen, workdir
+from vncssl.fs.dirops import Folder, same_file
 from vncssl.fs.filelock import dir_lock
 from vncssl.fs.oserror import fix_for
 from vncssl.fs.signals import hold_interrupts
@@ -45,11 +46,11 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
     backups: List[Path] = []
     with dir_lock(folder, fix_for=fix_for), hold_interrupts(), \
             contextlib.ExitStack() as stack:
-        fds: Dict[Path, int] = {}
+        fds: Dict[Path, Folder] = {}
         for _, target in moves:
             if target.path.parent not in fds:
                 fds[target.path.parent] = _open_folder(target.path.parent, target.kind)
-                stack.callback(os.close, fds[target.path.parent])
+                stack.callback(fds[target.path.parent].close)
         checked = {t.path: _check_again(fds[t.path.parent], t, force) for _, t in moves}
         for tmp, _ in moves:
             moved = workdir.moved_away(tmp)
@@ -80,7 +81,7 @@ def installed() -> List[Tuple[str, List[Path]]]:
     return list(_INSTALLED)
 
 
-def _open_folder(folder: Path, kind: str) -> int:
+def _open_folder(folder: Path, kind: str) -> Folder:
     try:
         return safeopen.open_dir(folder)
     except OSError as exc:
@@ -88,8 +89,8 @@ def _open_folder(folder: Path, kind: str) -> int:
                           f"{exc.strerror}.", fix_for(exc)) from None
 
 
-def _check_again(dir_fd: int, target: Target, force: bool) -> Optional[os.stat_result]:
-    st = safeopen.lstat_at(dir_fd, target.path.name)
+def _check_again(at: Folder, target: Target, force: bool) -> Optional[os.stat_result]:
+    st = at.lstat(target.path.name)
     if st is not None and not stat.S_ISREG(st.st_mode):
         what = "a link" if stat.S_ISLNK(st.st_mode) else safeopen.kind_of(st.st_mode)
         raise FileProblem(f"The {target.kind} path {target.path} changed into {what} while "
@@ -102,34 +103,34 @@ def _check_again(dir_fd: int, target: Target, force: bool) -> Optional[os.stat_r
     return st
 
 
-def _unique_backup_suffix(fds: Dict[Path, int], paths: Sequence[Path]) -> str:
+def _unique_backup_suffix(fds: Dict[Path, Folder], paths: Sequence[Path]) -> str:
     """`.YYYYmmdd-HHMMSS.bak`, or `-2`, `-3`... after it: two runs in one second (a renewal,
     then another) keep every backup instead of failing on the second."""
     stamp, n = timestamp(), 1
     suffix = f".{stamp}.bak"
-    while any(safeopen.lstat_at(fds[p.parent], p.name + suffix) is not None for p in paths):
+    while any(fds[p.parent].lstat(p.name + suffix) is not None for p in paths):
         n += 1
         suffix = f".{stamp}-{n}.bak"
     return suffix
 
 
-def _backup(dir_fd: int, target: Target, kept: Path, st: os.stat_result) -> None:
+def _backup(at: Folder, target: Target, kept: Path, st: os.stat_result) -> None:
     """Keep the old file under a new name without ever widening its mode: a hard link is the
     same file (a 0600 key stays 0600); where links are not possible, a copy created with the
     original's mode from its first byte. Either way the new name is proven to be the file
     that was checked, and a key's backup is made private through its descriptor."""
     try:
         try:
-            fd = safeopen.link_checked(dir_fd, target.path.name, kept.name, st)
+            fd = safeopen.link_checked(at, target.path.name, kept.name, st)
         except FileProblem:
             raise
         except OSError:
-            fd = _copy(dir_fd, target.path.name, kept.name, st)
+            fd = _copy(at, target.path.name, kept.name, st)
         try:
             if "private key" in target.kind and is_posix():
                 # A careless 0644 old key: its backup is made private. The inode is about to
                 # leave the target name anyway.
-                os.fchmod(fd, KEY_MODE)
+                at.set_mode(fd, kept.name, KEY_MODE)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -137,14 +138,13 @@ def _backup(dir_fd: int, target: Target, kept: Path, st: os.stat_result) -> None
                           fix_for(exc)) from None
 
 
-def _copy(dir_fd: int, src: str, dst: str, st: os.stat_result) -> int:
-    fd_in = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0),
-                    dir_fd=dir_fd)
+def _copy(at: Folder, src: str, dst: str, st: os.stat_result) -> int:
+    fd_in = at.open(src, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        if not safeopen.same_file(os.fstat(fd_in), st):
+        if not same_file(os.fstat(fd_in), st):
             raise FileProblem(f"{src} was replaced while vncssl was working; nothing was "
                               "replaced.", "Try again.")
-        fd_out = safeopen.create_exact(dst, st.st_mode & 0o777, dir_fd=dir_fd)
+        fd_out = safeopen.create_exact(dst, st.st_mode & 0o777, at=at)
         while True:
             chunk = os.read(fd_in, 1 << 20)
             if not chunk:
@@ -155,7 +155,7 @@ def _copy(dir_fd: int, src: str, dst: str, st: os.stat_result) -> int:
         os.close(fd_in)
 
 
-def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, int]) -> None:
+def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, Folder]) -> None:
     """Rename each temp file onto its target; if one rename fails, put the earlier targets
     back, so a new key never ends up beside an old certificate."""
     saved: List[Tuple[Optional[str], Target]] = []  # (name of a link to the old file, target)
@@ -166,19 +166,19 @@ def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, int]) -> 
             work_name = Path(workdir.shown([str(tmp.parent)])[0]).name  # not /proc/self/fd/N
             old: Optional[str] = f".{work_name}-{name}.old"
             try:
-                os.link(name, str(old), src_dir_fd=dfd, dst_dir_fd=dfd, follow_symlinks=False)
+                dfd.link(name, str(old))
             except OSError:
                 old = None  # no old file (or no hard links here): nothing to restore
             saved.append((old, target))
-            os.replace(tmp, name, dst_dir_fd=dfd)
+            dfd.move_in(tmp, name)
     except OSError as exc:
         for kept, t in reversed(saved[:-1]):
             dfd = fds[t.path.parent]
             with contextlib.suppress(OSError):
                 if kept is not None:
-                    os.replace(kept, t.path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+                    dfd.rename(kept, t.path.name)
                 else:
-                    os.unlink(t.path.name, dir_fd=dfd)
+                    dfd.unlink(t.path.name)
         kind = moves[len(saved) - 1][1].kind if saved else "file"
         raise WriteFailed(f"Could not move the new {kind} into place: {exc.strerror}. "
                           "The previous files were left as they were.", fix_for(exc)) from None
@@ -186,4 +186,4 @@ def _replace_all(moves: Sequence[Tuple[Path, Target]], fds: Dict[Path, int]) -> 
         for kept, t in saved:
             if kept is not None:
                 with contextlib.suppress(OSError):
-                    os.unlink(kept, dir_fd=fds[t.path.parent])
+                    fds[t.path.parent].unlink(kept)

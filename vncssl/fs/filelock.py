@@ -1,9 +1,10 @@
 """One writer per folder at a time: two vncssl runs installing into the same folder must
 leave a matching certificate/key pair, whichever finishes last.
 
-The lock file is opened relative to the folder's descriptor, never through a link
-(O_NOFOLLOW), and must be a regular file of ours with one name: a planted link or another
-user's file is refused at once, never created or written through."""
+The lock file is opened relative to the folder's descriptor (by path where the OS has no
+dir_fd: dirops), never through a link (O_NOFOLLOW), and must be a regular file of ours with
+one name: a planted link or another user's file is refused at once, never created or
+written through."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from vncssl.errors import FileProblem, WriteFailed
+from vncssl.fs.dirops import Folder
 
 LOCK_NAME = ".vncssl.lock"
 
@@ -29,38 +31,36 @@ def dir_lock(folder: Path, *, fix_for: Callable[[OSError], str] = lambda exc: ""
     lock_path = folder / LOCK_NAME
     deadline = time.monotonic() + timeout
     try:
-        dir_fd = os.open(str(folder), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-                         | getattr(os, "O_CLOEXEC", 0))
+        at = Folder(folder)
     except OSError as exc:
         raise WriteFailed(f"Cannot open the folder {folder}: {exc.strerror}.",
                           fix_for(exc)) from None
     try:
         while True:
-            fd = _open_lock(dir_fd, lock_path, fix_for)
+            fd = _open_lock(at, lock_path, fix_for)
             if fd is None:
                 continue  # opened just as its holder removed it: open the current one
             try:
                 _acquire(fd, folder, deadline)
-                if os.name == "posix" and not _same_file(fd, dir_fd):
+                if os.name == "posix" and not _same_file(fd, at):
                     continue  # the finally closes fd; try again on the current file
                 try:
                     yield
                 finally:
                     with contextlib.suppress(OSError):
-                        os.unlink(LOCK_NAME, dir_fd=dir_fd)
+                        at.unlink(LOCK_NAME)
                 return
             finally:
                 os.close(fd)  # closing releases flock/msvcrt locks
     finally:
-        os.close(dir_fd)
+        at.close()
 
 
-def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]
+def _open_lock(at: Folder, lock_path: Path, fix_for: Callable[[OSError], str]
                ) -> Optional[int]:
-    flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-             | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(LOCK_NAME, flags, 0o600, dir_fd=dir_fd)
+        fd = at.open(LOCK_NAME, flags, 0o600)
     except OSError as exc:
         if os.path.islink(lock_path):
             raise FileProblem(f"The lock file {lock_path} is a symbolic link; vncssl does not "
@@ -85,12 +85,12 @@ def _open_lock(dir_fd: int, lock_path: Path, fix_for: Callable[[OSError], str]
     return fd
 
 
-def _same_file(fd: int, dir_fd: int) -> bool:
+def _same_file(fd: int, at: Folder) -> bool:
     try:
-        a, b = os.fstat(fd), os.stat(LOCK_NAME, dir_fd=dir_fd, follow_symlinks=False)
+        a, b = os.fstat(fd), at.lstat(LOCK_NAME)
     except OSError:
         return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+    return b is not None and (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _acquire(fd: int, folder: Path, deadline: float) -> None:

@@ -41,14 +41,16 @@ def make_output_dir(path: Path) -> Path:
 
 def _chmod_dir(d: Path) -> None:
     # Through a descriptor that refuses a link: the mode lands on the folder just made.
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    from vncssl.fs.dirops import open_nofollow, set_mode
+
+    if os.name != "posix":
+        return  # modes mean nothing on Windows (and a folder cannot be os.open-ed there)
     try:
-        fd = os.open(str(d), flags)
+        fd = open_nofollow(d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            set_mode(fd, d, OUT_DIR_MODE)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise FileProblem(f"{d} changed while vncssl was creating it ({exc.strerror}).",
                           "Try again.") from None
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, OUT_DIR_MODE)
-    finally:
-        os.close(fd)

@@ -4,9 +4,9 @@ change is made on an open descriptor, so nothing can be swapped between the chec
 Reading: `open_regular` opens without blocking (a FIFO never hangs), refuses anything but a
 regular file (FIFOs, devices, sockets, folders), and reads at most `max_bytes` (16 MiB by
 default: far above any certificate, bundle, hosts file or openssl.cnf; /dev/zero would
-otherwise grow without end). Writing: `lstat_at`, `link_checked`, `make_dirs` and
-`create_exact` work relative to a folder's descriptor and give files exactly the mode asked
-for, whatever the umask.
+otherwise grow without end). Writing: `link_checked`, `make_dirs` and `create_exact` work
+on names in a folder (`dirops.Folder`: its descriptor, or its path where the OS has no
+dir_fd) and give files exactly the mode asked for, whatever the umask.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import List, Optional, Union
 
 from vncssl.errors import FileProblem, UsageError
+from vncssl.fs.dirops import Folder, open_nofollow, same_file, set_mode
 
 MAX_INPUT = 16 * 1024 * 1024  # documented in README "Limits"
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 PathLike = Union[str, Path]
@@ -67,11 +66,15 @@ def input_error(exc: OSError, path: PathLike, what: str) -> UsageError:
 
 
 def open_input(path: PathLike, what: str = "file", *, follow: bool = True,
-               dir_fd: Optional[int] = None) -> int:
-    """A read-only descriptor of a regular file (never blocks: O_NONBLOCK, then fstat)."""
-    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | _NOCTTY | _BINARY | (0 if follow else _NOFOLLOW)
+               at: Optional[Folder] = None) -> int:
+    """A read-only descriptor of a regular file (never blocks: O_NONBLOCK, then fstat).
+    With `at`, `path` is a name in that folder (never followed if it is a link)."""
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | _NOCTTY | _BINARY
     try:
-        fd = os.open(str(path), flags, dir_fd=dir_fd)
+        if at is not None:
+            fd = at.open(str(path), flags)
+        else:
+            fd = os.open(str(path), flags) if follow else open_nofollow(path, flags)
     except OSError as exc:
         raise input_error(exc, path, what) from None
     try:
@@ -105,9 +108,9 @@ def read_fd(fd: int, path: PathLike, what: str, max_bytes: int = MAX_INPUT) -> b
 
 
 def open_regular(path: PathLike, what: str = "file", *, max_bytes: int = MAX_INPUT,
-                 follow: bool = True, dir_fd: Optional[int] = None) -> bytes:
+                 follow: bool = True, at: Optional[Folder] = None) -> bytes:
     """The bytes of a regular file, at most `max_bytes` (UsageError otherwise)."""
-    fd = open_input(path, what, follow=follow, dir_fd=dir_fd)
+    fd = open_input(path, what, follow=follow, at=at)
     try:
         return read_fd(fd, path, what, max_bytes)
     finally:
@@ -133,63 +136,53 @@ def check_regular(path: PathLike, what: str, *, max_bytes: int = MAX_INPUT) -> N
 
 # --- changes relative to a folder's descriptor --------------------------------------------
 
-def open_dir(folder: PathLike) -> int:
-    return os.open(str(folder), os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+def open_dir(folder: PathLike) -> Folder:
+    return Folder(folder)
 
 
-def lstat_at(dir_fd: Optional[int], name: str) -> Optional[os.stat_result]:
-    """What sits at `name` in the folder (the link itself, never its target), or None."""
-    try:
-        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-
-
-def same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
-
-
-def link_checked(dir_fd: Optional[int], src: str, dst: str, expect: os.stat_result) -> int:
+def link_checked(at: Folder, src: str, dst: str, expect: os.stat_result) -> int:
     """Hard-link `src` as `dst` in one folder, and return a descriptor of the new name that is
     proven to be the file `expect` describes: if `src` was swapped (a link, another file)
     after it was checked, the new name is removed and FileProblem raised. Changes (fchmod)
     then go to the descriptor, never to a name."""
-    os.link(src, dst, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+    at.link(src, dst)
     try:
-        fd = os.open(dst, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _NOCTTY,
-                     dir_fd=dir_fd)
+        fd = at.open(dst, os.O_RDONLY | _NONBLOCK | _NOCTTY)
     except OSError:
-        _unlink_quietly(dir_fd, dst)
+        _unlink_quietly(at, dst)
         raise FileProblem(f"{src} changed into a link while vncssl was working; nothing was "
                           "replaced.", "Check who else writes in that folder, then try again."
                           ) from None
     if not same_file(os.fstat(fd), expect):
         os.close(fd)
-        _unlink_quietly(dir_fd, dst)
+        _unlink_quietly(at, dst)
         raise FileProblem(f"{src} was replaced by another file while vncssl was working; "
                           "nothing was replaced.", "Check who else writes in that folder, "
                           "then try again.")
     return fd
 
 
-def _unlink_quietly(dir_fd: Optional[int], name: str) -> None:
+def _unlink_quietly(at: Folder, name: str) -> None:
     try:
-        os.unlink(name, dir_fd=dir_fd)
+        at.unlink(name)
     except OSError:
         pass
 
 
-def create_exact(path: PathLike, mode: int, *, dir_fd: Optional[int] = None) -> int:
+def create_exact(path: PathLike, mode: int, *, at: Optional[Folder] = None) -> int:
     """A new file (never an existing one, never through a link) with exactly `mode`:
-    O_CREAT's mode is cut by the umask, so it is set again on the descriptor."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-                 | _BINARY, mode, dir_fd=dir_fd)
-    if os.name == "posix":
-        try:
-            os.fchmod(fd, mode)
-        except OSError:
-            os.close(fd)
-            raise
+    O_CREAT's mode is cut by the umask, so it is set again on the descriptor. With `at`,
+    `path` is a name in that folder."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY
+    fd = at.open(str(path), flags, mode) if at is not None else open_nofollow(path, flags, mode)
+    try:
+        if at is not None:
+            at.set_mode(fd, str(path), mode)
+        else:
+            set_mode(fd, path, mode)
+    except OSError:
+        os.close(fd)
+        raise
     return fd
 
 
@@ -211,10 +204,10 @@ def make_dirs(path: PathLike, mode: int = 0o700) -> List[Path]:
         except FileExistsError:
             continue  # made meanwhile by someone else: not ours to change
         made.append(folder)
-        if os.name == "posix":
-            fd = os.open(str(folder), os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+        if os.name == "posix":  # modes mean nothing on Windows
+            fd = open_nofollow(folder, os.O_RDONLY | _CLOEXEC)
             try:
-                os.fchmod(fd, mode)
+                set_mode(fd, folder, mode)
             finally:
                 os.close(fd)
     return made

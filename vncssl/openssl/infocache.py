@@ -81,11 +81,10 @@ def _read(folder: Path) -> Optional[Dict[str, Any]]:
     except OSError:
         return None
     try:
-        if not _trusted(os.fstat(dfd), folder):
+        if not _trusted(dfd.stat(), folder):
             return None
         try:
-            fd = os.open(_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                         | getattr(os, "O_NONBLOCK", 0), dir_fd=dfd)
+            fd = dfd.open(_FILE, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return None
         try:
@@ -99,7 +98,7 @@ def _read(folder: Path) -> Optional[Dict[str, Any]]:
         finally:
             os.close(fd)
     finally:
-        os.close(dfd)
+        dfd.close()
 
 
 def _trusted(st: os.stat_result, where: Path) -> bool:
@@ -131,7 +130,7 @@ def store(key: str, entry: Dict[str, Any]) -> None:
     except (OSError, ValueError, VncsslError):
         return  # a cache is an optimisation: a read-only home must not break anything
     try:
-        if not _trusted(os.fstat(dfd), folder):
+        if not _trusted(dfd.stat(), folder):
             return
         data = _read(folder) or {}
         if len(data) > 32:
@@ -139,12 +138,12 @@ def store(key: str, entry: Dict[str, Any]) -> None:
         data[key] = entry
         tmp = f".{_FILE}.{os.getpid()}"
         with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=dfd)
-        fd = safeopen.create_exact(tmp, 0o600, dir_fd=dfd)
+            dfd.unlink(tmp)
+        fd = safeopen.create_exact(tmp, 0o600, at=dfd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(json.dumps(data).encode("utf-8"))
-        os.replace(tmp, _FILE, src_dir_fd=dfd, dst_dir_fd=dfd)
+        dfd.rename(tmp, _FILE)
     except OSError:
         pass  # a cache is an optimisation: a read-only home must not break anything
     finally:
-        os.close(dfd)
+        dfd.close()

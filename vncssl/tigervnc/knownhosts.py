@@ -38,8 +38,9 @@ def _parse(line: str) -> Optional[Entry]:
 def read(path: str) -> List[str]:
     """The file's lines ([] when it does not exist); bounded, never follows a symlink."""
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags)
+        from vncssl.fs.dirops import open_nofollow
+
+        fd = open_nofollow(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return []
     except OSError as exc:
