@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -178,3 +179,24 @@ def test_an_empty_x509ca_file_starts_no_openssl(tmp_path: Path) -> None:
     # A binary that cannot start: any process would be an error.
     gone = dataclasses.replace(binary.find()[0], path=str(tmp_path / "no-openssl"))
     assert certinfo.read_pems(gone, [], tmp_path / "empty.pem") == []
+
+
+@pytest.mark.parametrize("build", ["1.0.2u", "libressl-3.3.6"])
+def test_a_chain_reads_the_same_on_the_old_builds(corpus: List[str], tmp_path: Path,
+                                                   build: str) -> None:
+    """1.0.2 and LibreSSL have `crl2pkcs7 -nocrl -certfile` and `dgst -sha256 -r` (and
+    `x509 -fingerprint`, "SHA256 Fingerprint=" there): the same commands, the same facts
+    (tests/fake_builds.py models those builds; what they share with 3.0 runs the real one)."""
+    from tests import fake_builds
+
+    chain = tmp_path / "chain.pem"
+    chain.write_text("".join(corpus[:4]))
+    want = _vncssl(dict(os.environ), "inspect", str(chain), "--json")
+    fake = fake_builds.install(tmp_path / "fake" / "bin", build, OPENSSL)
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+               VNCSSL_CACHE_DIR=str(tmp_path / "cache"))
+    got = _vncssl(env, "inspect", str(chain), "--json")
+    assert got.returncode == want.returncode == 0, got.stderr
+    facts = [{k: v for k, v in json.loads(r.stdout).items() if k != "warnings"}
+             for r in (got, want)]
+    assert facts[0] == facts[1] and len(facts[0]["chain"]) == 4
