@@ -110,6 +110,33 @@ def test_every_inspect_field_is_shown_by_the_rule(subject: str, issuer: str, san
     assert not [x for x in labels if x in ("OK:", "✓", "Error:", "Fix:", "Accepted:")], out
 
 
+@settings(max_examples=60, deadline=None)
+@given(server=outside_text, subject=outside_text, san=outside_text, crl=outside_text)
+def test_every_probe_field_is_shown_by_the_rule(server: str, subject: str, san: str,
+                                                crl: str) -> None:
+    from vncssl.cli.probe import _render_probe
+    from vncssl.tigervnc.probe import ProbeReport
+    from vncssl.x509.inspection import Inspection
+
+    cert = Inspection("-", subject, subject, True, False, [San("DNS", san)], "2025-01-01",
+                      "2030-01-01", 100, "AA:BB", "sha256", KeyInfo("EC", 256), "01", None,
+                      None, [])
+    rev = mock.Mock(crl=crl, status="not revoked", notes=[])
+    r = ProbeReport(server, "3.8", ["VeNCrypt"], ["X509Vnc"], None, cert, True, [],
+                    ca="system trust store only", revocation=rev)
+    with captured() as buf:
+        _render_probe(r)
+    out = buf.getvalue()
+    assert not _raw_unsafe(out), repr(out)
+    for value in (server, subject, crl):
+        shown = ui.clean(quoted(value))
+        assert shown in out
+        _inside_quotes_only(shown, value)
+    assert f"DNS:{ui.clean(quoted(san))}" in out
+    assert [ln for ln in out.splitlines() if ln.startswith("Accepted:")] == [
+        "Accepted: the TigerVNC viewer connects with no certificate question."], out
+
+
 @given(reason=outside_text, path=outside_text)
 def test_error_lines_keep_outside_text_in_quotes(reason: str, path: str) -> None:
     """A server's reason and a path inside an error message: one Error: line, one Fix:
