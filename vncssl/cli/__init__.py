@@ -1,77 +1,74 @@
 """The command line: each command parses, calls one domain function, renders the result.
 
-Command modules register themselves on `app` (one module per command group; `options` holds
-what several share); they import domain code inside the command functions so that
-`vncssl --version` and `--help` stay cheap. `ui` is the one Rich console and the error
-boundary that turns VncsslError into a message and an exit code.
+Command modules register themselves on `root.app` (one module per command group; `options`
+holds what several share) and import domain code inside the command functions. A run imports
+only the module of the command it names (`vncssl create ...` never builds `ca`'s options, which
+Typer would otherwise turn into Click objects for every command before parsing): start-up is a
+feature. `vncssl.cli.app` (what docgen and the tests use) is the whole app. `ui` is the one
+Rich console and the error boundary that turns VncsslError into a message and an exit code.
 
 May import: everything in vncssl (it is the top layer); nothing below imports it.
 """
 
-from typing import Annotated
+import os
+import sys
+from importlib import import_module
+from typing import Any, Dict, Optional, Sequence, Tuple
 
-import typer
-
-from vncssl import __version__
-from vncssl.cli.shape import VncsslGroup
-
-app = typer.Typer(
-    cls=VncsslGroup,
-    name="vncssl",
-    help="Secure TigerVNC with X.509 certificates made by your system's openssl, the way the "
-    "TigerVNC wiki ('Secure your connection') teaches.\n\n"
-    "Examples:\n\n"
-    "  $ vncssl create                  # for this machine's LAN address\n\n"
-    "  $ vncssl create --ip 192.168.1.5 --dry-run --explain\n\n"
-    "  $ vncssl check vnc-server.pem --host 192.168.1.5\n\n"
-    "Exit codes: 0 done/yes, 1 negative verdict, 2 bad input, 3 operational failure.",
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"vncssl {__version__}")
-        raise typer.Exit()
+# Each command name -> the modules that register it, in the order --help lists them (the order
+# a newcomer needs them). A new command module must be added here (tests/test_cli_shape.py
+# checks that every registered command is).
+COMMAND_MODULES: Dict[str, Tuple[str, ...]] = {
+    "create": ("create",),
+    "ips": ("addresses",),
+    "ca": ("ca", "ca_fleet"),
+    "csr": ("csr",),
+    "inspect": ("inspect",),
+    "check": ("inspect",),
+    "expiry": ("lifecycle",),
+    "renew": ("lifecycle",),
+    "probe": ("probe",),
+    "explain": ("explain",),
+    "doctor": ("doctor",),
+    "tigervnc": ("tigervnc",),
+    "guide": ("guide",),
+}
+_HELP = ("-h", "--help")
 
 
-@app.callback()
-def _root(
-    # A plain bool: Typer 0.23 (what Python 3.9 gets) shows an Optional[bool] as "<bool>".
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True,
-                     help="Show the version and exit."),
-    ] = False,
-) -> None:
-    """vncssl: X.509 certificates for TigerVNC."""
+def load(names: Optional[Sequence[str]] = None) -> Any:
+    """The root app with the modules of `names` registered (every command for None)."""
+    from vncssl.cli.root import app as root
+
+    wanted = [m for n in (COMMAND_MODULES if names is None else names)
+              for m in COMMAND_MODULES[n]]
+    for module in dict.fromkeys(wanted):
+        import_module(f"vncssl.cli.{module}")
+    return root
 
 
-# Registration: importing a module adds its commands to `app`, in this order in --help
-# (the order a newcomer needs them).
-# isort: off
-from vncssl.cli import create as _create  # noqa: E402,F401
-from vncssl.cli import addresses as _addresses  # noqa: E402,F401
-from vncssl.cli import ca as _ca  # noqa: E402,F401
-from vncssl.cli import ca_fleet as _ca_fleet  # noqa: E402,F401
-from vncssl.cli import csr as _csr  # noqa: E402,F401
-from vncssl.cli import inspect as _inspect  # noqa: E402,F401
-from vncssl.cli import lifecycle as _lifecycle  # noqa: E402,F401
-from vncssl.cli import probe as _probe  # noqa: E402,F401
-from vncssl.cli import explain as _explain  # noqa: E402,F401
-from vncssl.cli import doctor as _doctor  # noqa: E402,F401
-from vncssl.cli import tigervnc as _tigervnc  # noqa: E402,F401
-from vncssl.cli import guide as _guide  # noqa: E402,F401
-# isort: on
+def commands_for(argv: Sequence[str]) -> Optional[Tuple[str, ...]]:
+    """Which commands a run needs: the one it names first, none for a bare `--version`, and
+    every one for anything else (help, completion, a typo that earns a suggestion)."""
+    if os.environ.get("_VNCSSL_COMPLETE"):
+        return None
+    if argv and argv[0] in COMMAND_MODULES:
+        return (argv[0],)
+    if "--version" in argv and not any(a in _HELP for a in argv):
+        return ()
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from vncssl.cli import app`: the whole app
+        return load()
+    raise AttributeError(name)
 
 
 def main() -> None:
     _refuse_hostile_openssl_conf()
-    app(prog_name="vncssl")
+    argv = sys.argv[1:]
+    load(commands_for(argv))(prog_name="vncssl")
 
 
 def _refuse_hostile_openssl_conf() -> None:

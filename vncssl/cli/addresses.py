@@ -4,8 +4,9 @@ addresses, ranked, and what is typed validated as --ip/--dns are."""
 
 from typing import TYPE_CHECKING, List
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt
+from vncssl.cli.root import app
 from vncssl.cli.ui import safe
 
 if TYPE_CHECKING:

@@ -4,8 +4,9 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.root import app
 from vncssl.cli.shape import VncsslGroup
 from vncssl.cli.ui import safe
 from vncssl.errors import quoted

@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, NoBackupOpt, OpensslOpt, TimeoutOpt
+from vncssl.cli.root import app
 from vncssl.cli.ui import clean, safe
 from vncssl.errors import quoted
 

@@ -5,7 +5,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import (
     ForceOpt,
     JsonOpt,
@@ -14,6 +14,7 @@ from vncssl.cli.options import (
     OpensslOpt,
     TimeoutOpt,
 )
+from vncssl.cli.root import app
 from vncssl.cli.ui import safe
 from vncssl.errors import quoted
 

@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.root import app
 
 if TYPE_CHECKING:
     from vncssl.commands.doctor import DoctorReport

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt
+from vncssl.cli.root import app
 
 if TYPE_CHECKING:
     from vncssl.tigervnc.messages.explanation import Explanation

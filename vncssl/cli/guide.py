@@ -4,7 +4,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
+from vncssl.cli.root import app
 from vncssl.cli.ui import clean, safe
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import (
     JsonOpt,
     OpensslOpt,
@@ -14,6 +14,7 @@ from vncssl.cli.options import (
     VerboseOpt,
     find_openssl,
 )
+from vncssl.cli.root import app
 from vncssl.cli.ui import safe
 from vncssl.errors import quoted
 

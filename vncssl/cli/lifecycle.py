@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, NoBackupOpt, OpensslOpt, TimeoutOpt, find_openssl
+from vncssl.cli.root import app
 from vncssl.cli.ui import safe
 from vncssl.errors import quoted
 

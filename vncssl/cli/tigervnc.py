@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from vncssl.cli import app, ui
+from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt, TimeoutOpt
+from vncssl.cli.root import app
 from vncssl.cli.shape import VncsslGroup
 from vncssl.cli.ui import safe
 from vncssl.errors import quoted

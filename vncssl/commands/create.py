@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
 
-from vncssl.commands import keyargs, readback
+from vncssl.commands import keyargs
 from vncssl.errors import UsageError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.synced import synced_folder
 from vncssl.fs.vcs import git_work_tree
-from vncssl.notice import Notice, command
+from vncssl.notice import Notice
 from vncssl.openssl import binary, opensslcnf, runner
 from vncssl.openssl.binary import OpensslInfo
 from vncssl.openssl.locate import Located
-from vncssl.teach import recipe
-from vncssl.x509 import certfacts, certinfo
-from vncssl.x509.hostname import bracketed
+from vncssl.teach import nextsteps, recipe
 from vncssl.x509.names import Name
+
+if TYPE_CHECKING:
+    from vncssl.x509 import certfacts
 
 BUILTIN_CONFIG_NAME = "vncssl-openssl.cnf"
 
@@ -194,7 +194,9 @@ def execute(p: Plan) -> CreateResult:
                                           p.request.newkey, p.openssl, p.request.key_type,
                                           key_work, p.timeout))
         runner.run(recipe.build_argv(run_req), timeout=p.timeout, cwd=str(key_work),
-                    what="openssl req")
+                   what="openssl req", meanwhile=_import_read_back)
+        from vncssl.commands import readback
+
         facts = readback.verify(p.openssl, p.request, p.argv, cert_tmp, key_tmp,
                                 timeout=p.timeout)
         replaced = [str(t.path) for t in (p.key, p.cert) if t.path.exists()]
@@ -204,12 +206,21 @@ def execute(p: Plan) -> CreateResult:
                                backups=[str(b) for b in backups])
 
 
+def _import_read_back() -> None:
+    # The read-back's modules (DER reader, fact parser, strength rules) are imported while
+    # openssl makes the key, not before it starts: on two cores that start-up is free.
+    from vncssl.commands import readback  # noqa: F401
+    from vncssl.x509 import verdict  # noqa: F401 - the viewer's rules, for every name
+
+
 def _config_text(p: Plan) -> Optional[str]:
     base_text = None
     if p.config.path is None:
         base_text = opensslcnf.MINIMAL_CONFIG
     if not p.request.use_addext:
         if base_text is None:
+            from vncssl.x509 import certinfo
+
             base_text = certinfo.read_pem_file(Path(p.config.path or ""), "openssl config")
         base_text = opensslcnf.san_config(base_text, recipe.SAN_SECTION, p.request.san)
     return base_text
@@ -236,20 +247,5 @@ def result_of(p: Plan, facts: certfacts.CertFacts, replaced: List[str]) -> Creat
         openssl={"path": p.openssl.path, "version": p.openssl.version_text,
                  "found_by": p.located.source},
         config={"path": p.config.path, "reason": p.config.reason},
-        notices=p.notices, next_steps=next_steps(cert_abs, key_abs, p.request.names),
+        notices=p.notices, next_steps=nextsteps.after_create(cert_abs, key_abs, p.request.names),
     )
-
-
-def next_steps(cert: str, key: str, names: Sequence[Name]) -> List[str]:
-    """Each command carries the paths it is about, shell-quoted (a folder with a space)."""
-    host = names[0].value
-    name = os.path.basename(cert)
-    xvnc = command("Xvnc", "-SecurityTypes", "X509Vnc", "-X509Cert", cert, "-X509Key", key)
-    server = command("vncssl", "tigervnc", "server", "--cert", cert, "--key", key)
-    return [
-        f"Server: enable an X509 security type and load the pair, e.g. `{xvnc}`, or let "
-        f"vncssl write the settings: `{server}`.",
-        f"Viewer: copy {name} (never the key) to each viewer and use it as "
-        f"X509CA: `{command('vncviewer', '-X509CA', name, bracketed(host))}`.",
-        f"Renew before it expires; this tells when: `{command('vncssl', 'expiry', cert)}`.",
-    ]

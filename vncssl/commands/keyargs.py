@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from vncssl.errors import UsageError
 from vncssl.notice import Notice
 from vncssl.openssl import keygen, opensslcnf, runner
 from vncssl.openssl.binary import OpensslInfo
 from vncssl.teach import recipe
-from vncssl.x509.certfacts import CertFacts, KeyInfo
+
+if TYPE_CHECKING:  # the read-back's data, imported while openssl runs (commands/create)
+    from vncssl.x509.certfacts import CertFacts, KeyInfo
 
 
 def _config_sets_bits(config_path: Optional[str]) -> bool:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence, Set
+from typing import Callable, List, Mapping, Optional, Sequence, Set
 
 from vncssl.errors import (
     OpensslFailed,
@@ -86,17 +86,20 @@ def run(
     check: bool = True,
     what: str = "openssl",
     env: Optional[Mapping[str, str]] = None,
+    meanwhile: Optional[Callable[[], object]] = None,
 ) -> Result:
     """Run argv; raise OpensslTimeout / OpensslFailed (check=True) with everything kept.
-    env: variables to set for this process only, on top of ours."""
+    env: variables to set for this process only, on top of ours. meanwhile: the caller's own
+    work, done while the process runs (on two cores neither waits for the other); if it
+    raises, the process is killed and the error goes on."""
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
     check_openssl_conf({**os.environ, **(env or {})})
     kwargs: dict = {}
     if env:
         kwargs["env"] = {**os.environ, **env}
-    if os.name == "posix":
-        from vncssl.fs import workdir
+    from vncssl.fs import workdir  # its /proc/self/fd/N paths: passed on, shown as real paths
 
+    if os.name == "posix":
         # Work folders named /proc/self/fd/N/... (fs.workdir): the child gets descriptor N at
         # the same number, so the path leads it into vncssl's folder whatever is at its name.
         kwargs["pass_fds"] = workdir.fds_in([*argv, cwd or ""])
@@ -132,6 +135,8 @@ def run(
         raise OpensslNotFound(f"{argv[0]} could not be started: {exc.strerror or exc}.",
                               "Pass a working openssl with --openssl.") from None
     try:
+        if meanwhile is not None:
+            meanwhile()
         out, err = capture.communicate(proc, timeout, what, kill=_kill)
     except subprocess.TimeoutExpired:
         _kill(proc)
@@ -140,7 +145,7 @@ def run(
             "A slow machine making a large RSA key may need more time: raise --timeout "
             "(or VNCSSL_TIMEOUT). If it always hangs, the openssl binary may be waiting for "
             "something: try running the command shown yourself.",
-            argv=_shown(argv),
+            argv=workdir.shown(argv),
         ) from None
     except BaseException:
         # Ctrl-C or anything else: never leave openssl running behind us.
@@ -148,27 +153,16 @@ def run(
         raise
     finally:
         _LIVE.discard(proc)
-    result = Result(
-        list(argv),
-        proc.returncode,
-        out.decode("utf-8", "backslashreplace"),
-        err.decode("utf-8", "backslashreplace"),
-    )
+    result = Result(list(argv), proc.returncode, out.decode("utf-8", "backslashreplace"),
+                    err.decode("utf-8", "backslashreplace"))
     if check and result.returncode != 0:
         from vncssl.openssl.diagnose import explain_failure  # only needed on the failure path
 
         message, fix = explain_failure(result.returncode, result.stderr)
         raise OpensslFailed(
-            message, fix, argv=_shown(argv), returncode=result.returncode,
+            message, fix, argv=workdir.shown(argv), returncode=result.returncode,
             stderr=result.stderr)
     return result
-
-
-def _shown(argv: Sequence[str]) -> List[str]:
-    """argv as people read (and may copy) it: real folder paths, not /proc/self/fd/N."""
-    from vncssl.fs import workdir
-
-    return workdir.shown(argv)
 
 
 def race_hook(argv: Sequence[str]) -> None:

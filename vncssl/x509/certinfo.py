@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
 from vncssl.notice import command
@@ -58,10 +58,11 @@ def read_pem_file(path: Path, what: str = "certificate") -> str:
 
 
 def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
-              now: Optional[dt.datetime] = None, timeout: Optional[float] = None
-              ) -> CertFacts:
+              now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
+              meanwhile: Optional[Callable[[], object]] = None) -> CertFacts:
     """Facts of the first certificate in `path` (or of the PEM text given), one openssl call.
-    DER files are read too (openssl -inform DER) when no PEM block is present."""
+    DER files are read too (openssl -inform DER) when no PEM block is present. meanwhile:
+    work of the caller's done while openssl runs (runner.run)."""
     der: Optional[bytes] = None
     if pem is None:
         from vncssl.fs.safeopen import open_regular
@@ -73,12 +74,13 @@ def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None
             pem = blocks[0]
         else:
             der = data
-    result = _x509_text(ossl, path, pem, timeout, der)
+    result = _x509_text(ossl, path, pem, timeout, der, meanwhile)
     return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
 
 
 def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
-               timeout: Optional[float], der: Optional[bytes] = None) -> runner.Result:
+               timeout: Optional[float], der: Optional[bytes] = None,
+               meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
     """`openssl x509 -text` and friends on `pem`, or on DER bytes (the file's, read once and
     bounded) when pem is None. openssl never opens the user's file itself: it reads a
     private copy, so a FIFO or a swapped file cannot reach it."""
@@ -91,13 +93,15 @@ def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
             from vncssl.fs.safeopen import open_regular
 
             der = open_regular(path, "certificate")
-        return _run_with_input(argv + ["-inform", "DER", "-in", "-"], der, timeout)
+        return _run_with_input(argv + ["-inform", "DER", "-in", "-"], der, timeout,
+                               meanwhile=meanwhile)
     argv += ["-in", "-"]
-    return _run_with_input(argv, pem.encode("utf-8"), timeout)
+    return _run_with_input(argv, pem.encode("utf-8"), timeout, meanwhile=meanwhile)
 
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
-                    what: str = "openssl x509") -> runner.Result:
+                    what: str = "openssl x509",
+                    meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
     # stdin stays closed for every process we start; input goes through a private temp file.
     from vncssl.fs import workdir, writes
 
@@ -106,7 +110,8 @@ def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
         writes.write_all(writes.create(work / "input", 0o600, "file"), work / "input", data,
                          "file")
         argv = [name if a == "-" else a for a in argv]
-        return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE)
+        return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE,
+                          meanwhile=meanwhile)
 
 
 def key_is_encrypted(text: str) -> bool:
