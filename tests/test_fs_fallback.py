@@ -150,12 +150,16 @@ def test_package_imports_and_creates_without_the_posix_names(tmp_path: Path) -> 
                 delattr(os, name)
         os.supports_dir_fd = set()
 
-        def windows_like(f):  # Windows raises for any *dir_fd argument
-            def call(*args, **kw):
+        class windows_like:  # Windows raises for any *dir_fd argument
+            # An instance, not a function: a class attribute copy (pathlib's accessor in
+            # Python 3.9 keeps `stat = os.stat`) must not become a bound method.
+            def __init__(self, f):
+                self.f, self.__name__ = f, f.__name__
+
+            def __call__(self, *args, **kw):
                 if any(kw.get(k) is not None for k in ("dir_fd", "src_dir_fd", "dst_dir_fd")):
-                    raise NotImplementedError(f.__name__ + ": dir_fd unavailable")
-                return f(*args, **kw)
-            return call
+                    raise NotImplementedError(self.__name__ + ": dir_fd unavailable")
+                return self.f(*args, **kw)
 
         for name in ("open", "stat", "lstat", "link", "unlink", "replace", "rename",
                      "mkdir", "rmdir", "chmod"):

@@ -106,3 +106,38 @@ def test_work_done_meanwhile_overlaps_the_process(tmp_path) -> None:
     argv = ["/bin/sh", "-c", f'while [ ! -e "{flag}" ]; do sleep 0.01; done; echo made']
     r = runner.run(argv, timeout=20, meanwhile=flag.touch)
     assert r.stdout == "made\n"
+
+
+# Reading a child's output: stderr is gathered on stdout's wake-ups (openssl's RSA progress
+# dots are one write each), yet nothing is lost, runaways are still stopped, and the timeout
+# still holds when a child closes its pipes and lives on.
+
+def test_stderr_written_byte_by_byte_arrives_whole() -> None:
+    script = ('i=0; while [ $i -lt 3000 ]; do printf . >&2; i=$((i+1)); done; '
+              'echo done; printf end >&2')
+    r = runner.run(["/bin/sh", "-c", script], timeout=60, check=False)
+    assert r.stdout == "done\n"
+    assert r.stderr == "." * 3000 + "end"
+
+
+def test_stderr_after_stdout_closed_is_kept() -> None:
+    r = runner.run(["/bin/sh", "-c", "exec 1>&-; sleep 0.2; printf late >&2"], timeout=20,
+                   check=False)
+    assert (r.stdout, r.stderr) == ("", "late")
+
+
+@pytest.mark.parametrize("stream", ["", ">&2"])
+def test_output_without_end_on_either_stream_is_stopped(stream) -> None:
+    from vncssl.errors import OpensslRunaway
+
+    with pytest.raises(OpensslRunaway, match="printed more than 16 MiB"):
+        runner.run(["/bin/sh", "-c", f"yes 'without end' {stream}"], timeout=60)
+
+
+def test_a_child_that_closes_its_pipes_and_lives_on_still_times_out() -> None:
+    from vncssl.errors import OpensslTimeout
+
+    start = time.monotonic()
+    with pytest.raises(OpensslTimeout):
+        runner.run(["/bin/sh", "-c", "exec >&- 2>&-; sleep 30"], timeout=1)
+    assert time.monotonic() - start < 15

@@ -68,13 +68,15 @@ def create(
     """
     from vncssl.cli.addresses import pick_address
     from vncssl.commands.create import execute, plan
-    from vncssl.teach import recipe, shells
+    from vncssl.teach import recipe
     from vncssl.x509 import names as names_mod
 
     # Every option is checked before anything is asked: no question answered in vain.
     recipe.parse_key_type(key_type)
     recipe.check_days(days)
     if shell is not None:
+        from vncssl.teach import shells
+
         shells.check_shell(shell)
     names = names_mod.collect(ip or [], dns or [], name or [])
     if out_dir is not None:
