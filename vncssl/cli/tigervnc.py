@@ -32,9 +32,8 @@ VersionOpt = TigervncVersionOpt
 
 def _notices(notices: "List[Notice]") -> None:
     for n in notices:
-        ui.err_console.print("[yellow]Warning:[/] "
-                             f"{safe(n.message)}" + (f" {safe(n.fix)}" if n.fix else ""),
-                             soft_wrap=True)
+        ui.err_console.print(f"[yellow]Warning:[/] {safe(n.message)}"
+                             + (f" {safe(n.fix)}" if n.fix else ""), soft_wrap=True)
 
 
 @tigervnc_app.command()
@@ -185,14 +184,13 @@ def _forget(host: str, json_output: bool) -> None:
     if json_output:
         ui.print_json(r)
     elif r.removed:
-        files = ", ".join(quoted(p) for p in r.removed)
-        ui.console.print(f"Removed the exceptions for {ui.outside(r.host)} from {ui.safe(files)}"
-                         ": the viewer checks its certificate again (previous files kept as "
-                         "backups).", soft_wrap=True)
+        ui.console.print(f"Removed the exceptions for {ui.outside(r.host)} from "
+                         f"{safe(', '.join(map(quoted, r.removed)))}: the viewer checks its "
+                         "certificate again (previous files kept as backups).", soft_wrap=True)
     else:
-        files = " or ".join(quoted(p) for p in r.looked_in)
-        ui.console.print(f"No exception for {ui.outside(r.host)} in {ui.safe(files)}; nothing "
-                         "changed.", soft_wrap=True)
+        ui.console.print(f"No exception for {ui.outside(r.host)} in "
+                         f"{safe(' or '.join(map(quoted, r.looked_in)))}; nothing changed.",
+                         soft_wrap=True)
 
 
 def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Optional[float],
