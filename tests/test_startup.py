@@ -141,3 +141,17 @@ def test_a_child_that_closes_its_pipes_and_lives_on_still_times_out() -> None:
     with pytest.raises(OpensslTimeout):
         runner.run(["/bin/sh", "-c", "exec >&- 2>&-; sleep 30"], timeout=1)
     assert time.monotonic() - start < 15
+
+
+# The process ends without the interpreter's teardown, after flushing and atexit.
+
+def test_a_quick_exit_loses_no_output_and_keeps_the_exit_code(tmp_path) -> None:
+    whole = _python(_WHOLE, "guide", "--print")
+    quick = _python(_LAZY, "guide", "--print")
+    assert whole.returncode == quick.returncode == 0
+    assert len(quick.stdout) > 5000 and quick.stdout == whole.stdout
+    assert _python(_LAZY, "inspect", str(tmp_path / "missing.pem")).returncode == 2
+    code = ("import atexit, sys; atexit.register(lambda: print('atexit ran', file=sys.stderr))"
+            "\n" + _LAZY)
+    r = _python(code, "--version")
+    assert r.returncode == 0 and r.stdout.startswith("vncssl ") and "atexit ran" in r.stderr

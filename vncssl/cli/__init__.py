@@ -68,7 +68,31 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     _refuse_hostile_openssl_conf()
     argv = sys.argv[1:]
-    load(commands_for(argv))(prog_name="vncssl")
+    try:
+        load(commands_for(argv))(prog_name="vncssl")
+    except SystemExit as done:
+        _exit_now(done)
+        raise
+
+
+def _exit_now(done: SystemExit) -> None:
+    """End the process as soon as the command is done. The interpreter's own teardown frees
+    every module one by one (~25 ms of CPU here, most of it pydantic's and Typer's, a seventh
+    of a whole `create`), for a process that is about to vanish. What teardown would do that
+    matters is done first: both streams flushed, atexit handlers run. Only for a plain exit
+    code with no other thread alive; anything else takes the ordinary way out."""
+    code = 0 if done.code is None else done.code
+    threading = sys.modules.get("threading")
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        return
+    import atexit
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _refuse_hostile_openssl_conf() -> None:

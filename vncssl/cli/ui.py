@@ -61,7 +61,10 @@ def safe(text: object) -> str:
     or a CN prints as itself. Only vncssl's own literal strings carry markup."""
     from rich.markup import escape
 
-    return escape(clean(text))
+    value = clean(text)
+    if value.endswith("\\"):  # Rich would double it (lest it escape a tag after it), and a
+        value = value[:-1] + "\\x5c"  # doubled one prints twice where no tag follows
+    return escape(value)
 
 
 def outside(text: object) -> str:

@@ -29,10 +29,13 @@ def verify(ossl: OpensslInfo, request: recipe.CertRequest, argv: Sequence[str], 
     keys: List[KeyFacts] = []
 
     def read_key() -> None:
-        keys.append(_read_back(ossl, argv, timeout, certinfo.read_key, key_tmp, "private key"))
+        keys.append(_read_back(ossl, argv, timeout, functools.partial(certinfo.read_key,
+                                                                      own=True),
+                               key_tmp, "private key"))
 
+    # Both files are in vncssl's own 0700 work folder: openssl reads them where they are.
     facts = _read_back(ossl, argv, timeout, functools.partial(certinfo.read_cert,
-                                                              meanwhile=read_key),
+                                                              meanwhile=read_key, own=True),
                        cert_tmp, "certificate")
     want = sorted((n.kind, n.value) for n in request.names)
     got = sorted((s.type, s.value) for s in facts.san)

@@ -59,10 +59,12 @@ def read_pem_file(path: Path, what: str = "certificate") -> str:
 
 def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None,
               now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
-              meanwhile: Optional[Callable[[], object]] = None) -> CertFacts:
+              meanwhile: Optional[Callable[[], object]] = None, own: bool = False
+              ) -> CertFacts:
     """Facts of the first certificate in `path` (or of the PEM text given), one openssl call.
     DER files are read too (openssl -inform DER) when no PEM block is present. meanwhile:
-    work of the caller's done while openssl runs (runner.run)."""
+    work of the caller's done while openssl runs (runner.run). own: `path` is a PEM file in
+    vncssl's own private work folder (what openssl just wrote): openssl reads it in place."""
     der: Optional[bytes] = None
     if pem is None:
         from vncssl.fs.safeopen import open_regular
@@ -74,13 +76,15 @@ def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None
             pem = blocks[0]
         else:
             der = data
-    result = _x509_text(ossl, path, pem, timeout, der, meanwhile)
+    result = _x509_text(ossl, path, pem, timeout, der, meanwhile,
+                        own=path if own and der is None else None)
     return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
 
 
 def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
                timeout: Optional[float], der: Optional[bytes] = None,
-               meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
+               meanwhile: Optional[Callable[[], object]] = None,
+               own: Optional[Path] = None) -> runner.Result:
     """`openssl x509 -text` and friends on `pem`, or on DER bytes (the file's, read once and
     bounded) when pem is None. openssl never opens the user's file itself: it reads a
     private copy, so a FIFO or a swapped file cannot reach it."""
@@ -96,13 +100,18 @@ def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
         return _run_with_input(argv + ["-inform", "DER", "-in", "-"], der, timeout,
                                meanwhile=meanwhile)
     argv += ["-in", "-"]
-    return _run_with_input(argv, pem.encode("utf-8"), timeout, meanwhile=meanwhile)
+    return _run_with_input(argv, pem.encode("utf-8"), timeout, meanwhile=meanwhile, own=own)
 
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
                     what: str = "openssl x509",
-                    meanwhile: Optional[Callable[[], object]] = None) -> runner.Result:
-    # stdin stays closed for every process we start; input goes through a private temp file.
+                    meanwhile: Optional[Callable[[], object]] = None,
+                    own: Optional[Path] = None) -> runner.Result:
+    # stdin stays closed for every process we start; input goes through a private temp file,
+    # unless it already is one of ours (`own`: in vncssl's 0700 work folder, just written).
+    if own is not None:
+        return runner.run([str(own) if a == "-" else a for a in argv], timeout=timeout,
+                          what=what, env=NO_TRUST_STORE, meanwhile=meanwhile)
     from vncssl.fs import workdir, writes
 
     with workdir.scratch_dir() as work:
@@ -118,15 +127,16 @@ def key_is_encrypted(text: str) -> bool:
     return "BEGIN ENCRYPTED PRIVATE KEY" in text or "Proc-Type: 4,ENCRYPTED" in text
 
 
-def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None
-             ) -> KeyFacts:
+def read_key(ossl: binary.OpensslInfo, path: Path, *, timeout: Optional[float] = None,
+             own: bool = False) -> KeyFacts:
     text = read_pem_file(path, "private key")
     if key_is_encrypted(text):
         return KeyFacts(True, None)
     # -passin pass: makes an unexpectedly encrypted key fail instead of asking. The key goes
     # through a private 0600 copy (the bytes read and checked above), never the user's path.
     result = _run_with_input([ossl.path, "pkey", "-in", "-", "-pubout", "-passin", "pass:"],
-                             text.encode("utf-8"), timeout, "openssl pkey")
+                             text.encode("utf-8"), timeout, "openssl pkey",
+                             own=path if own else None)
     pub = re.search(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", result.stdout, re.S)
     return KeyFacts(False, pub.group(0) if pub else None)
 
