@@ -164,7 +164,9 @@ def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
     check_ca_files(folder)
     timeout = runner.default_timeout() if timeout is None else timeout
     ossl, _ = binary.find(openssl_path, timeout=timeout)
-    facts = certinfo.read_cert(ossl, cert, timeout=timeout)
+    keys: List[certinfo.KeyFacts] = []  # the key is read while openssl reads the certificate
+    facts = certinfo.read_cert(ossl, cert, timeout=timeout, meanwhile=lambda: keys.append(
+        certinfo.read_key(ossl, key, timeout=timeout)))
     if not facts.is_ca:
         raise UsageError(f"{cert} is not a CA certificate (no CA:TRUE).",
                          "Point --ca-dir at a folder made by `vncssl ca init`.")
@@ -172,7 +174,7 @@ def load(ca_dir: Optional[str] = None, *, days: int = recipe.DEFAULT_DAYS,
         raise UsageError(f"The CA certificate {cert} expired on {facts.not_after}.",
                          "Make a new CA with `vncssl ca init --force` and give viewers the new "
                          "ca.pem.")
-    key_facts = certinfo.read_key(ossl, key, timeout=timeout)
+    key_facts = keys[0]
     if key_facts.encrypted:
         raise UsageError(f"The CA key {key} is encrypted (it has a passphrase); vncssl never "
                          "asks for one.", f"Decrypt it once: openssl pkey -in {key} -out "

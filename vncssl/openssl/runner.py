@@ -93,7 +93,9 @@ def run(
     work, done while the process runs (on two cores neither waits for the other); if it
     raises, the process is killed and the error goes on."""
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
-    check_openssl_conf({**os.environ, **(env or {})})
+    conf = (env or {}).get("OPENSSL_CONF", os.environ.get("OPENSSL_CONF"))
+    if conf:  # (no copy of the whole environment per process for the common case)
+        check_openssl_conf({"OPENSSL_CONF": conf})
     kwargs: dict = {}
     if env:
         kwargs["env"] = {**os.environ, **env}
