@@ -18,13 +18,11 @@ err_console = Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Characters that must never reach a terminal as themselves: every control (C0, DEL, C1:
-# ESC starts colour, cursor and title sequences; CR and BS overwrite what was printed; CSI
-# 0x9b is ESC[ in one byte; NEL U+0085 is a newline), every format character (bidi
-# overrides and isolates reorder what a line seems to say, zero-width ones hide text),
-# the line and paragraph separators U+2028/U+2029, private-use and unassigned code points
-# (a terminal may draw anything) and lone surrogates (the undecodable bytes of a non-UTF-8
-# file name, which no terminal can show). Unicode categories C* and Zl/Zp, in one table.
+# Never to reach a terminal as themselves (Unicode categories C* and Zl/Zp): controls (ESC
+# starts colour, cursor and title sequences; CR, BS overwrite; CSI 0x9b is ESC[; NEL U+0085
+# is a newline), format characters (bidi overrides reorder a line, zero-width ones hide
+# text), U+2028/U+2029, private-use and unassigned code points, lone surrogates (the bytes
+# of a non-UTF-8 file name).
 _ASCII_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKS = re.compile("[\n\t]")
 
@@ -48,8 +46,8 @@ def clean(text: object, *, multiline: bool = False) -> str:
     else:
         from unicodedata import category
 
-        value = "".join(_escape(c) if c not in "\n\t" and (category(c)[0] == "C" or category(c)
-                                                          in ("Zl", "Zp")) else c
+        value = "".join(_escape(c) if c not in "\n\t" and (category(c)[0] == "C" or
+                                                          category(c) in ("Zl", "Zp")) else c
                         for c in value)
     if not multiline:
         value = _LINE_BREAKS.sub(lambda m: _escape(m.group(0)), value)
@@ -71,12 +69,11 @@ def outside(text: object) -> str:
     """One value that came from outside (a path, a CN, a SAN, an issuer, a server's words)
     for a Rich `print`: shown by THE rule, `errors.quoted` (a plain token as itself, anything
     else in double quotes it cannot leave), then `safe`. In colour, also in its own style."""
-    shown = safe(quoted(text))
-    return f"[{OUTSIDE_STYLE}]{shown}[/]" if OUTSIDE_STYLE else shown
+    return f"[{OUTSIDE_STYLE}]{safe(quoted(text))}[/]"
 
 
-# Outside text in its own colour where colour is on (Rich drops styles elsewhere): a line
-# it imitates still looks unlike vncssl's own. Empty: no style.
+# Outside text's own colour where colour is on (Rich drops styles elsewhere): a line it
+# imitates still looks unlike vncssl's own.
 OUTSIDE_STYLE = "cyan"
 
 
