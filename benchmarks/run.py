@@ -16,6 +16,8 @@ the ratio is median(A) / median(B); every run writes into a fresh temporary fold
   cache     `create --key-type ec` with a cold cache    vs the same with a warm one
   count     how many openssl processes one `create` starts, cold and warm cache (a logging
             `openssl` wrapper first on PATH that execs the real one)
+  chain     `vncssl inspect` of a 150-certificate bundle vs `inspect` of one certificate
+            (a file's certificates are read with two openssl processes however many it holds)
 
 The floor (benchmarks/floor_app.py) is a Typer app with the same options doing nothing, plus
 `import rich.console`: the start-up cost that no Typer CLI can go below. Both apps run with
@@ -148,6 +150,17 @@ def guide_argv(env: Dict[str, str], root: Path, extra: Sequence[str] = ()) -> Li
     return [data["openssl"]["path"]] + data["argv"][1:]
 
 
+def chain_argvs(env: Dict[str, str], root: Path) -> Tuple[List[str], List[str]]:
+    """`inspect` of a bundle of 150 certificates, and of one of them."""
+    one, key = root / "one.pem", root / "one-key.pem"
+    subprocess.run(VNCSSL + CREATE_ARGS + ["--key-type", "ec", "--cert", str(one), "--key",
+                                           str(key)], env=env, stdin=subprocess.DEVNULL,
+                   capture_output=True, check=True)
+    bundle = root / "bundle-150.pem"
+    bundle.write_text(one.read_text() * 150)
+    return VNCSSL + ["inspect", str(bundle)], VNCSSL + ["inspect", str(one)]
+
+
 def count_openssl(env: Dict[str, str], root: Path, real: str) -> dict:
     """Processes per `create`, via a logging wrapper named `openssl` first on PATH."""
     bindir = root / "wrapper-bin"
@@ -206,8 +219,8 @@ def importtime(argv_tail: Sequence[str], env: Dict[str, str], root: Path, top: i
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", nargs="+", choices=["version", "ec", "rsa", "cache", "count"],
-                    default=["version", "ec", "rsa", "cache", "count"])
+    every = ["version", "ec", "rsa", "cache", "count", "chain"]
+    ap.add_argument("--only", nargs="+", choices=every, default=every)
     ap.add_argument("--runs", type=int, default=20, help="paired runs (>= 15)")
     ap.add_argument("--rsa-runs", type=int, default=60, help="paired RSA runs (>= 60)")
     ap.add_argument("--importtime", action="store_true", help="show import-time offenders")
@@ -265,6 +278,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                   env_a=cold, env_b=env)
             figs.append(summary("cache", "create ec, cold cache", "warm cache", bench, ta, tb,
                                 None))
+        if "chain" in args.only:
+            ta, tb = bench.paired(*chain_argvs(env, root), args.runs)
+            figs.append(summary("chain", "inspect 150-cert bundle", "inspect one certificate",
+                                bench, ta, tb, None))
         if "count" in args.only and os.name == "posix":  # the wrapper is a shell script
             results["openssl_calls"] = count_openssl(env, root, guide[0])
         if args.json:

@@ -18,18 +18,17 @@ recorded in issued/ under one lock. A host that fails any step is reported; the 
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
 from vncssl.ca.issuance import Issued
-from vncssl.errors import OpensslFailed, VncsslError
+from vncssl.errors import VncsslError
 from vncssl.fs import atomic, targets, workdir
 from vncssl.fs.signals import hold_interrupts, term_as_interrupt
-from vncssl.openssl import runner
+from vncssl.openssl import digest, runner
 from vncssl.x509 import dernames
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
@@ -140,7 +139,9 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
                   ready: List[Tuple[Job, Path, Path]], force: bool, done: Done) -> None:
     try:
         verified = _verify_signatures(iss, [cert for _, _, cert in ready])
-        prints = _fingerprints(iss, work, [cert for _, _, cert in ready])
+        prints = digest.sha256_fingerprints(
+            iss.ossl.path, [pem_der(cert.read_text("ascii")) for _, _, cert in ready],
+            timeout=iss.timeout)
     except VncsslError as exc:  # the batch check itself could not run: no host installed
         for job, _, _ in ready:
             done(job[0], None, exc.message, exc.fix)
@@ -201,25 +202,6 @@ def _verify_signatures(iss: Issuer, certs: List[Path]) -> List[bool]:
                    timeout=iss.timeout, check=False, what="openssl verify")
     ok = {line[:-len(": OK")] for line in r.stdout.splitlines() if line.endswith(": OK")}
     return [str(c) in ok for c in certs]
-
-
-def _fingerprints(iss: Issuer, work: Path, certs: List[Path]) -> List[str]:
-    ders = []
-    for cert in certs:
-        path = cert.with_suffix(".der")
-        path.write_bytes(pem_der(cert.read_text("ascii")))
-        ders.append(path)
-    r = runner.run([iss.ossl.path, "dgst", "-sha256", "-r", *map(str, ders)],
-                   timeout=iss.timeout, what="openssl dgst", cwd=str(work))
-    found: Dict[str, str] = {}
-    for line in r.stdout.splitlines():
-        m = re.fullmatch(r"([0-9a-f]{64}) \*?(.+)", line.strip())
-        if m:
-            found[m.group(2)] = ":".join(re.findall("..", m.group(1).upper()))
-    if len(found) != len(ders):
-        raise OpensslFailed("openssl dgst did not print every fingerprint.",
-                            "Try another openssl with --openssl.", argv=r.argv)
-    return [found.get(str(p), "") for p in ders]
 
 
 def _record_all(iss: Issuer, installed: List[Tuple[Issued, str]]) -> None:

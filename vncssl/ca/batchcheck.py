@@ -10,10 +10,9 @@ import re
 from typing import Sequence, Tuple
 
 from vncssl.ca.authority import Issuer
-from vncssl.x509 import der, dernames, strength
+from vncssl.x509 import der, derfacts, dernames, strength
 from vncssl.x509 import names as names_mod
-
-_RDN_SHORT = {"2.5.4.3": "CN", "2.5.4.5": "serialNumber"}
+from vncssl.x509.dnrender import rfc2253
 
 
 class HostFailed(Exception):
@@ -34,7 +33,7 @@ def check_structure(iss: Issuer, ca_subject: bytes, data: bytes, names: Sequence
     """(subject, serial, notBefore, notAfter) once the structure says what was asked for."""
     try:
         c = dernames.parse_certificate(data)
-        serial, not_before, not_after = _serial_and_dates(data)
+        derfacts.dates(c)
     except (der.DerError, IndexError, ValueError) as exc:
         raise HostFailed(f"The certificate openssl made cannot be read ({exc}).",
                          "Try another openssl with --openssl.") from None
@@ -56,32 +55,7 @@ def check_structure(iss: Issuer, ca_subject: bytes, data: bytes, names: Sequence
         raise HostFailed("The certificate openssl made is not what was asked for: "
                          + "; ".join(problems) + ". Nothing was written.",
                          "Report this with `openssl version -a`; try --openssl.")
-    subject = ",".join(f"{_RDN_SHORT.get(a.oid, a.oid)}={_escape(a.value)}"
-                       for rdn in reversed(c.subject) for a in rdn)
-    return subject, serial, not_before, not_after
-
-
-def _escape(value: str) -> str:
-    out = re.sub(r'([,+"\\<>;=])', r"\\\1", value)
-    return ("\\" + out) if out[:1] in ("#", " ") else out
-
-
-def _serial_and_dates(data: bytes) -> Tuple[str, str, str]:
-    tbs = der.parse(data).children()[0].children()
-    if tbs[0].tag == 0xA0:
-        tbs = tbs[1:]
-    raw = tbs[0].expect(der.INTEGER).value
-    # As openssl prints it: the magnitude's octets (DER adds 00 before a high bit).
-    serial = (raw[1:] if len(raw) > 1 and raw[0] == 0 else raw).hex().upper()
-    times = [_time(t) for t in tbs[3].expect(der.SEQUENCE).children()]
-    return serial, times[0], times[1]
-
-
-def _time(t: der.Tlv) -> str:
-    """UTCTime / GeneralizedTime (Z form, as openssl writes them) -> ISO 8601."""
-    text = t.value.decode("ascii")
-    if t.tag == der.UTC_TIME:
-        text = ("19" if int(text[:2]) >= 50 else "20") + text
-    if not re.fullmatch(r"\d{14}Z", text):
-        raise ValueError(f"unexpected time {text!r}")
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:14]}Z"
+    # Spelt by the same code as every other certificate vncssl reads (x509/derfacts).
+    not_before, not_after = derfacts.dates(c)
+    return (rfc2253(c.subject_raw), derfacts.serial_text(c.serial),
+            derfacts.iso(not_before), derfacts.iso(not_after))

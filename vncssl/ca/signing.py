@@ -24,9 +24,10 @@ from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.openssl import runner
 from vncssl.x509 import certfacts, certinfo, csrinfo
 from vncssl.x509 import names as names_mod
+from vncssl.x509.chainread import pem_block_der
+from vncssl.x509.derfacts import facts_from_der
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
 from vncssl.x509.names import Name
-from vncssl.x509.textparse import parse_x509_output
 
 _EC_CURVES = {"prime256v1", "secp384r1", "secp521r1"}
 
@@ -73,8 +74,7 @@ def sign(iss: Issuer, request: str, *, ips: Sequence[str] = (), dns: Sequence[st
                 str(work / "serial"), "-CAcreateserial", "-days", str(iss.days),
                 "-extfile", str(cfg), "-extensions", LEAF_SECTION, "-sha256",
                 *(subject_args(subj) if iss.one_process else []),
-                "-nameopt", "RFC2253", "-subject", "-issuer", "-serial", "-dates",
-                "-fingerprint", "-text", "-pubkey", "-out", str(printed)]
+                "-fingerprint", "-out", str(printed)]
         try:
             runner.run(argv, timeout=iss.timeout, cwd=str(work), what="openssl x509 -req",
                        env=certinfo.NO_TRUST_STORE)
@@ -88,7 +88,7 @@ def sign(iss: Issuer, request: str, *, ips: Sequence[str] = (), dns: Sequence[st
         if not pems:
             raise OpensslFailed("openssl x509 -req printed no certificate.",
                                 "Try another openssl with --openssl.", argv=argv)
-        cert = parse_x509_output(text, pems[0], argv=argv)
+        cert = _facts(text, pems[0], argv)
         _verify(iss, cert, names, facts)
         writes.write_text(cert_tmp, pems[0], 0o644)
         backups = atomic.install([(cert_tmp, out_t)], force=force, backup=force)
@@ -168,3 +168,16 @@ def _verify(iss: Issuer, cert: certfacts.CertFacts, names: Sequence[Name],
         raise OpensslFailed("The certificate openssl made is not what was asked for: "
                             + "; ".join(problems) + ". Nothing was written.",
                             "Report this with `openssl version -a`; try --openssl.")
+
+
+def _facts(printed: str, pem: str, argv: List[str]) -> certfacts.CertFacts:
+    """The new certificate's facts, spelt as for every certificate vncssl reads (derfacts),
+    with the fingerprint the signing openssl printed."""
+    m = re.search(r"^sha256 Fingerprint=([0-9A-Fa-f:]{95})\s*$", printed, re.M | re.I)
+    try:
+        if not m:
+            raise ValueError("no SHA-256 fingerprint")
+        return facts_from_der(pem_block_der(pem), pem, m.group(1).upper())
+    except ValueError as exc:
+        raise OpensslFailed(f"openssl's output could not be read: {exc}.",
+                            "Try another openssl with --openssl.", argv=argv) from None

@@ -66,9 +66,10 @@ def install(ossl: OpensslInfo, s: ViewerSettings, *, timeout: Optional[float] = 
     newer: Optional[CertFacts] = None
     if os.path.lexists(target) and not target.is_symlink():
         # The existing X509CA file: bounded and never blocking (a FIFO there is refused).
-        for block in certinfo.split_pem(certinfo.read_pem_file(target, "X509CA file"),
-                                        str(target)):
-            f = certinfo.read_cert(ossl, target, pem=block, timeout=timeout)
+        present = certinfo.split_pem(certinfo.read_pem_file(target, "X509CA file"),
+                                     str(target))
+        for block, f in zip(present, certinfo.read_pems(ossl, present, target,
+                                                         timeout=timeout)):
             if f.fingerprint_sha256 == new.fingerprint_sha256:
                 s.already_present = True
             elif supersedes(new, f):

@@ -62,8 +62,8 @@ def bundle(paths: Sequence[str], out: str, *, keep_newest: bool = False, force: 
         if not blocks:
             raise UsageError(f"{path} holds no certificate.",
                              "Give the certificates (.pem or DER), never the private keys.")
-        for i, pem in enumerate(blocks, 1):
-            facts = certinfo.read_cert(ossl, Path(path), pem=pem, timeout=timeout)
+        every = certinfo.read_pems(ossl, blocks, Path(path), timeout=timeout)
+        for i, (pem, facts) in enumerate(zip(blocks, every), 1):
             entry = BundleEntry(path if len(blocks) == 1 else f"{path} #{i}", facts.subject,
                                 facts.fingerprint_sha256, facts.not_before, facts.not_after)
             if facts.fingerprint_sha256 in seen:

@@ -1,27 +1,21 @@
-"""Facts about a certificate, a chain and a key, read with the openssl binary (one process
-each). The parsing of openssl's output is `textparse`; the data is `certfacts`."""
+"""Facts about a certificate, a chain and a key, read with the openssl binary: a file of any
+number of certificates in a bounded number of processes (`chainread`: structure from the DER,
+parsing and fingerprints by openssl, once per file); a key with one `openssl pkey`. The data
+is `certfacts`."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Sequence
 
 from vncssl.errors import OpensslFailed, OpensslRunaway, OpensslTimeout, UsageError
 from vncssl.notice import command
 from vncssl.openssl import binary, runner
 from vncssl.x509.certfacts import CertFacts, KeyFacts
-from vncssl.x509.textparse import parse_x509_output
-
-# OpenSSL 3's `x509` loads the whole default trust store (~150 CA certificates, ~17 ms of a
-# ~21 ms run) before anything else, though printing a certificate's facts never uses it.
-# Pointing SSL_CERT_FILE at nothing makes the same call ~4 ms (openssl ignores a store that
-# fails to load there). Only for reading facts: never for verify or signing.
-NO_TRUST_STORE = {"SSL_CERT_FILE": os.devnull}
-
+from vncssl.x509.chainread import NO_TRUST_STORE, read_blocks
 
 _BEGIN, _END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 MAX_CERTS = 1000  # per file: a system trust store holds ~150; documented in README "Limits"
@@ -61,46 +55,34 @@ def read_cert(ossl: binary.OpensslInfo, path: Path, *, pem: Optional[str] = None
               now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
               meanwhile: Optional[Callable[[], object]] = None, own: bool = False
               ) -> CertFacts:
-    """Facts of the first certificate in `path` (or of the PEM text given), one openssl call.
-    DER files are read too (openssl -inform DER) when no PEM block is present. meanwhile:
-    work of the caller's done while openssl runs (runner.run). own: `path` is a PEM file in
-    vncssl's own private work folder (what openssl just wrote): openssl reads it in place."""
-    der: Optional[bytes] = None
+    """Facts of the first certificate in `path` (or of the PEM block given), a file vncssl or
+    openssl made: one it cannot read is OpensslFailed (exit 3). A DER file is read too.
+    One openssl process; meanwhile: work of the caller's done while it runs (runner.run).
+    own: `path` is a PEM file in vncssl's own private work folder (what openssl just wrote):
+    openssl reads it in place."""
     if pem is None:
-        from vncssl.fs.safeopen import open_regular
-
-        data = open_regular(path, "certificate")
-        text = data.decode("utf-8", "replace")
-        blocks = split_pem(text, str(path))
-        if blocks:
-            pem = blocks[0]
-        else:
-            der = data
-    result = _x509_text(ossl, path, pem, timeout, der, meanwhile,
-                        own=path if own and der is None else None)
-    return parse_x509_output(result.stdout, pem or "", now=now, argv=result.argv)
+        data = _open_certificate(path)
+        blocks = split_pem(data.decode("utf-8", "replace"), str(path))
+        item = (blocks[0], None) if blocks else ("", data)
+    else:
+        item = (pem, None)
+    in_place = path if own and item[0] else None
+    return read_blocks(ossl, [item], str(path), now=now, timeout=timeout, user_file=False,
+                       meanwhile=meanwhile, in_place=in_place)[0]
 
 
-def _x509_text(ossl: binary.OpensslInfo, path: Path, pem: Optional[str],
-               timeout: Optional[float], der: Optional[bytes] = None,
-               meanwhile: Optional[Callable[[], object]] = None,
-               own: Optional[Path] = None) -> runner.Result:
-    """`openssl x509 -text` and friends on `pem`, or on DER bytes (the file's, read once and
-    bounded) when pem is None. openssl never opens the user's file itself: it reads a
-    private copy, so a FIFO or a swapped file cannot reach it."""
-    # No -noout: openssl ends its output with the certificate as PEM, the bytes it parsed,
-    # which `dernames` reads for every name and flag the rules use (not the display text).
-    argv = [ossl.path, "x509", "-nameopt", "RFC2253", "-subject", "-issuer",
-            "-serial", "-dates", "-fingerprint", "-sha256", "-text", "-pubkey"]
-    if pem is None:
-        if der is None:
-            from vncssl.fs.safeopen import open_regular
+def _open_certificate(path: Path) -> bytes:
+    from vncssl.fs.safeopen import open_regular
 
-            der = open_regular(path, "certificate")
-        return _run_with_input(argv + ["-inform", "DER", "-in", "-"], der, timeout,
-                               meanwhile=meanwhile)
-    argv += ["-in", "-"]
-    return _run_with_input(argv, pem.encode("utf-8"), timeout, meanwhile=meanwhile, own=own)
+    return open_regular(path, "certificate")  # bounded, never blocking, read once
+
+
+def read_pems(ossl: binary.OpensslInfo, pems: Sequence[str], source: Path, *,
+              now: Optional[dt.datetime] = None, timeout: Optional[float] = None
+              ) -> List[CertFacts]:
+    """Facts of PEM blocks (split_pem's) from `source`, in order: two openssl processes
+    however many there are; a block openssl cannot parse is bad input naming it."""
+    return read_blocks(ossl, [(p, None) for p in pems], str(source), now=now, timeout=timeout)
 
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
@@ -185,9 +167,9 @@ def _pem_kind(text: str) -> str:
 
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
                timeout: Optional[float] = None, first_only: bool = False) -> List[CertFacts]:
-    """Every certificate in a PEM file, in file order (one openssl call each), or the one
-    certificate of a DER file. A file with none is bad input (exit 2), not an openssl failure.
-    `first_only`: just the first (one openssl call, however many the file holds)."""
+    """Every certificate in a PEM file, in file order, or the one certificate of a DER file,
+    with two openssl processes however many there are (`chainread`). A file with none is bad
+    input (exit 2), not an openssl failure. `first_only`: just the first."""
     from vncssl.fs.safeopen import open_regular
 
     data = open_regular(path, "certificate")
@@ -201,14 +183,10 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
                    + command("openssl", "req", "-in", path, "-noout", "-text")
                    + "` shows the request itself).")
         raise UsageError(f"{path} holds {kind}, not a certificate.", fix)
-    pems: List[Optional[str]] = list(blocks[:1] if first_only else blocks) or [None]
-    with _unreadable_is_bad_input(path, "certificate",
-                                  "Check that it is a PEM or DER X.509 certificate."):
-        results = [_x509_text(ossl, path, pem, timeout, data) for pem in pems]
-    # Parsed outside the try: output openssl printed with exit 0 but vncssl cannot read is
-    # the binary's fault (exit 3), not the file's.
-    return [parse_x509_output(r.stdout, pem or "", now=now, argv=r.argv)
-            for r, pem in zip(results, pems)]
+    if not blocks:  # a DER file: its one certificate
+        return read_blocks(ossl, [("", data)], str(path), now=now, timeout=timeout)
+    return read_pems(ossl, blocks[:1] if first_only else blocks, path, now=now,
+                     timeout=timeout)
 
 
 def certificate_pems(ossl: binary.OpensslInfo, path: Path, *,

@@ -72,6 +72,9 @@ class DerCert:
     basic_constraints: Optional[Tuple[bool, Optional[int]]] = None  # (CA, pathlen)
     skid: Optional[bytes] = None
     akid: Optional[bytes] = None
+    serial: bytes = b""  # the INTEGER's contents octets
+    validity: Tuple[Tuple[int, bytes], ...] = ()  # (tag, contents) of notBefore, notAfter
+    tbs_signature_oid: str = ""  # the algorithm inside tbsCertificate (what -text prints)
 
     def attribute_values(self, oid: str) -> List[str]:
         return [a.value for rdn in self.subject for a in rdn if a.oid == oid]
@@ -153,13 +156,19 @@ def parse_certificate(data: bytes) -> DerCert:
         tbs = tbs[1:]
     if len(tbs) < 6:
         raise der.DerError("tbsCertificate is too short")
-    _serial, _sig_inner, issuer, _validity, subject, spki = tbs[:6]
+    serial, sig_inner, issuer, validity, subject, spki = tbs[:6]
     sig_alg = top[1].expect(der.SEQUENCE).children()
     sig_oid = der.oid(sig_alg[0].expect(der.OID).value)
     cert = DerCert(version, issuer.expect(der.SEQUENCE).raw, subject.expect(der.SEQUENCE).raw,
                    name_attributes(subject), spki.raw, public_key(spki), sig_oid,
                    signature_hash(sig_oid, sig_alg[1:]))
     name_attributes(issuer)  # validated, not kept: GnuTLS compares the raw bytes
+    cert.serial = serial.expect(der.INTEGER).value
+    cert.validity = tuple((t.tag, t.value) for t in validity.expect(der.SEQUENCE).children())
+    if len(cert.validity) != 2:
+        raise der.DerError("validity has two times")
+    cert.tbs_signature_oid = der.oid(sig_inner.expect(der.SEQUENCE).children()[0]
+                                     .expect(der.OID).value)
     for item in tbs[6:]:
         if item.tag != 0xA3:  # [1]/[2] unique identifiers
             continue

@@ -204,7 +204,8 @@ def check_files(ossl: binary.OpensslInfo, cert: Path, host: str,
     """The guide's setup by default: the viewer's X509CA is the server's own certificate."""
     host = names.parse_host(host)
     chain = certinfo.read_chain(ossl, cert, now=now, timeout=timeout)
-    ca = certinfo.read_chain(ossl, ca_file if ca_file is not None else cert, now=now,
-                             timeout=timeout)
+    # The guide's setup reads the one file once: the same bytes are the chain and the X509CA.
+    ca = list(chain) if ca_file is None else certinfo.read_chain(ossl, ca_file, now=now,
+                                                                 timeout=timeout)
     return judge(ossl, chain, host, ca, ca_file=ca_file or cert, key=key, now=now,
                  timeout=timeout, cert_file=cert)
