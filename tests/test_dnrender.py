@@ -202,3 +202,41 @@ def test_any_name_openssl_accepts_renders_as_openssl_prints_it(base: bytes,
         REFUSED.append(1)
         return  # openssl refuses this certificate: chainread stops before any rendering
     assert ours(cert) == want
+
+
+TIMES = [(der.UTC_TIME, "261127171050Z"), (der.UTC_TIME, "2611271710Z"),
+         (der.UTC_TIME, "261127171050+0130"), (der.UTC_TIME, "261127171050-0500"),
+         (der.UTC_TIME, "491231235959Z"), (der.UTC_TIME, "500101000000Z"),
+         (der.GENERALIZED_TIME, "20261127171050Z"), (der.GENERALIZED_TIME, "20261127171050.123Z"),
+         (der.GENERALIZED_TIME, "202611271710Z"), (der.GENERALIZED_TIME, "20261127171050+0130"),
+         (der.GENERALIZED_TIME, "2026112717Z"), (der.UTC_TIME, "261127171050"),
+         (der.GENERALIZED_TIME, "20261127171050.Z"), (der.UTC_TIME, "261327171050Z")]
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+@pytest.mark.parametrize("tag,text", TIMES, ids=[t for _, t in TIMES])
+def test_validity_times_read_as_openssl_prints_them(base: bytes, tag: int, text: str) -> None:
+    """Every encoding openssl reads (no seconds, a fraction, an offset) gives the instant
+    openssl prints; what it calls a bad time vncssl refuses too."""
+    from vncssl.x509 import derfacts
+
+    top = der.parse(base).children()
+    tbs = top[0].children()
+    at = 1 if tbs[0].tag == 0xA0 else 0
+    parts = [t.raw for t in tbs]
+    parts[at + 3] = tlv(der.SEQUENCE, tlv(tag, text.encode()) + tbs[at + 3].children()[1].raw)
+    cert = tlv(der.SEQUENCE, tlv(der.SEQUENCE, b"".join(parts)) + top[1].raw + top[2].raw)
+    out = printed(cert, "-startdate")
+    if out is None:
+        return  # this build refuses the certificate (3.5: no seconds): judged before reading
+    m = re.fullmatch(r"notBefore=(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\d{4})(?: GMT)?\s*",
+                     out or "")
+    try:
+        ours_iso = derfacts.iso(derfacts.dates(dernames.parse_certificate(cert))[0])
+    except der.DerError:
+        assert m is None, out
+        return
+    assert m, out
+    month, day, hh, mm, ss, year = m.groups()
+    assert ours_iso == (f"{year}-{MONTHS.index(month) + 1:02d}-{int(day):02d}"
+                        f"T{hh}:{mm}:{ss}Z")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Optional, Tuple
 
 from vncssl.x509 import der
@@ -29,26 +30,34 @@ def serial_text(content: bytes) -> str:
     return ("-" if value < 0 else "") + text
 
 
+# What openssl itself reads (asn1_time_to_tm): seconds may be left out, a fraction may follow
+# GeneralizedTime's seconds, and the zone is Z or an offset (the time is then given in UTC).
+_TIMES = {der.UTC_TIME: re.compile(r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?"
+                                   r"(Z|[+-]\d{4})"),
+          der.GENERALIZED_TIME: re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})"
+                                           r"(?:(\d{2})(?:\.\d+)?)?(Z|[+-]\d{4})")}
+
+
 def _time(tag: int, content: bytes) -> dt.datetime:
-    """UTCTime YYMMDDHHMMSSZ (years 1950-2049) or GeneralizedTime YYYYMMDDHHMMSS[.f]Z, the
-    forms RFC 5280 allows; anything else cannot be read."""
+    """A validity time as openssl reads it, in UTC (UTCTime years 50-99 are 19xx); anything
+    openssl calls a "Bad time value" cannot be read."""
     text = content.decode("ascii", "replace")
+    pattern = _TIMES.get(tag)
+    m = pattern.fullmatch(text) if pattern else None
     try:
-        if tag == der.UTC_TIME and len(text) == 13 and text.endswith("Z"):
-            year = int(text[:2])
+        if not m:
+            raise ValueError
+        year, month, day, hour, minute = (int(g) for g in m.groups()[:5])
+        if tag == der.UTC_TIME:
             year += 1900 if year >= 50 else 2000
-            rest = text[2:12]
-        elif tag == der.GENERALIZED_TIME and len(text) >= 15 and text.endswith("Z"):
-            year, rest = int(text[:4]), text[4:14]
-            if len(text) > 15 and (text[14] != "." or not text[15:-1].isdigit()):
-                raise ValueError
-        else:
-            raise ValueError
-        if not rest.isdigit():
-            raise ValueError
-        month, day, hour, minute, second = (int(rest[i:i + 2]) for i in range(0, 10, 2))
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.timezone.utc)
-    except ValueError:
+        t = dt.datetime(year, month, day, hour, minute, int(m.group(6) or 0),
+                        tzinfo=dt.timezone.utc)
+        zone = m.group(7)
+        if zone != "Z":
+            offset = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:]))
+            t = t - offset if zone[0] == "+" else t + offset
+        return t
+    except (ValueError, OverflowError):
         raise der.DerError(f"a validity time vncssl cannot read ({text!r})") from None
 
 
