@@ -88,7 +88,9 @@ def _unsafe(v: ast.AST, ours: set):
     def wrapped(e: ast.AST) -> bool:
         if isinstance(e, ast.Call):
             fn = e.func.attr if isinstance(e.func, ast.Attribute) else getattr(e.func, "id", "")
-            return fn in ("safe", "clean", "len", "Rule", "Panel")
+            return fn in ("safe", "clean", "outside", "len", "Rule", "Panel")
+        if isinstance(e, ast.IfExp):
+            return wrapped(e.body) and wrapped(e.orelse)
         if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name):
             return e.value.id.lstrip("_").isupper()  # a constant table of ours: _STYLE[...]
         return isinstance(e, ast.Constant) or (isinstance(e, ast.Name) and e.id in ours)

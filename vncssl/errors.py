@@ -91,3 +91,34 @@ class WriteFailed(VncsslError):
 
 class ConnectFailed(VncsslError):
     """Network or protocol failure while talking to a VNC server."""
+
+
+# What a plain token may hold: one word of letters, digits and the punctuation of paths,
+# addresses and names. Anything else (a space, a quote, a symbol such as a check mark) could
+# make outside text read as vncssl's own words.
+_PLAIN_PUNCT = frozenset("._-/:@+=,~%#()[]")
+
+
+def quoted(text: object) -> str:
+    """Outside text (a server's words, a certificate field, a file name) as it appears in a
+    message or on screen: THE rule, for every layer (cli.ui.outside renders it).
+
+    One plain token (letters, digits, `._-/:@+=,~%#()[]`) is shown as itself: it cannot
+    pass for a line of vncssl's. Anything else is shown in double quotes, with a `"` inside
+    as `\\x22` and every space that could pad or align (leading, trailing, a second in a
+    row, any space but U+0020) as an escape, so the text always ends at its closing quote.
+    Control and format characters become escapes when printed (cli.ui.clean)."""
+    value = str(text)
+    if value and all(c.isalnum() or c in _PLAIN_PUNCT for c in value):
+        return value
+    out = []
+    for i, c in enumerate(value):
+        if c == '"':
+            out.append("\\x22")
+        elif c == " " and (i == 0 or i == len(value) - 1 or value[i - 1] == " "):
+            out.append("\\x20")
+        elif c.isspace() and c != " ":  # a newline, a tab, U+2028, U+00A0...
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'

@@ -9,6 +9,7 @@ from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, Timeou
 from vncssl.cli.root import app
 from vncssl.cli.shape import VncsslGroup
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 ca_app = typer.Typer(
     cls=VncsslGroup,
@@ -59,11 +60,13 @@ def ca_init(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Created[/] a private CA in {safe(r.dir)} (mode {safe(r.dir_mode or '?')}).",
+    c.print(f"[green]Created[/] a private CA in {ui.outside(r.dir)} "
+            f"(mode {safe(r.dir_mode or '?')}).",
             soft_wrap=True)
-    ui.rows([("CA certificate", f"{r.cert}   (give this to every viewer as X509CA)"),
-           ("CA private key", f"{r.key}   (mode {r.key_mode or '?'}; never copy it anywhere)"),
-           ("subject", f"{r.subject}; key {r.key_type}; valid until {r.not_after}"),
+    ui.rows([("CA certificate", f"{quoted(r.cert)}   (give this to every viewer as X509CA)"),
+           ("CA private key", f"{quoted(r.key)}   (mode {r.key_mode or '?'}; never copy it "
+            "anywhere)"),
+           ("subject", f"{quoted(r.subject)}; key {r.key_type}; valid until {r.not_after}"),
            ("SHA-256", r.fingerprint_sha256),
            *([("backups", ", ".join(r.backups))] if r.backups else [])])
     c.print("\nNext steps:")
@@ -134,7 +137,7 @@ def ca_issue(
 
         hosts = fleet.parse_hosts(read_pem_file(Path(from_file)), from_file)
         for shared in fleet.shared_names(hosts):
-            ui.err_console.print(f"[yellow]Warning:[/] {safe(shared)}: a viewer that types "
+            ui.err_console.print(f"[yellow]Warning:[/] {ui.outside(shared)}: a viewer that types "
                                  "it reaches only one of them.", soft_wrap=True)
         issue_batch(load(), hosts, out_dir, force, jobs, json_output=json_output)
         return
@@ -148,10 +151,11 @@ def ca_issue(
         ui.print_json(r)
         return
     ui.console.print(f"[green]Issued[/] a certificate for {safe(', '.join(r.names))} signed by "
-                     f"{safe(iss.subject)} (valid until {safe(r.not_after)}).", soft_wrap=True)
-    ui.rows([("certificate", r.cert),
-           ("private key", f"{r.key}  (mode {r.key_mode or '?'}, keep it private)"),
-           ("subject", f"{r.subject}; serial {r.serial}")])
+                     f"{ui.outside(iss.subject)} (valid until {safe(r.not_after)}).",
+                     soft_wrap=True)
+    ui.rows([("certificate", quoted(r.cert)),
+           ("private key", f"{quoted(r.key)}  (mode {r.key_mode or '?'}, keep it private)"),
+           ("subject", f"{quoted(r.subject)}; serial {r.serial}")])
     from vncssl.notice import command
     from vncssl.x509.hostname import bracketed
 
@@ -190,16 +194,19 @@ def ca_bundle(
         ui.print_json(r)
         return
     c = ui.console
-    c.print(f"[green]Wrote[/] {safe(r.out)} with {len(r.kept)} certificate(s).", soft_wrap=True)
-    ui.rows([("kept", f"{e.source}: {e.subject} (until {e.not_after})") for e in r.kept]
-          + [("dropped", f"{e.source}: {e.subject} ({why}, until {e.not_after})")
+    c.print(f"[green]Wrote[/] {ui.outside(r.out)} with {len(r.kept)} certificate(s).",
+            soft_wrap=True)
+    ui.rows([("kept", f"{quoted(e.source)}: {quoted(e.subject)} (until {e.not_after})")
+             for e in r.kept]
+          + [("dropped", f"{quoted(e.source)}: {quoted(e.subject)} ({why}, until "
+                         f"{e.not_after})")
              for why, group in (("expired", r.expired), ("duplicate", r.duplicates),
                                 ("older", r.replaced_older)) for e in group],
           width=len("dropped"))
     for subject in r.shared_subjects:
         n = sum(1 for e in r.kept if e.subject == subject)
         ui.err_console.print(f"[yellow]Note:[/] {n} different certificates share the subject "
-                             f"{safe(subject)} (old ones and their renewal?); all {n} are "
+                             f"{ui.outside(subject)} (old ones and their renewal?); all {n} are "
                              "kept. Pass --keep-newest to keep only the newest.",
                              soft_wrap=True)
     c.print(f"Viewer: `vncviewer -X509CA {safe(r.out)} HOST`", soft_wrap=True)

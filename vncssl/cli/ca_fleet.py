@@ -8,6 +8,7 @@ from vncssl.cli import ui
 from vncssl.cli.ca import ca_app
 from vncssl.cli.options import ForceOpt, JsonOpt, KeyTypeOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 CaDirOpt = Annotated[Optional[str], typer.Option(
     "--ca-dir", envvar="VNCSSL_CA_DIR", show_default=False,
@@ -54,7 +55,7 @@ def ca_request(
         ui.print_json(r)
         return
     ui.console.print(f"[green]Wrote[/] a request for {safe(', '.join(r.names))}.", soft_wrap=True)
-    ui.rows([("request", f"{r.request}   (copy this to the CA machine)"),
+    ui.rows([("request", f"{quoted(r.request)}   (copy this to the CA machine)"),
              ("private key", f"{r.key}   (mode {r.key_mode or '?'}; "
               + ("made now" if r.key_made else "existing, only read") + "; it stays here)")])
     ui.console.print("\nNext steps:")
@@ -109,15 +110,16 @@ def ca_sign(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Signed[/] {safe(r.request)}: a certificate for "
+    ui.console.print(f"[green]Signed[/] {ui.outside(r.request)}: a certificate for "
                      f"{safe(', '.join(r.names))} (valid until "
                      f"{safe(r.not_after)}).", soft_wrap=True)
-    ui.rows([("certificate", f"{r.cert}   (send it back to the server)"),
+    ui.rows([("certificate", f"{quoted(r.cert)}   (send it back to the server)"),
              ("subject", f"{r.subject}; serial {r.serial}; key {r.key_type}"),
              ("SHA-256", r.fingerprint_sha256),
              *([("not copied", "extensions the request asked for: "
                  + ", ".join(r.ignored_extensions))] if r.ignored_extensions else [])])
-    ui.console.print(f"\nViewers trust it through the CA certificate ({safe(iss.cert)}) as X509CA.",
+    ui.console.print(f"\nViewers trust it through the CA certificate ({ui.outside(iss.cert)}) "
+                     "as X509CA.",
                      soft_wrap=True)
 
 
@@ -151,7 +153,7 @@ def ca_revoke(
     if json_output:
         ui.print_json(r)
         return
-    ui.console.print(f"[green]Revoked[/] serial {safe(r.serial)} ({safe(r.subject)}), reason "
+    ui.console.print(f"[green]Revoked[/] serial {safe(r.serial)} ({ui.outside(r.subject)}), reason "
                      f"{safe(r.reason)}. {safe(r.revoked_total)} revoked in all.", soft_wrap=True)
     ui.console.print(safe(r.next_step), soft_wrap=True)
 
@@ -191,7 +193,8 @@ def ca_crl(
         return
     ui.console.print(f"[green]Wrote[/] a CRL listing {len(r.revoked)} revoked "
                      f"certificate(s), valid until {safe(r.next_update)}.", soft_wrap=True)
-    ui.rows([("CRL", r.out), *([("CA copy", r.ca_copy)] if r.ca_copy != r.out else []),
+    ui.rows([("CRL", quoted(r.out)),
+             *([("CA copy", quoted(r.ca_copy))] if r.ca_copy != r.out else []),
              ("CRL number", r.crl_number), ("next update", r.next_update or "none")])
     ui.console.print("Viewers: `vncssl tigervnc viewer --install-crl CRL` puts it where the "
                      "viewer reads it (x509_crl.pem beside x509_ca.pem).", soft_wrap=True)

@@ -46,7 +46,7 @@ def _run_batch(iss: "Issuer", hosts: "List[Host]", out_dir: str, force: bool,
         task = progress.add_task("", total=len(hosts))
 
         def done(o: "HostOutcome") -> None:
-            progress.update(task, advance=1, description=safe(o.host) + (" ok" if o.ok
+            progress.update(task, advance=1, description=ui.outside(o.host) + (" ok" if o.ok
                                                                           else " FAILED"))
 
         return fleet.issue_many(iss, hosts, out_dir, force=force, workers=jobs, on_done=done)

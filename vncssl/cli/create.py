@@ -9,6 +9,7 @@ from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, KeyTypeOpt, NoBackupOpt, OpensslOpt, TimeoutOpt
 from vncssl.cli.root import app
 from vncssl.cli.ui import clean, safe
+from vncssl.errors import quoted
 
 if TYPE_CHECKING:
     from vncssl.commands.create import CreateResult, Plan
@@ -135,7 +136,7 @@ def _ask_overwrite(cert: str, key: str) -> Optional[bool]:
 def _ask_openssl(rejected: list) -> Optional[str]:
     ui.err_console.print("No openssl binary was found. Looked at:")
     for candidate, reason in rejected:
-        ui.err_console.print(f"  {safe(candidate)}: {safe(reason)}", soft_wrap=True)
+        ui.err_console.print(f"  {ui.outside(candidate)}: {safe(reason)}", soft_wrap=True)
     answer = ui.ask("Path to openssl (empty to give up)", default="")
     return answer.strip() or None
 
@@ -196,15 +197,16 @@ def _render_result(r: "CreateResult") -> None:
     c.print(f"[green]Created[/] a certificate for {safe(', '.join(n['value'] for n in r.names))} "
             f"(valid {safe(r.days)} days, until {safe(r.not_after)}).", soft_wrap=True)
     fit_rows(c, [
-        ("certificate", r.cert + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
-        ("private key", r.key + (f"  (mode {r.key_mode}, keep it private)" if r.key_mode
-                                 else "  (keep it private)")),
+        ("certificate", quoted(r.cert) + (f"  (mode {r.cert_mode})" if r.cert_mode else "")),
+        ("private key", quoted(r.key) + (f"  (mode {r.key_mode}, keep it private)"
+                                         if r.key_mode else "  (keep it private)")),
         ("SHA-256", r.fingerprint_sha256),
-        ("subject", f"{r.subject}; key {r.key_type}"),
-        ("made by", f"{r.openssl['version']} ({r.openssl['path']})"),
-        ("config", f"{r.config['path'] or 'built-in'}: {r.config['reason']}"),
-        *([("replaced", ", ".join(r.replaced))] if r.replaced else []),
-        *[("backup", b) for b in r.backups],
+        ("subject", f"{quoted(r.subject)}; key {r.key_type}"),
+        ("made by", f"{r.openssl['version']} ({quoted(r.openssl['path'])})"),
+        ("config", f"{quoted(r.config['path']) if r.config['path'] else 'built-in'}: "
+                   f"{r.config['reason']}"),
+        *([("replaced", ", ".join(quoted(p) for p in r.replaced))] if r.replaced else []),
+        *[("backup", quoted(b)) for b in r.backups],
     ])
     for n in r.notices:
         print_prose(ui.err_console, f"Warning: {n.message}" + (f" {n.fix}" if n.fix else ""),

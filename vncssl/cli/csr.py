@@ -16,6 +16,7 @@ from vncssl.cli.options import (
 )
 from vncssl.cli.root import app
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 
 @app.command(rich_help_panel="Make certificates")
@@ -56,7 +57,7 @@ def csr(
     c = ui.console
     c.print(f"[green]Created[/] a CSR for {safe(', '.join(r.names))} "
             f"({safe(r.key_type)}).", soft_wrap=True)
-    ui.rows([("CSR", r.csr),
+    ui.rows([("CSR", quoted(r.csr)),
            ("private key", f"{r.key}  (mode {r.key_mode or '?'}; stays here, never sent)")])
     for a in r.advice:
         style = "yellow" if a.code in ("ct-logs", "ip-san", "wildcard") else "bold"

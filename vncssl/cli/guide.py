@@ -152,7 +152,8 @@ def _run(cmd: "Command", g: "Guide") -> None:
         elif cmd.run == "create":
             _create_here(g)
         elif cmd.argv:
-            ui.console.out(runner.run(cmd.argv, timeout=30).stdout.rstrip(), highlight=False)
+            out = runner.run(cmd.argv, timeout=30).stdout.rstrip()  # another program's words
+            ui.console.out(clean(out, multiline=True), highlight=False)
     except VncsslError as exc:
         ui.error(exc)
     except typer.Exit:

@@ -16,6 +16,7 @@ from vncssl.cli.options import (
 )
 from vncssl.cli.root import app
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 if TYPE_CHECKING:
     from vncssl.x509.inspection import Inspection
@@ -62,30 +63,37 @@ def inspect(
 def _render_inspection(r: "Inspection") -> None:
 
     # Plain aligned lines, as `create` prints: a fingerprint must never be wrapped.
-    names = ", ".join(f"{s.type}:{s.value}" for s in r.san) or "(none)"
     left = f"{r.days_left} days left" if r.days_left >= 0 else f"EXPIRED {-r.days_left} days ago"
     key = f"{r.key.type}" + (f" {r.key.bits} bits" if r.key.bits else "") + \
         (f" ({r.key.curve})" if r.key.curve else "")
+    # (label, value, came from the file): outside values are shown by ui.outside's rule.
     rows = [
-        ("file", r.path), ("subject", r.subject), ("issuer", r.issuer),
-        ("self-signed", "yes" if r.self_signed else "no"), ("CA", "yes" if r.is_ca else "no"),
-        ("names (SAN)", names), ("valid from", r.not_before),
-        ("valid until", f"{r.not_after} ({left})"), ("SHA-256", r.fingerprint_sha256),
-        ("signature", r.signature_algorithm), ("key", key),
+        ("file", r.path, True), ("subject", r.subject, True), ("issuer", r.issuer, True),
+        ("self-signed", "yes" if r.self_signed else "no", False),
+        ("CA", "yes" if r.is_ca else "no", False), ("names (SAN)", None, False),
+        ("valid from", r.not_before, False), ("valid until", f"{r.not_after} ({left})", False),
+        ("SHA-256", r.fingerprint_sha256, False), ("signature", r.signature_algorithm, True),
+        ("key", key, False),
     ]
-    for label, value in rows:
-        ui.console.print(f"[bold]{label:<12}[/] {safe(value)}", soft_wrap=True)
+    for label, value, theirs in rows:
+        if value is None:  # the SANs: each value is outside text (quoted), its type is ours
+            ui.console.print(f"[bold]{label:<12}[/] " + safe(", ".join(
+                f"{n.type}:{quoted(n.value)}" for n in r.san) or "(none)"), soft_wrap=True)
+            continue
+        ui.console.print(f"[bold]{label:<12}[/] "
+                         f"{ui.outside(value) if theirs else safe(value)}", soft_wrap=True)
     if r.key_encrypted:
-        ui.console.print(f"[bold]{'key file':<12}[/] {safe(r.key_file or '')}: "
+        ui.console.print(f"[bold]{'key file':<12}[/] {ui.outside(r.key_file or '')}: "
                          "[yellow]encrypted[/] (whether it matches is unknown until it is "
                          "decrypted)", soft_wrap=True)
     elif r.key_matches is not None:
-        ui.console.print(f"[bold]{'key file':<12}[/] {safe(r.key_file or '')}: " + (
+        ui.console.print(f"[bold]{'key file':<12}[/] {ui.outside(r.key_file or '')}: " + (
             "[green]matches[/]" if r.key_matches else "[red]does NOT match[/]"), soft_wrap=True)
     if r.chain:
         ui.console.print(f"\nThe file holds a chain of {len(r.chain)} certificates:")
         for i, c in enumerate(r.chain):
-            ui.console.print(f"  {i}. {safe(c.subject)} (issuer {safe(c.issuer)}; until "
+            ui.console.print(f"  {i}. {ui.outside(c.subject)} (issuer "
+                             f"{ui.outside(c.issuer)}; until "
                              f"{safe(c.not_after)}; "
                              f"{safe('CA' if c.is_ca else 'not a CA')}) "
                              f"{safe(c.fingerprint_sha256)}",
@@ -141,12 +149,14 @@ def check(
         ui.print_json(data if revocation is None else
                       {**data, "revocation": ui.to_jsonable(revocation)})
     elif v.accepted:
-        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to {safe(v.host)} with "
+        ui.console.print(f"[green]Accepted:[/] the TigerVNC viewer connects to "
+                         f"{ui.outside(v.host)} with "
                          f"this certificate, no questions asked"
                          + (", but:" if v.problems else "."), soft_wrap=True)
         _print_problems(v.problems)
     else:
-        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at {safe(v.host)} "
+        ui.console.print(f"[red]Not accepted:[/] the TigerVNC viewer would stop at "
+                         f"{ui.outside(v.host)} "
                          f"({len(v.problems)} problem{safe('s' if len(v.problems) > 1 else '')}):",
                          soft_wrap=True)
         _print_problems(v.problems)

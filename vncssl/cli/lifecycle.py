@@ -9,6 +9,7 @@ from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, NoBackupOpt, OpensslOpt, TimeoutOpt, find_openssl
 from vncssl.cli.root import app
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 if TYPE_CHECKING:
     from vncssl.commands.renew import RenewPlan, RenewResult
@@ -47,20 +48,21 @@ def expiry(
     elif r.kind == "crl":
         _render_crl_expiry(r)
     elif r.status == "expired":
-        ui.console.print(f"[red]EXPIRED[/] {safe(r.cert)} expired on {safe(r.not_after)} "
+        ui.console.print(f"[red]EXPIRED[/] {ui.outside(r.cert)} expired on {safe(r.not_after)} "
                          f"({safe(-r.days_left)} days ago). Renew it: `{safe(r.fix)}`.",
                          soft_wrap=True)
     elif r.status == "not-yet-valid":
-        ui.console.print(f"[red]NOT YET VALID:[/] {safe(r.cert)} is valid only from "
+        ui.console.print(f"[red]NOT YET VALID:[/] {ui.outside(r.cert)} is valid only from "
                          f"{safe(r.not_before)}: the TigerVNC viewer refuses it until then. "
                          f"{safe(r.fix)}", soft_wrap=True)
     elif r.status == "due":
-        ui.console.print(f"[yellow]Renewal due:[/] {safe(r.cert)} expires on {safe(r.not_after)} "
+        ui.console.print(f"[yellow]Renewal due:[/] {ui.outside(r.cert)} expires on "
+                         f"{safe(r.not_after)} "
                          f"(in {safe(r.days_left)} days, within {safe(r.within)}). Run "
                          f"`{safe(r.fix)}`.",
                          soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] {safe(r.cert)} expires on {safe(r.not_after)} (in "
+        ui.console.print(f"[green]OK:[/] {ui.outside(r.cert)} expires on {safe(r.not_after)} (in "
                          f"{safe(r.days_left)} days).", soft_wrap=True)
     if r.exit_code:
         raise typer.Exit(r.exit_code)
@@ -70,19 +72,21 @@ def _render_crl_expiry(r: "Expiry") -> None:
 
     where = r.cert
     if r.expired:
-        ui.console.print(f"[red]OUT OF DATE[/] the CRL {safe(where)} was due for its next update "
+        ui.console.print(f"[red]OUT OF DATE[/] the CRL {ui.outside(where)} was due for its next "
+                         "update "
                          "on "
                          f"{safe(r.not_after)} ({safe(-r.days_left)} days ago). The TigerVNC "
                          "viewer still "
                          "uses it, without the revocations since: run `vncssl ca crl` and "
                          "install the new one.", soft_wrap=True)
     elif r.due:
-        ui.console.print(f"[yellow]Update due:[/] the CRL {safe(where)} has its next update on "
+        ui.console.print(f"[yellow]Update due:[/] the CRL {ui.outside(where)} has its next update "
+                         "on "
                          f"{safe(r.not_after)} (in {safe(r.days_left)} days, within "
                          f"{safe(r.within)}). Run "
                          "`vncssl ca crl`.", soft_wrap=True)
     else:
-        ui.console.print(f"[green]OK:[/] the CRL {safe(where)} is current until "
+        ui.console.print(f"[green]OK:[/] the CRL {ui.outside(where)} is current until "
                          f"{safe(r.not_after or 'forever')} (in {safe(r.days_left)} "
                          "days).", soft_wrap=True)
 
@@ -161,10 +165,11 @@ def _render_renew_plan(p: "RenewPlan") -> None:
 
     d = describe(p)
     c = ui.err_console
-    c.print(f"Renew {safe(d['cert'])} ({safe('same key' if d['reuse_key'] else 'new key')}, "
+    c.print(f"Renew {ui.outside(d['cert'])} ({safe('same key' if d['reuse_key'] else 'new key')}, "
             f"{safe(d['key_type'])}, {safe(d['days'])} days)", soft_wrap=True)
-    c.print(f"  subject  {safe(d['subject'])}", soft_wrap=True)
-    c.print(f"  names    {safe(', '.join(n['type'] + ':' + n['value'] for n in d['names']))}",
+    c.print(f"  subject  {ui.outside(d['subject'])}", soft_wrap=True)
+    c.print("  names    " + safe(", ".join(n["type"] + ":" + quoted(n["value"])
+                                          for n in d["names"])),
             soft_wrap=True)
     ui.print_command(d["command"])
 
@@ -173,12 +178,13 @@ def _render_renew_result(r: "RenewResult") -> None:
     from rich.panel import Panel
 
     c = ui.console
-    c.print(f"[green]Renewed[/] {safe(r.cert)}: valid until {safe(r.not_after)} ({safe(r.days)} "
+    c.print(f"[green]Renewed[/] {ui.outside(r.cert)}: valid until {safe(r.not_after)} "
+            f"({safe(r.days)} "
             "days), "
             f"{safe('same key' if r.reused_key else 'new key')} "
             f"({safe(r.key_type)}).", soft_wrap=True)
     for b in r.backups:
-        c.print(f"  backup       {safe(b)}", soft_wrap=True)
+        c.print(f"  backup       {ui.outside(b)}", soft_wrap=True)
     c.print(f"  old SHA-256  {safe(r.old_fingerprint_sha256)}", soft_wrap=True)
     c.print(f"  new SHA-256  {safe(r.fingerprint_sha256)}", soft_wrap=True)
     if r.viewers_must_replace:

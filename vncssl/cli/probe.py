@@ -9,6 +9,7 @@ from vncssl.cli import ui
 from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt
 from vncssl.cli.root import app
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 if TYPE_CHECKING:
     from vncssl.tigervnc.probe import ProbeReport
@@ -90,7 +91,8 @@ def probe(
 def _render_probe(r: "ProbeReport") -> None:
 
     out = ui.console
-    out.print(f"server       {safe(r.server)} (RFB {safe(r.rfb_version)})", soft_wrap=True)
+    out.print(f"server       {ui.outside(r.server)} (RFB {ui.outside(r.rfb_version)})",
+              soft_wrap=True)
     out.print(f"security     {safe(', '.join(r.security_types) or '(none)')}"
               + (f"; VeNCrypt: {safe(', '.join(r.vencrypt_subtypes))}" if r.vencrypt_subtypes
                  else ""), soft_wrap=True)
@@ -100,15 +102,15 @@ def _render_probe(r: "ProbeReport") -> None:
                   f"{safe(r.tls['sni'] or 'not sent')})", soft_wrap=True)
     c: Any = r.certificate
     if c is not None:
-        names = ", ".join(f"{s.type}:{s.value}" for s in c.san) or "(no subjectAltName)"
-        out.print(f"certificate  {safe(c.subject)}; names {safe(names)}; valid until "
+        names = ", ".join(f"{s.type}:{quoted(s.value)}" for s in c.san) or "(no subjectAltName)"
+        out.print(f"certificate  {ui.outside(c.subject)}; names {safe(names)}; valid until "
                   f"{safe(c.not_after)}",
                   soft_wrap=True)
         out.print(f"SHA-256      {safe(c.fingerprint_sha256)}", soft_wrap=True)
     out.print(f"trust        {safe(r.ca)}", soft_wrap=True)
     rev: Any = r.revocation
     if rev is not None:
-        out.print(f"CRL          {safe(rev.crl)}: {safe(rev.status)}", soft_wrap=True)
+        out.print(f"CRL          {ui.outside(rev.crl)}: {safe(rev.status)}", soft_wrap=True)
         for note in rev.notes:
             ui.err_console.print(f"[yellow]Note:[/] {safe(note)}", soft_wrap=True)
     if r.accepted:

@@ -68,7 +68,7 @@ def _render(r: "FleetResult") -> None:
     table = Table("host", "verdict", "problems", "days left", "types offered")
     for h in r.hosts:
         offered = ", ".join(h.vencrypt_subtypes or h.security_types)
-        table.add_row(safe(h.name), f"[{_STYLE[h.verdict]}]{safe(h.verdict)}[/]",
+        table.add_row(ui.outside(h.name), f"[{_STYLE[h.verdict]}]{safe(h.verdict)}[/]",
                       safe(", ".join(h.problems)),
                       "" if h.days_left is None else f"{h.days_left:d}", safe(offered))
     ui.console.print(table)
@@ -79,4 +79,4 @@ def _render(r: "FleetResult") -> None:
                      f"{safe(r.trust)}.", soft_wrap=True)
     for h in r.hosts:
         for m in h.messages:
-            ui.err_console.print(f"[dim]{safe(h.name)}:[/] {safe(m)}", soft_wrap=True)
+            ui.err_console.print(f"[dim]{ui.outside(h.name)}:[/] {safe(m)}", soft_wrap=True)

@@ -11,6 +11,7 @@ from vncssl.cli.options import JsonOpt, OpensslOpt, TigervncVersionOpt, TimeoutO
 from vncssl.cli.root import app
 from vncssl.cli.shape import VncsslGroup
 from vncssl.cli.ui import safe
+from vncssl.errors import quoted
 
 if TYPE_CHECKING:
     from vncssl.notice import Notice
@@ -31,9 +32,8 @@ VersionOpt = TigervncVersionOpt
 
 def _notices(notices: "List[Notice]") -> None:
     for n in notices:
-        ui.err_console.print("[yellow]Warning:[/] "
-                             f"{safe(n.message)}" + (f" {safe(n.fix)}" if n.fix else ""),
-                             soft_wrap=True)
+        ui.err_console.print(f"[yellow]Warning:[/] {safe(n.message)}"
+                             + (f" {safe(n.fix)}" if n.fix else ""), soft_wrap=True)
 
 
 @tigervnc_app.command()
@@ -91,15 +91,15 @@ def server(
 def _render_server(s: "ServerSettings") -> None:
     err = ui.err_console
     if s.written:
-        ui.console.print(f"[green]Wrote[/] {safe(s.written)} (TigerVNC {safe(s.generation)})",
+        ui.console.print(f"[green]Wrote[/] {ui.outside(s.written)} (TigerVNC {safe(s.generation)})",
                          soft_wrap=True)
         if s.backup:
-            ui.console.print(f"  previous version kept as {safe(s.backup)}", soft_wrap=True)
+            ui.console.print(f"  previous version kept as {ui.outside(s.backup)}", soft_wrap=True)
     elif s.format == "xvnc":
         ui.print_command(s.text)
     else:
         if s.target and s.format != "windows":
-            err.print(f"Put these lines in {safe(s.target)} (TigerVNC {safe(s.generation)}); "
+            err.print(f"Put these lines in {ui.outside(s.target)} (TigerVNC {safe(s.generation)}); "
                       "`--write` does it for you:", soft_wrap=True)
         ui.console.out(s.text.rstrip("\n"), highlight=False)
         if s.reg:
@@ -107,7 +107,7 @@ def _render_server(s: "ServerSettings") -> None:
                            highlight=False)
             ui.console.out(s.reg.replace("\r\n", "\n").rstrip("\n"), highlight=False)
     for other in s.other_targets:
-        err.print(f"[dim]Also read:[/] {safe(other)}", soft_wrap=True)
+        err.print(f"[dim]Also read:[/] {ui.outside(other)}", soft_wrap=True)
     for step in s.steps:
         err.print(f"[dim]Note:[/] {safe(step)}", soft_wrap=True)
     _notices(s.notices)
@@ -184,12 +184,12 @@ def _forget(host: str, json_output: bool) -> None:
     if json_output:
         ui.print_json(r)
     elif r.removed:
-        ui.console.print(f"Removed the exceptions for {ui.safe(r.host)} from "
-                         f"{ui.safe(', '.join(r.removed))}: the viewer checks its certificate "
-                         "again (previous files kept as backups).", soft_wrap=True)
+        ui.console.print(f"Removed the exceptions for {ui.outside(r.host)} from "
+                         f"{safe(', '.join(map(quoted, r.removed)))}: the viewer checks its "
+                         "certificate again (previous files kept as backups).", soft_wrap=True)
     else:
-        ui.console.print(f"No exception for {ui.safe(r.host)} in "
-                         f"{ui.safe(' or '.join(r.looked_in))}; nothing changed.",
+        ui.console.print(f"No exception for {ui.outside(r.host)} in "
+                         f"{safe(' or '.join(map(quoted, r.looked_in)))}; nothing changed.",
                          soft_wrap=True)
 
 
@@ -203,15 +203,15 @@ def _install_crl(ossl: object, crl: str, version: Optional[str], timeout: Option
         ui.print_json(r)
         return
     if r.unchanged:
-        ui.console.print(f"{safe(r.installed)} already holds this CRL; nothing changed.",
+        ui.console.print(f"{ui.outside(r.installed)} already holds this CRL; nothing changed.",
                          soft_wrap=True)
         return
-    ui.console.print(f"[green]Installed[/] the CRL of {safe(r.issuer)} into "
-                     f"{safe(r.installed)} (TigerVNC {safe(r.generation)}): "
+    ui.console.print(f"[green]Installed[/] the CRL of {ui.outside(r.issuer)} into "
+                     f"{ui.outside(r.installed)} (TigerVNC {safe(r.generation)}): "
                      f"{safe(r.revoked)} revoked certificate(s), next update "
                      f"{safe(r.next_update or 'none')}.", soft_wrap=True)
     if r.backup:
-        ui.console.print(f"  previous file kept as {safe(r.backup)}", soft_wrap=True)
+        ui.console.print(f"  previous file kept as {ui.outside(r.backup)}", soft_wrap=True)
 
 
 def _render_viewer(s: "ViewerSettings") -> None:
@@ -219,21 +219,22 @@ def _render_viewer(s: "ViewerSettings") -> None:
     out, err = ui.console, ui.err_console
     if s.installed:
         if any(n.code == "SUPERSEDED" for n in s.notices):
-            out.print(f"{safe(s.installed)}: nothing changed.", soft_wrap=True)
+            out.print(f"{ui.outside(s.installed)}: nothing changed.", soft_wrap=True)
         elif s.already_present and not s.replaced:
-            out.print(f"{safe(s.installed)} already holds this certificate; nothing changed.",
+            out.print(f"{ui.outside(s.installed)} already holds this certificate; nothing changed.",
                       soft_wrap=True)
         else:
-            out.print(f"[green]Installed[/] the certificate into {safe(s.installed)} "
+            out.print(f"[green]Installed[/] the certificate into {ui.outside(s.installed)} "
                       f"(TigerVNC {safe(s.generation)}).", soft_wrap=True)
         for fp in s.replaced:
             out.print(f"  removed  {safe(fp)} (an earlier certificate of this server)",
                       soft_wrap=True)
         for k in s.kept:
-            out.print(f"  kept     {safe(k['fingerprint_sha256'])} ({safe(k['subject'])}, until "
+            out.print(f"  kept     {safe(k['fingerprint_sha256'])} "
+                      f"({ui.outside(k['subject'])}, until "
                       f"{safe(k['not_after'])}): {safe(k['why'])}", soft_wrap=True)
         if s.backup:
-            out.print(f"  previous file kept as {safe(s.backup)}", soft_wrap=True)
+            out.print(f"  previous file kept as {ui.outside(s.backup)}", soft_wrap=True)
         out.print(f"  SHA-256 {safe(s.fingerprint_sha256)}", soft_wrap=True)
         out.print("Compare this fingerprint with the one `vncssl inspect` shows on the "
                   f"server. Then connect with: vncviewer {safe(shlex.quote(s.host))}",
@@ -241,7 +242,8 @@ def _render_viewer(s: "ViewerSettings") -> None:
         _notices(s.notices)
         return
     if s.format == "config" and s.target:
-        err.print(f"Save as {safe(s.target)} (or any .tigervnc file, opened with vncviewer FILE):",
+        err.print(f"Save as {ui.outside(s.target)} (or any .tigervnc file, opened with "
+                  "vncviewer FILE):",
                   soft_wrap=True)
     ui.console.out(s.text.rstrip("\n"), highlight=False)
     for i, step in enumerate(s.steps, 1):

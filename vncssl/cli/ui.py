@@ -9,7 +9,7 @@ from typing import Any, Callable, NoReturn, Optional, Sequence, Tuple, TypeVar
 
 from rich.console import Console
 
-from vncssl.errors import VncsslError
+from vncssl.errors import VncsslError, quoted
 
 # emoji=False: no `:name:` codes in our text are meant as emoji (a path or an address could
 # hold one), and it spares loading Rich's emoji table (~3 ms) at every printing start-up.
@@ -18,42 +18,63 @@ err_console = Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Characters that must never reach a terminal as themselves: C0 controls (ESC starts colour,
-# cursor and title sequences; CR and BS overwrite what was printed), DEL, C1 controls (CSI
-# 0x9b is ESC[ in one byte), bidi overrides (reorder what a line seems to say), and lone
-# surrogates (the undecodable bytes of a non-UTF-8 file name, which no terminal can show).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                     "\u2066-\u2069\ud800-\udfff]")
+# Never to reach a terminal as themselves (Unicode categories C* and Zl/Zp): controls (ESC
+# starts colour, cursor and title sequences; CR, BS overwrite; CSI 0x9b is ESC[; NEL U+0085
+# is a newline), format characters (bidi overrides reorder a line, zero-width ones hide
+# text), U+2028/U+2029, private-use and unassigned code points, lone surrogates (the bytes
+# of a non-UTF-8 file name).
+_ASCII_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKS = re.compile("[\n\t]")
 
 
-def _visible(match: re.Match) -> str:
-    c = match.group(0)
-    if "\udc80" <= c <= "\udcff":  # surrogateescape: the original byte
-        return f"\\x{ord(c) - 0xdc00:02x}"
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+def _escape(c: str) -> str:
+    n = ord(c)
+    if 0xDC80 <= n <= 0xDCFF:  # surrogateescape: the original byte
+        return f"\\x{n - 0xDC00:02x}"
+    if n < 0x100:
+        return f"\\x{n:02x}"
+    return f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
 def clean(text: object, *, multiline: bool = False) -> str:
     """Outside text (paths, certificate fields, a server's words, openssl's stderr) made
-    inert for a terminal: every control character is shown as a `\\xNN` escape instead
-    of acting. Newlines and tabs are kept only in `multiline` text."""
+    inert for a terminal: every control or format character is shown as a `\\xNN` /
+    `\\uNNNN` escape instead of acting. Newlines and tabs are kept only in `multiline` text."""
     value = str(text)
-    value = _UNSAFE.sub(_visible, value)
+    if value.isascii():  # the common case, without a per-character table look-up
+        value = _ASCII_UNSAFE.sub(lambda m: _escape(m.group(0)), value)
+    else:
+        from unicodedata import category
+
+        value = "".join(_escape(c) if c not in "\n\t" and (category(c)[0] == "C" or
+                                                          category(c) in ("Zl", "Zp")) else c
+                        for c in value)
     if not multiline:
-        value = _LINE_BREAKS.sub(_visible, value)
+        value = _LINE_BREAKS.sub(lambda m: _escape(m.group(0)), value)
     return value
 
 
 def safe(text: object) -> str:
-    """Outside text for a Rich `print`: `clean`, then markup-escaped, so `[bold]` or `[/x]`
-    in a path or a CN prints as itself. Only vncssl's own literal strings carry markup."""
+    """Text for a Rich `print`: `clean`, then markup-escaped, so `[bold]` or `[/x]` in a path
+    or a CN prints as itself. Only vncssl's own literal strings carry markup."""
     from rich.markup import escape
 
     value = clean(text)
     if value.endswith("\\"):  # Rich would double it (lest it escape a tag after it), and a
         value = value[:-1] + "\\x5c"  # doubled one prints twice where no tag follows
     return escape(value)
+
+
+def outside(text: object) -> str:
+    """One value that came from outside (a path, a CN, a SAN, an issuer, a server's words)
+    for a Rich `print`: shown by THE rule, `errors.quoted` (a plain token as itself, anything
+    else in double quotes it cannot leave), then `safe`. In colour, also in its own style."""
+    return f"[{OUTSIDE_STYLE}]{safe(quoted(text))}[/]"
+
+
+# Outside text's own colour where colour is on (Rich drops styles elsewhere): a line it
+# imitates still looks unlike vncssl's own.
+OUTSIDE_STYLE = "cyan"
 
 
 def to_jsonable(obj: Any) -> Any:

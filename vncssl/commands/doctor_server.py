@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 from vncssl.commands.doctor_checks import Check, error, fail, ok, skip
-from vncssl.errors import VncsslError
+from vncssl.errors import VncsslError, quoted
 from vncssl.tigervnc import security
 from vncssl.tigervnc.servers import ServerSetup
 
@@ -67,7 +67,7 @@ def _file_checks(setup: ServerSetup, user: Any, kind: str, param: str) -> List[C
                      "present.", _settings_fix(setup), f"no-{cid}")]
     why = access.unreadable_reason(Path(path), user)
     if why is None:
-        return [ok(cid, S, title, path)]
+        return [ok(cid, S, title, quoted(path))]
     if "does not exist" in why or "not a regular file" in why:
         return [fail(cid, S, title, why + ".", _settings_fix(setup), f"{cid}-missing")]
     if "cannot enter" in why:

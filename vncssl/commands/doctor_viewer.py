@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional, Tuple
 
 from vncssl.commands.doctor_checks import Check, error, fail, ok, skip
-from vncssl.errors import VncsslError
+from vncssl.errors import VncsslError, quoted
 
 V = "viewer"
 _INSTALL = "vncssl tigervnc viewer --install --cert vnc-server.pem"
@@ -94,7 +94,7 @@ def check_ca(ossl: Any, f: ViewerFiles, timeout: Optional[float]) -> Tuple[Check
     from vncssl.x509 import certinfo
 
     title = "The viewer's X509CA file holds the server's certificate (or its CA)"
-    where = f"{f.x509_ca} ({f.x509_ca_from})"
+    where = f"{quoted(f.x509_ca)} ({f.x509_ca_from})"
     if not f.x509_ca.is_file():
         return fail("x509ca", V, title, f"{where} does not exist: the viewer asks \"Unknown "
                     "certificate issuer\" for a self-signed server.", _INSTALL,
@@ -118,22 +118,22 @@ def check_crl(ossl: Any, f: ViewerFiles, leaf: Any, ca_file: Optional[Path],
 
     title = "No certificate revocation list stops the server's certificate"
     if not f.x509_crl.exists():
-        return ok("crl", V, title, f"no CRL ({f.x509_crl}): normal without a CA's CRL")
+        return ok("crl", V, title, f"no CRL ({quoted(f.x509_crl)}): normal without a CA's CRL")
     if leaf is not None:
         r = revocation.check_revocation(ossl, [leaf], f.x509_crl, ca_file, strict=False,
                                         timeout=timeout)
         if r.problems:
             p = r.problems[0]
             return fail("crl", V, title, p.message, p.fix, "revoked")
-        return ok("crl", V, title, " ".join([f"{f.x509_crl}: the server's certificate is not "
-                                             "listed.", *r.notes]))
+        return ok("crl", V, title, " ".join([f"{quoted(f.x509_crl)}: the server's certificate "
+                                             "is not listed.", *r.notes]))
     try:
         facts = crl.read_crl(ossl, f.x509_crl, timeout=timeout)
     except VncsslError as exc:
         return fail("crl", V, title, f"{exc.message} (1.11 stops at \"load of CRL failed\"; "
                     "1.12+ ignore the file).", f"Replace {f.x509_crl} with your CA's CRL "
                     "(vncssl ca crl), or remove it", "crl-unreadable")
-    return ok("crl", V, title, f"{f.x509_crl}: {len(facts.revoked)} revoked serial(s)")
+    return ok("crl", V, title, f"{quoted(f.x509_crl)}: {len(facts.revoked)} revoked serial(s)")
 
 
 def known_hosts(path: Path) -> List[Tuple[str, str]]:
@@ -155,24 +155,25 @@ def check_known_hosts(f: ViewerFiles, host: Optional[str], leaf: Any, trusted: b
                       ) -> Check:
     title = "No remembered exception hides a certificate problem"
     if not f.known_hosts.exists():
-        return ok("known-hosts", V, title, f"no exceptions ({f.known_hosts} does not exist)")
+        return ok("known-hosts", V, title,
+                  f"no exceptions ({quoted(f.known_hosts)} does not exist)")
     try:
         entries = known_hosts(f.known_hosts)
     except OSError as exc:
-        return fail("known-hosts", V, title, f"{f.known_hosts} cannot be read "
+        return fail("known-hosts", V, title, f"{quoted(f.known_hosts)} cannot be read "
                     f"({exc.strerror}): \"Could not load known hosts database\".",
                     f"sudo chown $USER {f.known_hosts}", "known-hosts-unreadable")
     if not host:
         hosts = sorted({h for h, _ in entries})
-        return ok("known-hosts", V, title, f"exceptions for {', '.join(hosts) or 'no host'} "
-                  f"in {f.known_hosts}")
+        shown = ", ".join(quoted(h) for h in hosts) or "no host"
+        return ok("known-hosts", V, title, f"exceptions for {shown} in {quoted(f.known_hosts)}")
     mine = [k for h, k in entries if h.strip("[]") == host.strip("[]")]
     if not mine or leaf is None:
         return ok("known-hosts", V, title, f"no exception for {host}" if not mine
                   else f"an exception for {host} ({f.known_hosts})")
     fix = f"Delete the lines for {host} from {f.known_hosts}, then {_INSTALL}"
     if _spki_b64(leaf.public_key_pem) not in mine:
-        return fail("known-hosts", V, title, f"{f.known_hosts} remembers another key for "
+        return fail("known-hosts", V, title, f"{quoted(f.known_hosts)} remembers another key for "
                     f"{host}: the viewer says \"Unexpected server certificate\".", fix,
                     "known-host-changed")
     if not trusted:

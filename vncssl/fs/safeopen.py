@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import List, Optional, Union
 
-from vncssl.errors import FileProblem, UsageError
+from vncssl.errors import FileProblem, UsageError, quoted
 from vncssl.fs.dirops import Folder, open_nofollow, same_file, set_mode
 
 MAX_INPUT = 16 * 1024 * 1024  # documented in README "Limits"
@@ -47,6 +47,7 @@ def kind_of(mode: int) -> str:
 def input_error(exc: OSError, path: PathLike, what: str) -> UsageError:
     """One line for an input the OS refuses to open (exit 2)."""
     code = exc.errno
+    path = quoted(path)  # a file name is outside text (errors.quoted)
     if code == errno.ENOENT:
         return UsageError(f"{path}: no such file.", "Check the path.")
     if code == errno.EISDIR:
@@ -80,7 +81,7 @@ def open_input(path: PathLike, what: str = "file", *, follow: bool = True,
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UsageError(f"{path} is {kind_of(st.st_mode)}, not a {what}.",
+            raise UsageError(f"{quoted(path)} is {kind_of(st.st_mode)}, not a {what}.",
                              f"Give a regular file as the {what}.")
     except BaseException:
         os.close(fd)

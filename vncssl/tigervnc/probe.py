@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from vncssl.errors import quoted
 from vncssl.openssl.runner import check_timeout
 from vncssl.tigervnc import rfb
 from vncssl.tigervnc.address import parse_target
@@ -75,16 +76,16 @@ def _protocol_problem(f: rfb.Fetched) -> Any:
                        + (f" ({subtypes})." if subtypes else " (no subtype at all)."),
                        "Offer X509Vnc: `vncssl tigervnc server`.")
     if f.stop == "tls-not-ready":
-        said = f" The server said: \"{f.detail}\"." if f.detail else ""
+        said = f" The server said: {quoted(f.detail)}." if f.detail else ""
         return Problem("tls-setup-failed", f"The server accepted {f.chosen} but could not "
                        "set up TLS (it answered 0): usually X509Cert/X509Key cannot be read, "
                        "the key is encrypted or does not match the certificate." + said,
                        "Check the server log, and `vncssl check CERT --key KEY` on the "
                        "server's files.")
     return Problem("tls-handshake-failed", f"The TLS handshake with {f.server} failed: "
-                   f"{f.detail}. The server stopped it (this probe checks nothing during the "
-                   "handshake): it could not use its certificate or key (a key that does not "
-                   "match, a keyUsage without digitalSignature), and the viewer fails the "
+                   f"{quoted(f.detail)}. The server stopped it (this probe checks nothing "
+                   "during the handshake): it could not use its certificate or key (a key that "
+                   "does not match, a keyUsage without digitalSignature), and the viewer fails the "
                    "same way (\"TLS Handshake failed\").",
                    "Check the server log, and `vncssl check CERT --key KEY` on the "
                    "server's files.")
@@ -114,7 +115,7 @@ def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
 
     ca_path = Path(ca) if ca else default_ca(env, version)
     ca_facts = certinfo.read_chain(ossl, ca_path, timeout=timeout) if ca_path else None
-    note = (f"X509CA {ca_path}" + ("" if ca else " (the viewer's default)") + " + system "
+    note = (f"X509CA {quoted(ca_path)}" + ("" if ca else " (the viewer's default)") + " + system "
             "store") if ca_path else "system trust store only (no X509CA file found)"
     return Trust(ca_path, ca_facts, note, bool(ca))
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from vncssl.errors import ConnectFailed
+from vncssl.errors import ConnectFailed, quoted
 from vncssl.net.resolve import resolve
 from vncssl.tigervnc import chainfetch
 from vncssl.tigervnc.address import Target, is_dns_name
@@ -122,7 +122,8 @@ class _Conn:
 
 def said(data: bytes) -> str:
     """What a peer sent, for a person: quoted text, not a bytes repr (others as \\xNN)."""
-    text = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in data.rstrip(b"\r\n"))
+    text = "".join(chr(b) if 32 <= b < 127 and b != 0x22 else f"\\x{b:02x}"
+                   for b in data.rstrip(b"\r\n"))
     return f'"{text}"' if text else "nothing"
 
 
@@ -175,12 +176,12 @@ def _handshake(c: _Conn, target: Target) -> Fetched:
         c.send(b"RFB 003.003\n")
         (chosen,) = struct.unpack(">I", c.recv(4))
         if chosen == 0:
-            raise ConnectFailed(f"{c.where} refused the connection: {c.reason()}", "")
+            raise ConnectFailed(f"{c.where} refused the connection: {quoted(c.reason())}", "")
         return Fetched(target.display, rfb, [_name(SECURITY_TYPES, chosen)], stop="no-vencrypt")
     c.send(b"RFB 003.008\n" if version >= (3, 8) else b"RFB 003.007\n")
     (n,) = c.recv(1)
     if n == 0:
-        raise ConnectFailed(f"{c.where} refused the connection: {c.reason()}",
+        raise ConnectFailed(f"{c.where} refused the connection: {quoted(c.reason())}",
                             "Too many failed logins make TigerVNC block a client for a while.")
     types = list(c.recv(n))
     out = Fetched(target.display, rfb, [_name(SECURITY_TYPES, t) for t in types])

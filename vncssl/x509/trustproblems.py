@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Sequence
 
+from vncssl.errors import quoted
 from vncssl.x509 import gnutlspath as g
 from vncssl.x509.certfacts import CertFacts
 from vncssl.x509.problem import ASKS, REFUSES, WARNING, Problem
@@ -32,8 +33,8 @@ def _who(c: CertFacts, leaf: CertFacts, ca_prints: set) -> str:
     if c is leaf or c.fingerprint_sha256 == leaf.fingerprint_sha256:
         return "The server certificate"
     if c.fingerprint_sha256 in ca_prints:
-        return f"The CA certificate {c.subject} in the viewer's X509CA file"
-    return f"The chain certificate {c.subject}"
+        return f"The CA certificate {quoted(c.subject)} in the viewer's X509CA file"
+    return f"The chain certificate {quoted(c.subject)}"
 
 
 def _dates(f: g.Finding, leaf: CertFacts, ca_prints: set, w: Words) -> Problem:
@@ -60,7 +61,7 @@ def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], w:
         c = same_raw[0]
         return Problem(
             "same-subject-different-cert",
-            f"{where} holds a different certificate with the same subject ({c.subject}, "
+            f"{where} holds a different certificate with the same subject ({quoted(c.subject)}, "
             f"SHA-256 {c.fingerprint_sha256}), typically the old one from before a renewal "
             f"with a new key: it is not the issuer. {ask}",
             f"Replace the viewer's X509CA file with the server's current certificate "
@@ -69,7 +70,8 @@ def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], w:
         c = same_text[0]
         return Problem(
             "issuer-name-differs",
-            f"The certificate's issuer name ({top.issuer}) matches {c.subject} in {where} only "
+            f"The certificate's issuer name ({quoted(top.issuer)}) matches "
+            f"{quoted(c.subject)} in {where} only "
             "when letter case or string type (PrintableString/UTF8String) is ignored, as "
             "OpenSSL does; GnuTLS compares the names byte for byte and finds no issuer. "
             + ask, "Give the viewer the exact CA certificate that signed it (or re-issue the "
@@ -77,9 +79,9 @@ def _unknown_issuer(leaf: CertFacts, top: CertFacts, ca: Sequence[CertFacts], w:
     anchor = "the system trust store" if w.system_only else f"{where} or the system trust store"
     return Problem(
         "unknown-issuer",
-        f"The certificate (issuer {top.issuer}) is not in, and does not chain to a certificate "
-        f"in, {anchor}: {ask}", "Copy the server's certificate (or its CA's) to the viewer "
-        f"and pass it as X509CA: `{w.viewer_cmd}`.", ASKS)
+        f"The certificate (issuer {quoted(top.issuer)}) is not in, and does not chain to a "
+        f"certificate in, {anchor}: {ask}", "Copy the server's certificate (or its CA's) to the "
+        f"viewer and pass it as X509CA: `{w.viewer_cmd}`.", ASKS)
 
 
 def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts], w: Words
@@ -93,7 +95,7 @@ def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts
         elif f.status & g.SIGNER_NOT_CA:
             renewal = f.issuer is not None and g.same_name_and_key(f.issuer, leaf)
             out.append(Problem(
-                "issuer-not-ca", f"{where} holds {f.issuer.subject if f.issuer else '?'} "
+                "issuer-not-ca", f"{where} holds {quoted(f.issuer.subject) if f.issuer else '?'} "
                 "with the same name" + (" and key (the copy from before a --reuse-key "
                                         "renewal)" if renewal else "") + ", but it is not a "
                 "CA (CA:FALSE), so GnuTLS cannot take it as the issuer: TigerVNC asks "
@@ -111,7 +113,7 @@ def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts
                 "create` (RSA 2048 or EC P-256).", REFUSES))
         elif f.status & g.INSECURE_ALGORITHM:
             out.append(Problem(
-                "insecure-algorithm", f"{f.cert.subject} is signed with "
+                "insecure-algorithm", f"{quoted(f.cert.subject)} is signed with "
                 f"{f.cert.signature_algorithm}: TigerVNC refuses it (\"insecure algorithm\").",
                 "Have it re-issued with SHA-256 (openssl's default), e.g. "
                 f"`{w.renew_cmd}`.", REFUSES))
@@ -125,12 +127,13 @@ def problems(r: g.PathResult, chain: Sequence[CertFacts], ca: Sequence[CertFacts
         elif f.status & g.SIGNATURE_FAILURE:
             out.append(Problem(
                 "bad-signature", f"{who}'s signature does not verify with the key of "
-                f"{f.issuer.subject if f.issuer else 'its issuer'}: TigerVNC refuses it "
+                f"{quoted(f.issuer.subject) if f.issuer else 'its issuer'}: TigerVNC refuses it "
                 "(\"Invalid status of server certificate verification\").",
                 "Give the viewer the CA certificate that really signed it.", REFUSES))
         elif f.status & g.SIGNER_CONSTRAINTS_FAILURE:
             out.append(Problem(
-                "issuer-key-usage", f"{who}'s issuer {f.issuer.subject if f.issuer else ''} "
+                "issuer-key-usage",
+                f"{who}'s issuer {quoted(f.issuer.subject) if f.issuer else ''} "
                 "may not sign certificates (its keyUsage lacks keyCertSign): TigerVNC refuses "
                 "it.", "Use a CA certificate with keyCertSign.", REFUSES))
         else:

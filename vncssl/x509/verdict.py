@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from vncssl.errors import OpensslFailed, UsageError
+from vncssl.errors import OpensslFailed, UsageError, quoted
 from vncssl.notice import command, key_beside
 from vncssl.openssl import binary, runner
 from vncssl.x509 import certinfo, names, trustproblems
@@ -45,16 +45,17 @@ class Verdict:
 # --- the verdict ---------------------------------------------------------------------------
 
 def _name_list(cert: CertFacts) -> str:
-    names = [f"{s.type}:{s.value}" for s in cert.san if s.type in ("IP", "DNS")]
+    names = [f"{s.type}:{quoted(s.value)}" for s in cert.san if s.type in ("IP", "DNS")]
     if names:
         return ", ".join(names)
-    return f"no subjectAltName, CN={cert.common_name}" if cert.common_name else "no names"
+    return f"no subjectAltName, CN={quoted(cert.common_name)}" if cert.common_name \
+        else "no names"
 
 
 def _hostname_problem(cert: CertFacts, host: str) -> Problem:
     h = normalise_host(host)
     is_ip = host_ip(h) is not None
-    msg = (f"The viewer connects to {h!r}, but the certificate names {_name_list(cert)}: "
+    msg = (f"The viewer connects to {quoted(h)}, but the certificate names {_name_list(cert)}: "
            "TigerVNC asks \"Hostname does not match the server certificate\".")
     if is_ip and cert.common_name == h:
         msg += " TigerVNC never matches an IP address against the CN; it needs an IP SAN."
