@@ -30,11 +30,10 @@ def probe_fleet(from_file: str, *, ca: Optional[str], crl: Optional[str], timeou
                                        jobs=jobs)
     else:
         result = _with_progress(ossl, targets, ca, crl, timeout, jobs)
-    if json_output:
-        import json
-
-        for h in result.hosts:
-            ui.console.out(json.dumps(ui.to_jsonable(h), ensure_ascii=False), highlight=False)
+    if json_output:  # JSON lines, escaped as every --json output is (ui.json_text)
+        ui.console.file.write("".join(ui.json_text(h, indent=None) + "\n"
+                                      for h in result.hosts))
+        ui.console.file.flush()
     else:
         _render(result)
     if result.exit_code:

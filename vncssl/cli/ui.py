@@ -100,14 +100,14 @@ _SURROGATE = re.compile("[\ud800-\udfff\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
                         "\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
-def json_text(obj: Any) -> str:
+def json_text(obj: Any, indent: Optional[int] = 2) -> str:
     """JSON that is always valid UTF-8. Non-ASCII text stays readable; control characters
     are JSON escapes (json does that); a byte of a file name that is not UTF-8 (Python's
     surrogateescape gives U+DC80..U+DCFF for it) is written as the JSON escape `\\udcXX`,
     which `json.loads` turns back into the same string and `os.fsencode` into the bytes."""
     import json  # only the --json path needs it (start-up speed)
 
-    text = json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False)
+    text = json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 

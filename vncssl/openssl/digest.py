@@ -25,8 +25,7 @@ def sha256_fingerprints(openssl: str, blobs: Sequence[bytes], *,
     with workdir.scratch_dir() as work:
         names = [f"{i}.der" for i in range(len(blobs))]
         for name, data in zip(names, blobs):
-            writes.write_all(writes.create(work / name, 0o600, "file"), work / name, data,
-                             "file")
+            writes.write_scratch(work / name, data)
         # Relative names (cwd=work): the command line stays short for 1,000 files.
         r = runner.run([openssl, "dgst", "-sha256", "-r", *names], timeout=timeout,
                        what="openssl dgst", cwd=str(work))

@@ -123,9 +123,12 @@ def load_trust(ossl: Any, ca: Optional[str], *, timeout: Optional[float] = None,
 def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
             crl: Optional[str] = None, timeout: Optional[float] = None,
             env: Any = os.environ, trust: Optional[Trust] = None,
-            relay: bool = False, version: Optional[str] = None) -> ProbeReport:
+            relay: bool = False, version: Optional[str] = None,
+            fingerprints: bool = True) -> ProbeReport:
     """relay=True: the TLS handshake goes through `openssl s_client` whatever the Python (what
-    Python 3.9 always does) - to test that path on any Python."""
+    Python 3.9 always does) - to test that path on any Python. fingerprints=False: the
+    certificates' fingerprints are left for the caller to hash with a whole fleet's (the
+    `verify` of the verdict is then openssl's reading of the chain)."""
     from vncssl.x509.verdict import judge
 
     if timeout is not None:
@@ -145,7 +148,7 @@ def examine(ossl: Any, target_text: str, *, ca: Optional[str] = None,
         report.problems[0].stops = HANDSHAKE
         report.viewer = outcome(report.problems)
         return report
-    chain, inspection = _read_fetched(ossl, f, timeout)
+    chain, inspection = _read_fetched(ossl, f, timeout, fingerprints)
     verdict = judge(ossl, chain, target.host, ca_facts, ca_file=ca_path, timeout=timeout)
     crl_path = Path(crl) if crl else (default_crl(ca_path) if not trust.explicit else None)
     if crl_path is not None:
@@ -231,7 +234,8 @@ def offered_problems(f: rfb.Fetched) -> List[Any]:
     return out
 
 
-def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[List[Any], Any]:
+def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float],
+                  fingerprints: bool = True) -> Tuple[List[Any], Any]:
     """The fetched chain as CertFacts (for the verdict) and as the `inspect` object (for the
     report), read once by openssl from a private temp file that is removed at once."""
     from vncssl.fs import workdir, writes
@@ -240,8 +244,8 @@ def _read_fetched(ossl: Any, f: rfb.Fetched, timeout: Optional[float]) -> Tuple[
 
     with workdir.scratch_dir("vncssl-probe-") as work:
         path = work / "server-chain.pem"
-        writes.write_text(path, "".join(f.chain_pem), 0o600)
-        chain = certinfo.read_chain(ossl, path, timeout=timeout)
+        writes.write_scratch(path, "".join(f.chain_pem).encode("utf-8"))
+        chain = certinfo.read_chain(ossl, path, timeout=timeout, fingerprints=fingerprints)
     inspection = inspect(ossl, path, timeout=timeout, chain=chain)
     inspection.path = f.server
     return chain, inspection

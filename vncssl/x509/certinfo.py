@@ -78,11 +78,12 @@ def _open_certificate(path: Path) -> bytes:
 
 
 def read_pems(ossl: binary.OpensslInfo, pems: Sequence[str], source: Path, *,
-              now: Optional[dt.datetime] = None, timeout: Optional[float] = None
-              ) -> List[CertFacts]:
+              now: Optional[dt.datetime] = None, timeout: Optional[float] = None,
+              fingerprints: bool = True) -> List[CertFacts]:
     """Facts of PEM blocks (split_pem's) from `source`, in order: two openssl processes
     however many there are; a block openssl cannot parse is bad input naming it."""
-    return read_blocks(ossl, [(p, None) for p in pems], str(source), now=now, timeout=timeout)
+    return read_blocks(ossl, [(p, None) for p in pems], str(source), now=now, timeout=timeout,
+                       fingerprints=fingerprints)
 
 
 def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
@@ -98,8 +99,7 @@ def _run_with_input(argv: List[str], data: bytes, timeout: Optional[float],
 
     with workdir.scratch_dir() as work:
         name = str(work / "input")
-        writes.write_all(writes.create(work / "input", 0o600, "file"), work / "input", data,
-                         "file")
+        writes.write_scratch(work / "input", data)
         argv = [name if a == "-" else a for a in argv]
         return runner.run(argv, timeout=timeout, what=what, env=NO_TRUST_STORE,
                           meanwhile=meanwhile)
@@ -166,10 +166,12 @@ def _pem_kind(text: str) -> str:
 
 
 def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetime] = None,
-               timeout: Optional[float] = None, first_only: bool = False) -> List[CertFacts]:
+               timeout: Optional[float] = None, first_only: bool = False,
+               fingerprints: bool = True) -> List[CertFacts]:
     """Every certificate in a PEM file, in file order, or the one certificate of a DER file,
     with two openssl processes however many there are (`chainread`). A file with none is bad
-    input (exit 2), not an openssl failure. `first_only`: just the first."""
+    input (exit 2), not an openssl failure. `first_only`: just the first. `fingerprints`:
+    see chainread.read_blocks."""
     from vncssl.fs.safeopen import open_regular
 
     data = open_regular(path, "certificate")
@@ -184,9 +186,10 @@ def read_chain(ossl: binary.OpensslInfo, path: Path, *, now: Optional[dt.datetim
                    + "` shows the request itself).")
         raise UsageError(f"{path} holds {kind}, not a certificate.", fix)
     if not blocks:  # a DER file: its one certificate
-        return read_blocks(ossl, [("", data)], str(path), now=now, timeout=timeout)
+        return read_blocks(ossl, [("", data)], str(path), now=now, timeout=timeout,
+                           fingerprints=fingerprints)
     return read_pems(ossl, blocks[:1] if first_only else blocks, path, now=now,
-                     timeout=timeout)
+                     timeout=timeout, fingerprints=fingerprints)
 
 
 def certificate_pems(ossl: binary.OpensslInfo, path: Path, *,

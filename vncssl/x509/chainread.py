@@ -62,14 +62,18 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
                 source: str, *, now: Optional[dt.datetime] = None,
                 timeout: Optional[float] = None, user_file: bool = True,
                 meanwhile: Optional[Callable[[], object]] = None,
-                in_place: Optional[Path] = None) -> List[CertFacts]:
+                in_place: Optional[Path] = None, fingerprints: bool = True
+                ) -> List[CertFacts]:
     """CertFacts of each (pem, der) item, in order: `pem` the block as the file holds it ("" for
     a DER file), `der` its bytes (None: decoded from `pem`). Two openssl processes in all (one
     for one certificate); meanwhile: the caller's work done while the first one runs;
     in_place: the one PEM item's file, in vncssl's own 0700 work folder: openssl reads it
     there instead of a copy.
     A certificate that cannot be read is bad input (exit 2) in a file the user named, and
-    openssl's fault (OpensslFailed, exit 3) in one vncssl or openssl made (user_file=False)."""
+    openssl's fault (OpensslFailed, exit 3) in one vncssl or openssl made (user_file=False).
+    fingerprints=False: a caller that hashes many files' certificates at once later (`probe
+    --from`) and has openssl parse this one anyway (`verify`): no openssl for one certificate,
+    fingerprint_sha256 left empty."""
 
     def unreadable(index: int, why: str, stderr: str = "") -> VncsslError:
         message = f"{_which(source, index, count)} is not a readable certificate ({why})."
@@ -88,7 +92,9 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
         except ValueError as exc:
             raise unreadable(index, str(exc)) from None
     prints: Optional[List[str]] = None
-    if count == 1:
+    if count == 1 and not fingerprints:
+        bad, stderr = None, ""
+    elif count == 1:
         ok, stderr, prints = _fingerprint_one(ossl, ders[0], timeout, meanwhile, in_place)
         bad = None if ok else 0
     else:
@@ -102,7 +108,8 @@ def read_blocks(ossl: binary.OpensslInfo, items: Sequence[Tuple[str, Optional[by
         except DerError as exc:  # openssl took it, but it breaks a rule DER or RFC 5280 makes
             raise unreadable(index, str(exc)) from None
     if prints is None:
-        prints = digest.sha256_fingerprints(ossl.path, ders, timeout=timeout)
+        prints = digest.sha256_fingerprints(ossl.path, ders, timeout=timeout) \
+            if fingerprints else [""] * count
     for f, fingerprint in zip(facts, prints):
         f.fingerprint_sha256 = fingerprint
     return facts
@@ -119,7 +126,7 @@ def _judged(ossl: binary.OpensslInfo, argv: List[str], data: bytes, timeout: Opt
         copy = in_place
         if copy is None:
             copy = stack.enter_context(workdir.scratch_dir()) / "certificates"
-            writes.write_all(writes.create(copy, 0o600, "file"), copy, data, "file")
+            writes.write_scratch(copy, data)
         try:
             r = runner.run([ossl.path, *[str(copy) if a == "COPY" else a for a in argv]],
                            timeout=timeout, what=f"openssl {argv[0]}", env=NO_TRUST_STORE,

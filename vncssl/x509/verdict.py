@@ -79,12 +79,12 @@ def _openssl_verify(ossl: binary.OpensslInfo, leaf: CertFacts, untrusted: Sequen
 
     with workdir.scratch_dir("vncssl-verify-") as work:
         path = work / "leaf.pem"
-        writes.write_text(path, leaf.pem, 0o600)
+        writes.write_scratch(path, leaf.pem.encode("utf-8"))
         argv = [ossl.path, "verify", *ossl.verify_flags, *extra]
         for flag, certs, name in (("-CAfile", anchors, "ca.pem"),
                                   ("-untrusted", untrusted, "untrusted.pem")):
             if certs:
-                writes.write_text(work / name, "".join(c.pem for c in certs), 0o600)
+                writes.write_scratch(work / name, "".join(c.pem for c in certs).encode())
                 argv += [flag, str(work / name)]
         argv.append(str(path))
         result = runner.run(argv, timeout=timeout, check=False, what="openssl verify")
