@@ -147,8 +147,10 @@ def tree_env(env: Optional[Mapping[str, str]] = None, *, inherit: bool = True) -
 
 def command(suite: str, argv: Sequence[PathLike], binds: Sequence[PathLike] = (),
             cwd: Optional[PathLike] = None) -> list:
-    """The host command line that runs argv inside the tree."""
-    cmd = [str(INCHROOT), suite]
+    """The host command line that runs argv inside the tree. The tree is named by its path,
+    not its suite: inchroot would look for a bare suite under its own environment's
+    VNCSSL_MATRIX_CACHE, which a run with inherit_env=False does not pass on."""
+    cmd = [str(INCHROOT), str(tree(suite))]
     for b in binds:
         cmd += ["--bind", os.fspath(b)]
     if cwd is not None:

@@ -27,7 +27,7 @@ trap 'rm -rf -- "$home"; rm -rf --one-file-system -- "$T$VENV"' EXIT
 VNCSSL_MATRIX_VENV="$VENV" bash "$HERE/venv.sh" "$suite" "$SRC" pytest hypothesis >/dev/null
 set +e
 env -i PATH="$VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME="$home" LC_ALL=C.UTF-8 \
-    TERM=dumb CI="${CI:-}" "$HERE/inchroot" "$suite" --bind "$SRC" --bind "$home" --cwd "$SRC" -- \
+    TERM=dumb CI="${CI:-}" "$HERE/inchroot" "$T" --bind "$SRC" --bind "$home" --cwd "$SRC" -- \
     "$VENV/bin/python" -m pytest -p no:cacheprovider -q -m 'not tigervnc and not matrix' \
     --ignore=tests/matrix --ignore=tests/test_ansible.py --deselect \
     tests/test_docs.py::test_readme_tour_is_a_fresh_real_run "$@"
