@@ -26,7 +26,7 @@ from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
 from vncssl.ca.issuance import Issued
 from vncssl.errors import VncsslError
-from vncssl.fs import atomic, targets, workdir
+from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.signals import hold_interrupts, term_as_interrupt
 from vncssl.openssl import digest, runner
 from vncssl.x509 import dernames
@@ -38,12 +38,6 @@ CHUNK = 32
 
 Job = Tuple[int, str, List[names_mod.Name], targets.Target, targets.Target]
 Done = Callable[[int, Optional[Issued], str, str], None]  # index, issued, error, fix
-
-
-def _scratch(path: Path, text: str) -> None:
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 def issue_hosts(iss: Issuer, hosts: Sequence, folder: Path, *, force: bool, workers: int,
@@ -93,7 +87,7 @@ def issue_batch(iss: Issuer, jobs: Sequence[Job], folder: Path, *, force: bool,
     ca_subject = dernames.parse_certificate(ca_der).subject_raw
     with workdir.private_workdir(folder) as work:
         cfg = work / "leaf.cnf"
-        _scratch(cfg, ca_config((), iss.spec.algorithm))
+        writes.write_scratch(cfg, ca_config((), iss.spec.algorithm).encode("utf-8"))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vncssl-ca")
         try:
             pending: Set[Future] = {pool.submit(_make, iss, work, cfg, job) for job in jobs}
@@ -214,7 +208,7 @@ def _record_all(iss: Issuer, installed: List[Tuple[Issued, str]]) -> None:
         moves = []
         for issued, pem in installed:
             tmp = work / f"{issued.serial}.pem"
-            _scratch(tmp, pem)
+            writes.write_scratch(tmp, pem.encode("ascii"))
             moves.append((tmp, targets.check_target(folder / f"{issued.serial}.pem",
                                                     "issued copy", force=True)))
         atomic.install(moves, force=True)
