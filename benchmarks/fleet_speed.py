@@ -64,6 +64,17 @@ def _run(argv: List[str], side: str = "", **kw) -> float:
     return took
 
 
+def _env(root: Path) -> Dict[str, str]:
+    """vncssl's environment: its CA in `root`, and bytecode as an installed package has it
+    (pip compiles on install), kept out of the source tree. Some environments set
+    PYTHONDONTWRITEBYTECODE, which would make every run compile vncssl's modules anew
+    (~25 ms before the first openssl starts) where an installed vncssl never does."""
+    env = dict(os.environ, VNCSSL_CA_DIR=str(root / "ca"),
+               PYTHONPYCACHEPREFIX=str(root / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _ip(i: int) -> str:
     return f"127.0.{i // 250}.{i % 250 + 1}"
 
@@ -71,7 +82,7 @@ def _ip(i: int) -> str:
 def issue_pair(kind: str, n: int, jobs: int, runs: int, root: Path) -> Tuple[List[float],
                                                                                List[float]]:
     key = "ec" if kind == "ec" else "rsa:2048"
-    env = dict(os.environ, VNCSSL_CA_DIR=str(root / "ca"))
+    env = _env(root)
     _run([*VNCSSL, "ca", "init", "--key-type", "ec"], env=env)
     hosts = root / "hosts.txt"
     hosts.write_text("".join(f"h{i} {_ip(i)}\n" for i in range(n)))
@@ -117,7 +128,7 @@ def probe_pair(n: int, runs: int, root: Path) -> Tuple[List[float], List[float]]
     sys.path.insert(0, str(HERE.parent))
     from tests import tigervnc_harness as h  # stdlib only; real Xvnc on loopback
 
-    env = dict(os.environ, VNCSSL_CA_DIR=str(root / "ca"))
+    env = _env(root)
     _run([*VNCSSL, "ca", "init", "--key-type", "ec"], env=env)
     _run([*VNCSSL, "ca", "issue", "--ip", "127.0.0.1", "--key-type", "ec", "--cert",
           str(root / "s.pem"), "--key", str(root / "s-key.pem")], env=env)
@@ -131,9 +142,10 @@ def probe_pair(n: int, runs: int, root: Path) -> Tuple[List[float], List[float]]
         hosts.write_text("".join(f"vnc{i} 127.0.0.1::{s.port}\n" for i, s in
                                  enumerate(servers)))
         for run in range(runs + 1):
-            fleet = _run([*VNCSSL, "probe", "--from", str(hosts), "--ca", ca, "--json"])
+            fleet = _run([*VNCSSL, "probe", "--from", str(hosts), "--ca", ca, "--json"],
+                         env=env)
             slowest = max(_run([*VNCSSL, "probe", f"127.0.0.1::{s.port}", "--ca", ca,
-                                "--json"]) for s in servers)
+                                "--json"], env=env) for s in servers)
             if run:
                 fleet_t.append(fleet)
                 single_t.append(slowest)

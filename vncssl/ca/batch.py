@@ -20,14 +20,14 @@ from __future__ import annotations
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple, Union
 
 from vncssl.ca.authority import ISSUED, Issuer, make_private_dir, unique_id
 from vncssl.ca.batchcheck import HostFailed, check_structure, pem_der
 from vncssl.ca.issuance import Issued
 from vncssl.errors import VncsslError
 from vncssl.fs import atomic, targets, workdir, writes
-from vncssl.fs.signals import hold_interrupts, term_as_interrupt
+from vncssl.fs.signals import term_as_interrupt
 from vncssl.openssl import digest, runner
 from vncssl.x509 import dernames
 from vncssl.x509 import names as names_mod
@@ -140,54 +140,54 @@ def _finish_chunk(iss: Issuer, ca_subject: bytes, work: Path,
         for job, _, _ in ready:
             done(job[0], None, exc.message, exc.fix)
         return
-    installed: List[Tuple[int, Issued, str]] = []
-    stopped: Optional[BaseException] = None
+    checked: List[Tuple[Job, Path, Path, str, Tuple[str, str, str, str], str]] = []
     for (job, key, cert), ok, fingerprint in zip(ready, verified, prints):
-        if stopped is not None:
-            break
-        index, label, names, cert_t, key_t = job
-        pem, facts, backups = "", None, []
         try:
             if not ok:
                 raise HostFailed("openssl verify does not accept the certificate openssl made "
                                  "(signature or purpose). Nothing was written.",
                                  "Report this with `openssl version -a`; try --openssl.")
             pem = cert.read_text("ascii")
-            facts = check_structure(iss, ca_subject, pem_der(pem), names)
+            facts = check_structure(iss, ca_subject, pem_der(pem), job[2])
             os.chmod(cert, 0o644)  # a certificate is public; openssl made it under umask 077
-            backups = atomic.install([(key, key_t), (cert, cert_t)], force=force,
-                                     backup=force)
         except HostFailed as exc:
-            done(index, None, exc.error, exc.fix)
+            done(job[0], None, exc.error, exc.fix)
             continue
         except VncsslError as exc:
-            done(index, None, exc.message, exc.fix)
+            done(job[0], None, exc.message, exc.fix)
             continue
-        except KeyboardInterrupt as exc:
-            stopped = exc  # the renames hold Ctrl-C: the pair is either in place or not
-            if facts is None or not _holds(cert_t.path, pem):
+        checked.append((job, key, cert, pem, facts, fingerprint))
+    outcomes: List[Tuple[int, Optional[Issued], str, str]] = []
+
+    def record(results: List[Union[List[Path], VncsslError]]) -> None:
+        issued: List[Tuple[Issued, str]] = []
+        for (job, _, _, pem, facts, fingerprint), result in zip(checked, results):
+            index, label, names, cert_t, key_t = job
+            if isinstance(result, VncsslError):
+                outcomes.append((index, None, result.message, result.fix))
                 continue
-        issued = Issued(name=label, cert=str(cert_t.path), key=str(key_t.path),
-                        key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
-                        subject=facts[0], serial=facts[1], not_before=facts[2],
-                        not_after=facts[3], fingerprint_sha256=fingerprint,
-                        backups=[str(b) for b in backups])
-        installed.append((index, issued, pem))
+            one = Issued(name=label, cert=str(cert_t.path), key=str(key_t.path),
+                         key_mode=targets.mode_text(key_t.path), names=[n.san for n in names],
+                         subject=facts[0], serial=facts[1], not_before=facts[2],
+                         not_after=facts[3], fingerprint_sha256=fingerprint,
+                         backups=[str(b) for b in result])
+            issued.append((one, pem))
+            outcomes.append((index, one, "", ""))
+        _record_all(iss, issued)  # every installed pair gets its issued/ copy
+
     try:
-        with hold_interrupts():  # every installed pair gets its issued/ copy
-            _record_all(iss, [(issued, pem) for _, issued, pem in installed])
+        # One folder lock for the chunk; each pair is still installed all or nothing.
+        atomic.install_each([[(key, job[4]), (cert, job[3])]
+                             for job, key, cert, _, _, _ in checked],
+                            force=force, backup=force, then=record)
+    except VncsslError as exc:
+        if outcomes:
+            raise  # the pairs are in place; their issued/ copies could not be written
+        # The folder's lock could not be taken: none of this chunk was installed.
+        outcomes.extend((job[0], None, exc.message, exc.fix) for job, *_ in checked)
     finally:
-        for index, issued, _ in installed:
-            done(index, issued, "", "")
-    if stopped is not None:
-        raise stopped
-
-
-def _holds(path: Path, text: str) -> bool:
-    try:
-        return path.read_text("ascii") == text
-    except (OSError, UnicodeDecodeError):
-        return False
+        for outcome in outcomes:
+            done(*outcome)
 
 
 def _verify_signatures(iss: Issuer, certs: List[Path]) -> List[bool]:

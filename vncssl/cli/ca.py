@@ -107,6 +107,8 @@ def ca_issue(
 
     Each certificate is CA:FALSE with serverAuth, the SANs asked for, a random serial and a
     subject unique across renewals. Viewers need only ca.pem as their X509CA.
+    With --from: exit 0 when every server was issued; 3 when any was not (the others are
+    issued and kept); 2 for a bad hosts file, before anything is issued.
 
     Example:
 
@@ -168,7 +170,7 @@ def ca_issue(
 @ui.boundary
 def ca_bundle(
     certs: Annotated[List[str], typer.Argument(help="Server certificates (PEM).",
-                                               show_default=False)],
+                                               metavar="CERT...", show_default=False)],
     out: Annotated[str, typer.Option("--out", help="The X509CA bundle to write.")],
     keep_newest: Annotated[bool, typer.Option(
         "--keep-newest", help="Of certificates sharing a subject, keep only the newest.")

@@ -20,7 +20,7 @@ MARKS = {"ok": "[green]✓[/]", "fail": "[red]✗[/]", "error": "[yellow]?[/]", 
 def doctor(
     server: Annotated[Optional[str], typer.Argument(
         help="Also probe this server, judged with the viewer's X509CA: HOST, HOST:DISPLAY "
-        "(port 5900+N) or HOST::PORT.", metavar="[HOST[:DISPLAY|::PORT]]",
+        "(port 5900+N) or HOST::PORT.", metavar="HOST[:DISPLAY|::PORT]",
         show_default=False)] = None,
     user: Annotated[Optional[str], typer.Option(
         help="The user the TigerVNC server runs as (default: a running server's user, "

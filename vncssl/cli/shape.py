@@ -41,10 +41,38 @@ class _Argument(TyperArgument):
         return None  # the name column says it (CERT, NAME...): no `<path>`, `<list[str]>`
 
     def _usage_display_name(self) -> str:
-        name = self.display_name_raw
-        if not self.required:
-            name = f"[{name}]"
-        return name + ("..." if self.nargs != 1 else "")
+        name = self.display_name_raw  # type: ignore[attr-defined]  # (Typer 0.29+)
+        return _usage(name, self.required, self.nargs)
+
+    def make_metavar(self, *args: Any, **kwargs: Any) -> str:
+        """Typer 0.24-0.28 build the usage line here (`usage=True`), as `{CERT}` too."""
+        if not kwargs.get("usage"):
+            return str(super().make_metavar(*args, **kwargs))
+        name = self.metavar or (self.name or "").upper()
+        return _usage(name, self.required, self.nargs)
+
+
+def _usage(name: str, required: bool, nargs: int) -> str:
+    """CERT, [NAME...]: a metavar that already says `...` gets no second one."""
+    more = "..." if nargs != 1 and not name.endswith("...") else ""
+    return f"{name}{more}" if required else f"[{name}{more}]"
+
+
+def _quiet_type(kind: Any) -> Any:
+    """A copy of an argument's Click type that names no `<str>` placeholder: Typer 0.24-0.28
+    print the type's metavar in the help table, where the name column (CERT, NAME...) says
+    it. Conversion is the type's own."""
+    cls = type(kind)
+    quiet = _QUIET.get(cls)
+    if quiet is None:
+        quiet = _QUIET[cls] = type(f"Quiet{cls.__name__}", (cls,),
+                                   {"get_metavar": lambda self, *a, **k: ""})
+    copy = object.__new__(quiet)
+    copy.__dict__.update(vars(kind))
+    return copy
+
+
+_QUIET: dict = {}
 
 
 def _flag_help(opt: Any) -> Any:
@@ -72,6 +100,7 @@ def style(cmd: "click.Command") -> "click.Command":
                 param.metavar = metavar_for(longs[0])
         elif isinstance(param, TyperArgument) and type(param) is TyperArgument:
             param.__class__ = _Argument
+            param.type = _quiet_type(param.type)
     return cmd
 
 

@@ -13,9 +13,9 @@ import contextlib
 import os
 import stat
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from vncssl.errors import FileProblem, WriteFailed
+from vncssl.errors import FileProblem, VncsslError, WriteFailed
 from vncssl.fs import safeopen, workdir
 from vncssl.fs.dirops import Folder, same_file
 from vncssl.fs.filelock import dir_lock
@@ -42,33 +42,74 @@ def install(moves: Sequence[Tuple[Path, Target]], *, force: bool,
     SIGINT, SIGTERM and SIGHUP are held until every rename is done (or undone)."""
     if not moves:
         return []
-    folder = moves[0][1].path.parent
-    backups: List[Path] = []
-    with dir_lock(folder, fix_for=fix_for), hold_interrupts(), \
-            contextlib.ExitStack() as stack:
+    with _section(moves[0][1].path.parent) as folders, hold_interrupts():
+        return _install_set(moves, folders, force, backup)
+
+
+def install_each(sets: Sequence[Sequence[Tuple[Path, Target]]], *, force: bool,
+                 backup: bool = False,
+                 then: Callable[[List[Union[List[Path], VncsslError]]], None] = lambda r: None
+                 ) -> List[Union[List[Path], VncsslError]]:
+    """Many independent sets (a batch's servers, a pair each) into one folder under one lock:
+    each set all or nothing, exactly as `install` does it; a set that cannot be installed
+    gets its error in its place and the others go on. A lock (a file created and removed)
+    per set costs more than the renames it guards.
+    The stop signals are held from the moment the lock is taken until `then(results)` has
+    run (after the lock is released): whatever records the results is done before a stop
+    is acted on, and a stop while waiting for the lock stops at once."""
+    sets = [moves for moves in sets if moves]
+    results: List[Union[List[Path], VncsslError]] = []
+    if not sets:
+        return results
+    with contextlib.ExitStack() as held:
+        with _section(sets[0][0][1].path.parent) as folders:
+            held.enter_context(hold_interrupts())
+            for moves in sets:
+                try:
+                    results.append(_install_set(moves, folders, force, backup))
+                except VncsslError as exc:
+                    results.append(exc)
+        then(results)
+    return results
+
+
+@contextlib.contextmanager
+def _section(folder: Path) -> Iterator[Callable[[Path, str], Folder]]:
+    """The folder lock, and each target folder opened once (O_NOFOLLOW) while it is held."""
+    with dir_lock(folder, fix_for=fix_for), contextlib.ExitStack() as stack:
         fds: Dict[Path, Folder] = {}
+
+        def opened(where: Path, kind: str) -> Folder:
+            if where not in fds:
+                fds[where] = _open_folder(where, kind)
+                stack.callback(fds[where].close)
+            return fds[where]
+
+        yield opened
+
+
+def _install_set(moves: Sequence[Tuple[Path, Target]], folders: Callable[[Path, str], Folder],
+                 force: bool, backup: bool) -> List[Path]:
+    fds = {t.path.parent: folders(t.path.parent, t.kind) for _, t in moves}
+    checked = {t.path: _check_again(fds[t.path.parent], t, force) for _, t in moves}
+    for tmp, _ in moves:
+        moved = workdir.moved_away(tmp)
+        if moved:
+            raise WriteFailed(moved, "Someone else writes in that folder: use one only "
+                              "you (or root) can write for keys, then try again.")
+    race_hook("checked")
+    backups: List[Path] = []
+    if backup:
+        backup_suffix = _unique_backup_suffix(fds, [t.path for _, t in moves])
         for _, target in moves:
-            if target.path.parent not in fds:
-                fds[target.path.parent] = _open_folder(target.path.parent, target.kind)
-                stack.callback(fds[target.path.parent].close)
-        checked = {t.path: _check_again(fds[t.path.parent], t, force) for _, t in moves}
-        for tmp, _ in moves:
-            moved = workdir.moved_away(tmp)
-            if moved:
-                raise WriteFailed(moved, "Someone else writes in that folder: use one only "
-                                  "you (or root) can write for keys, then try again.")
-        race_hook("checked")
-        if backup:
-            backup_suffix = _unique_backup_suffix(fds, [t.path for _, t in moves])
-            for _, target in moves:
-                st = checked[target.path]
-                if st is not None:
-                    kept = target.path.with_name(target.path.name + backup_suffix)
-                    _backup(fds[target.path.parent], target, kept, st)
-                    backups.append(kept)
-        race_hook("backed-up")
-        _replace_all(moves, fds)
-        _INSTALLED.append((" and ".join(str(t.path) for _, t in moves), backups))
+            st = checked[target.path]
+            if st is not None:
+                kept = target.path.with_name(target.path.name + backup_suffix)
+                _backup(fds[target.path.parent], target, kept, st)
+                backups.append(kept)
+    race_hook("backed-up")
+    _replace_all(moves, fds)
+    _INSTALLED.append((" and ".join(str(t.path) for _, t in moves), backups))
     return backups
 
 
