@@ -60,6 +60,10 @@ def _serial(cert: Path) -> str:
 
 def test_one_folder_lock_per_chunk_not_per_server(tmp_path: Path, ca: Path,
                                                   monkeypatch) -> None:
+    from vncssl.ca import authority
+
+    if not authority.load(str(ca), key_type="ec").one_process:
+        pytest.skip("OpenSSL < 3.0 issues each server through ca.issuance, a lock each")
     out = tmp_path / "out"
     taken: List[Path] = []
     real = filelock.dir_lock
