@@ -15,6 +15,7 @@ from typing import List
 import pytest
 
 from tests.clirunner import CliRunner
+from tests.pairs import pair_matches
 from vncssl.ca import batch
 from vncssl.cli import app
 from vncssl.fs import atomic, filelock
@@ -42,14 +43,6 @@ def _issue(ca: Path, hosts: Path, out: Path, *extra: str):
     return runner.invoke(app, ["ca", "issue", "--ca-dir", str(ca), "--from", str(hosts),
                                "--out-dir", str(out), "--key-type", "ec", "--jobs", "2",
                                "--json", *extra])
-
-
-def _pair_matches(cert: Path, key: Path) -> bool:
-    def pub(*args: str) -> str:
-        return subprocess.run(["openssl", *args], capture_output=True, text=True,  # noqa: S603,S607
-                              check=True).stdout
-    return pub("x509", "-in", str(cert), "-noout", "-pubkey") == pub("pkey", "-in", str(key),
-                                                                     "-pubout")
 
 
 def _serial(cert: Path) -> str:
@@ -80,7 +73,7 @@ def test_one_folder_lock_per_chunk_not_per_server(tmp_path: Path, ca: Path,
     out_locks = [p for p in taken if p == out]
     assert 2 <= len(out_locks) <= n // 4, taken  # per chunk, where it was once per server
     for i in range(n):  # every pair installed is openssl's own matching pair
-        assert _pair_matches(out / f"h{i}.pem", out / f"h{i}-private.pem")
+        assert pair_matches(out / f"h{i}.pem", out / f"h{i}-private.pem")
 
 
 def test_a_file_that_appears_meanwhile_fails_its_server_alone(tmp_path: Path, ca: Path,
@@ -102,7 +95,7 @@ def test_a_file_that_appears_meanwhile_fails_its_server_alone(tmp_path: Path, ca
     assert not (out / "h1-private.pem").exists()  # and no half pair beside it
     for name in ("h0", "h2", "h3"):
         assert outcomes[name]["ok"], outcomes[name]
-        assert _pair_matches(out / f"{name}.pem", out / f"{name}-private.pem")
+        assert pair_matches(out / f"{name}.pem", out / f"{name}-private.pem")
     assert not [p for p in out.iterdir() if p.name.startswith(".vncssl")]
 
 
@@ -125,7 +118,7 @@ def test_a_stop_signal_inside_a_chunk_finishes_the_chunk(tmp_path: Path, ca: Pat
     installed = sorted(p.name[:-4] for p in out.glob("h*.pem") if "private" not in p.name)
     assert len(installed) >= 2, installed  # the signal came in the chunk: it was finished
     for name in installed:
-        assert _pair_matches(out / f"{name}.pem", out / f"{name}-private.pem")
+        assert pair_matches(out / f"{name}.pem", out / f"{name}-private.pem")
         assert name in r.stderr  # the message names what is in place
         assert (ca / "issued" / f"{_serial(out / f'{name}.pem')}.pem").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".vncssl")]

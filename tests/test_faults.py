@@ -23,6 +23,7 @@ from typing import Dict, List
 import pytest
 
 from tests.clirunner import CliRunner
+from tests.pairs import pair_matches
 from vncssl.cli import app
 from vncssl.fs import atomic, filelock, targets, workdir, writes
 from vncssl.openssl import locate
@@ -83,15 +84,6 @@ def wait_for(path: Path, proc: subprocess.Popen) -> None:
         if path.exists() or proc.poll() is not None:
             return
         time.sleep(0.05)
-
-
-def pair_matches(cert: Path, key: Path) -> bool:
-    def pub(*argv: str) -> str:
-        return subprocess.run(["openssl", *argv], capture_output=True, text=True,  # noqa: S603,S607
-                              check=True).stdout
-
-    return pub("x509", "-in", str(cert), "-noout", "-pubkey") == pub("pkey", "-in", str(key),
-                                                                     "-pubout")
 
 
 # Put before the real work, in a fake: find -keyout / -out targets of `req`.

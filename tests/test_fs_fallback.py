@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirunner import CliRunner
+from tests.pairs import pair_matches
 from vncssl.cli import app
 from vncssl.errors import FileProblem
 from vncssl.fs import capability, dirops, filelock, workdir
@@ -45,11 +46,6 @@ def _openssl(*args: str) -> str:
                           check=True).stdout
 
 
-def _pair_matches(cert: Path, key: Path) -> None:
-    assert _openssl("x509", "-in", str(cert), "-noout", "-pubkey") == \
-        _openssl("pkey", "-in", str(key), "-pubout")
-
-
 def test_the_switch_turns_descriptors_off(paths_only, tmp_path: Path) -> None:
     assert not capability.descriptors() and not capability.proc_fd_paths()
     with workdir.private_workdir(tmp_path) as work:
@@ -63,12 +59,12 @@ def test_create_and_renew_through_the_fallback(paths_only, tmp_path: Path) -> No
     r = cli.invoke(app, ["create", "--ip", IP, "--yes", "--cert", str(cert), "--key", str(key)])
     assert r.exit_code == 0, r.output
     assert (_mode(cert), _mode(key)) == (0o644, 0o600)
-    _pair_matches(cert, key)
+    assert pair_matches(cert, key)
     old = cert.read_bytes()
     r = cli.invoke(app, ["renew", "--cert", str(cert), "--key", str(key), "--yes"])
     assert r.exit_code == 0, r.output
     assert cert.read_bytes() != old and (_mode(cert), _mode(key)) == (0o644, 0o600)
-    _pair_matches(cert, key)
+    assert pair_matches(cert, key)
     baks = sorted(tmp_path.glob("*.bak"))
     assert len(baks) == 2 and _mode(next(b for b in baks if b.name.startswith("k"))) == 0o600
     assert not list(tmp_path.glob(".vncssl*"))  # work folder and lock removed
@@ -85,7 +81,7 @@ def test_ca_init_and_issue_through_the_fallback(paths_only, tmp_path: Path) -> N
                          "--key", str(key)])
     assert r.exit_code == 0, r.output
     assert (_mode(cert), _mode(key)) == (0o644, 0o600)
-    _pair_matches(cert, key)
+    assert pair_matches(cert, key)
     assert "OK" in _openssl("verify", "-CAfile", str(ca / "ca.pem"), str(cert))
     hosts = tmp_path / "hosts.txt"
     hosts.write_text(f"vnc1 {IP}\nvnc2 192.168.1.6\n")
@@ -94,7 +90,7 @@ def test_ca_init_and_issue_through_the_fallback(paths_only, tmp_path: Path) -> N
     assert r.exit_code == 0, r.output
     fleet = tmp_path / "fleet"
     for name in ("vnc1", "vnc2"):
-        _pair_matches(fleet / f"{name}.pem", fleet / f"{name}-private.pem")
+        assert pair_matches(fleet / f"{name}.pem", fleet / f"{name}-private.pem")
         assert _mode(fleet / f"{name}-private.pem") == 0o600
 
 
@@ -183,6 +179,6 @@ def test_package_imports_and_creates_without_the_posix_names(tmp_path: Path) -> 
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                        cwd=tmp_path, check=False, timeout=120)
     assert r.returncode == 0, r.stderr
-    _pair_matches(tmp_path / "c.pem", tmp_path / "k.pem")
+    assert pair_matches(tmp_path / "c.pem", tmp_path / "k.pem")
     assert _mode(tmp_path / "k.pem") == 0o600
     assert len(list(tmp_path.glob("*.bak"))) == 2

@@ -14,21 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.clirunner import CliRunner
+from tests.pairs import pair_matches
 from vncssl.cli import app
 from vncssl.fs import atomic
 
 runner = CliRunner()
 IP = "192.168.1.5"
 STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
-
-
-def pair_matches(cert: Path, key: Path) -> bool:
-    def pub(*argv: str) -> str:
-        return subprocess.run(["openssl", *argv], capture_output=True, text=True,  # noqa: S603,S607
-                              check=True).stdout
-
-    return pub("x509", "-in", str(cert), "-noout", "-pubkey") == pub("pkey", "-in", str(key),
-                                                                     "-pubout")
 
 
 def make_pair(d: Path) -> None:

@@ -41,13 +41,15 @@ class _Argument(TyperArgument):
         return None  # the name column says it (CERT, NAME...): no `<path>`, `<list[str]>`
 
     def _usage_display_name(self) -> str:
-        name = self.display_name_raw  # type: ignore[attr-defined]  # (Typer 0.29+)
+        me: Any = self  # (Typer 0.29+ has display_name_raw)
+        name = me.display_name_raw
         return _usage(name, self.required, self.nargs)
 
     def make_metavar(self, *args: Any, **kwargs: Any) -> str:
         """Typer 0.24-0.28 build the usage line here (`usage=True`), as `{CERT}` too."""
         if not kwargs.get("usage"):
-            return str(super().make_metavar(*args, **kwargs))
+            parent: Any = super()  # (not on Typer 0.29's TyperArgument)
+            return str(parent.make_metavar(*args, **kwargs))
         name = self.metavar or (self.name or "").upper()
         return _usage(name, self.required, self.nargs)
 
@@ -100,7 +102,9 @@ def style(cmd: "click.Command") -> "click.Command":
                 param.metavar = metavar_for(longs[0])
         elif isinstance(param, TyperArgument) and type(param) is TyperArgument:
             param.__class__ = _Argument
-            param.type = _quiet_type(param.type)
+            arg: Any = param
+            if getattr(arg, "type", None) is not None:  # Typer < 0.29 (0.29 has no .type)
+                arg.type = _quiet_type(arg.type)
     return cmd
 
 
