@@ -115,6 +115,47 @@ def test_table_and_bad_hosts_file(fleet: dict) -> None:
     assert r.returncode == 2
 
 
+LOG_VERIFY = """
+[ "$1" = verify ] && echo verify >> "{log}"
+exec "$REAL" "$@"
+"""
+
+
+def test_each_host_judged_as_its_single_probe_with_few_verify_processes(
+        fleet: dict, fake_openssl, tmp_path: Path) -> None:
+    """The fleet's verifies share processes (x509/verifybatch): a leaf the batch does not
+    call OK is verified alone, so every verdict and problem is the single probe's."""
+    env = dict(os.environ, VNCSSL_CA_DIR=str(tmp_path / "other-ca"))
+    assert vncssl("ca", "init", "--key-type", "ec", env=env).returncode == 0
+    r = vncssl("ca", "issue", "--ip", "127.0.0.1", "--key-type", "ec", "--cert",
+               str(tmp_path / "other.pem"), "--key", str(tmp_path / "other-key.pem"), env=env)
+    assert r.returncode == 0, r.stderr
+    r = vncssl("create", "--ip", "127.0.0.1", "--key-type", "ec", "--yes", "--cert",
+               str(tmp_path / "self.pem"), "--key", str(tmp_path / "self-key.pem"))
+    assert r.returncode == 0, r.stderr
+    with h.xvnc_server(tmp_path / "other.pem", tmp_path / "other-key.pem") as other, \
+            h.xvnc_server(tmp_path / "self.pem", tmp_path / "self-key.pem") as own:
+        path = hosts_file(fleet, f"other 127.0.0.1::{other.port}",
+                          f"self 127.0.0.1::{own.port}")
+        log = tmp_path / "verify.log"
+        fake_openssl(LOG_VERIFY.format(log=log))
+        code, rows, _, r = run_json(fleet, path)
+        assert code == 1, r.stderr
+        fleet_verifies = len(log.read_text().splitlines())
+        for name, port in [*((f"good{i}", s.port) for i, s in enumerate(fleet["good"])),
+                           ("other", other.port), ("self", own.port)]:
+            single = vncssl("probe", f"127.0.0.1::{port}", "--ca", str(fleet["ca"]),
+                            "--timeout", "3", "--json")
+            one = json.loads(single.stdout)
+            assert rows[name]["verdict"] == ("accepted" if one["accepted"] else "problems")
+            assert rows[name]["problems"] == [p["code"] for p in one["problems"]], name
+    assert rows["other"]["verdict"] == rows["self"]["verdict"] == "problems"
+    assert all(rows[f"good{i}"]["verdict"] == "accepted" for i in range(3))
+    # Never more than one a host (a leaf the batch calls OK is not verified again); how
+    # the batch groups requests is tests/test_verifybatch.py's.
+    assert fleet_verifies <= len(rows), fleet_verifies
+
+
 SLOW_VERIFY = """
 if [ "$1" = verify ]; then
   sleep 60 & echo $! > "{marker}.$$.sleep"

@@ -126,12 +126,33 @@ def probe_many(ossl: Any, targets: List[FleetTarget], *, ca: Optional[str] = Non
                jobs: Optional[int] = None,
                on_done: Optional[Callable[[HostResult], None]] = None,
                env: Any = os.environ) -> FleetResult:
-    from vncssl.fs.signals import term_as_interrupt
-    from vncssl.openssl import runner
     from vncssl.tigervnc import detect
+    from vncssl.x509 import verifybatch
 
     jobs = max(1, min(jobs or DEFAULT_JOBS, len(targets)))
     start = time.monotonic()
+    with detect.remembered(), verifybatch.batched(timeout):
+        # The installed viewer is asked while the servers answer (its version decides how
+        # each verdict is told), not after the first verdict is in.
+        threading.Thread(target=_detect_viewer, daemon=True, name="vncssl-detect").start()
+        return _probe_all(ossl, targets, ca, crl, timeout, jobs, on_done, env, start)
+
+
+def _detect_viewer() -> None:
+    from vncssl.tigervnc import detect
+
+    try:
+        detect.detect("viewer", os.environ)  # remembered for the fleet (examine's env)
+    except Exception:  # noqa: BLE001 - asked again, and reported, where it is needed
+        pass
+
+
+def _probe_all(ossl: Any, targets: List[FleetTarget], ca: Optional[str], crl: Optional[str],
+               timeout: float, jobs: int, on_done: Optional[Callable[[HostResult], None]],
+               env: Any, start: float) -> FleetResult:
+    from vncssl.fs.signals import term_as_interrupt
+    from vncssl.openssl import runner
+
     trust = probe.load_trust(ossl, ca, timeout=timeout, env=env)
     if crl and os.path.isfile(crl):
         from pathlib import Path
@@ -159,7 +180,7 @@ def probe_many(ossl: Any, targets: List[FleetTarget], *, ca: Optional[str] = Non
             if on_done:
                 on_done(r)
 
-    with term_as_interrupt(), detect.remembered():
+    with term_as_interrupt():
         try:
             while todo or started:
                 while todo and len(started) < jobs:

@@ -76,7 +76,14 @@ def _openssl_verify(ossl: binary.OpensslInfo, leaf: CertFacts, untrusted: Sequen
     critical extensions are the rules in `gnutlspath` (-no_check_time, -auth_level 0,
     -ignore_critical). Returns (verified, openssl's error text)."""
     from vncssl.fs import workdir, writes
+    from vncssl.x509 import verifybatch
 
+    batcher = verifybatch.active()  # a fleet's verifies: few processes (verifybatch)
+    if batcher is not None and batcher.verify(
+            ((ossl.path, "verify", *ossl.verify_flags, *extra),
+             "".join(c.pem for c in anchors or ()), "".join(c.pem for c in untrusted)),
+            leaf.pem):
+        return True, ""
     with workdir.scratch_dir("vncssl-verify-") as work:
         path = work / "leaf.pem"
         writes.write_scratch(path, leaf.pem.encode("utf-8"))
