@@ -20,8 +20,9 @@ def need_root() -> None:
         pytest.skip("needs root: the case is root working among other users' files")
 
 
-def as_other_user(action: Callable[[], None], uid: int = OTHER_UID) -> None:
-    """Run `action` in a forked child as another user (no supplementary groups)."""
+def start_as_other_user(action: Callable[[], None], uid: int = OTHER_UID) -> int:
+    """Start `action` in a forked child as another user (no supplementary groups); its pid.
+    The child exits 0 when the action returned, 1 when it raised."""
     need_root()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
@@ -34,7 +35,12 @@ def as_other_user(action: Callable[[], None], uid: int = OTHER_UID) -> None:
             code = 0
         finally:
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    return pid
+
+
+def as_other_user(action: Callable[[], None], uid: int = OTHER_UID) -> None:
+    """Run `action` as another user and wait for it."""
+    _, status = os.waitpid(start_as_other_user(action, uid), 0)
     assert os.waitstatus_to_exitcode(status) == 0, "the other user's action failed"
 
 

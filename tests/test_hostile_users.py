@@ -20,11 +20,11 @@ import pytest
 
 from tests.clirunner import CliRunner
 from tests.hostile import (
-    OTHER_UID,
     as_other_user,
     give_to_other_user,
     mode,
     need_root,
+    start_as_other_user,
     vncssl,
 )
 from vncssl.cli import app
@@ -174,15 +174,7 @@ def test_real_exchange_race_never_chmods_another_file(shared_tmp: Path) -> None:
         while not os.path.exists(stop) and time.monotonic() < end:
             _exchange(libc, key, bait)
 
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the other user's child
-        try:
-            os.setgroups([])
-            os.setgid(OTHER_UID)
-            os.setuid(OTHER_UID)
-            racer()
-        finally:
-            os._exit(0)
+    pid = start_as_other_user(racer)
     try:
         end = time.monotonic() + 20
         for _ in range(150):

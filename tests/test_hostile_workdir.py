@@ -16,7 +16,12 @@ from typing import List
 import pytest
 
 from tests.clirunner import CliRunner
-from tests.hostile import OTHER_UID, as_other_user, give_to_other_user, need_root
+from tests.hostile import (
+    as_other_user,
+    give_to_other_user,
+    need_root,
+    start_as_other_user,
+)
 from vncssl.cli import app
 from vncssl.fs import capability, workdir
 from vncssl.openssl import runner as proc_runner
@@ -189,15 +194,7 @@ def test_real_rename_race_never_puts_the_key_in_the_other_users_folder(shared: P
                     except OSError:
                         pass
 
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the other user's child
-        try:
-            os.setgroups([])
-            os.setgid(OTHER_UID)
-            os.setuid(OTHER_UID)
-            racer()
-        finally:
-            os._exit(0)
+    pid = start_as_other_user(racer)
     codes: List[int] = []
     try:
         end = time.monotonic() + 40
