@@ -53,6 +53,18 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 @pytest.fixture
+def ec_ca(tmp_path: Path) -> Path:
+    """A fresh private CA (EC) in tmp_path/ca, made by `vncssl ca init`."""
+    from tests.clirunner import CliRunner
+    from vncssl.cli import app
+
+    d = tmp_path / "ca"
+    r = CliRunner().invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"])
+    assert r.exit_code == 0, r.output
+    return d
+
+
+@pytest.fixture
 def openssl_bin() -> str:
     if REAL_OPENSSL is None:
         pytest.fail("the real openssl binary is required for the test suite")

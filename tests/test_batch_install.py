@@ -26,11 +26,8 @@ INTRUDER = b"someone else's file\n"
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> Path:
-    d = tmp_path / "ca"
-    r = runner.invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"])
-    assert r.exit_code == 0, r.output
-    return d
+def ca(ec_ca: Path) -> Path:
+    return ec_ca
 
 
 def _hosts(tmp_path: Path, n: int) -> Path:

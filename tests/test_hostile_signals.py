@@ -133,10 +133,8 @@ def test_stop_during_a_batch_cleans_up_kills_children_and_reports(tmp_path: Path
 # --- 18. output name collisions -----------------------------------------------------------------
 
 @pytest.fixture
-def ca(tmp_path: Path) -> Path:
-    d = tmp_path / "ca"
-    assert runner.invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"]).exit_code == 0
-    return d
+def ca(ec_ca: Path) -> Path:
+    return ec_ca
 
 
 @pytest.mark.parametrize("lines", [["a 10.0.0.1", "a-private 10.0.0.2"],

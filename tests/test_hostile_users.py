@@ -290,11 +290,8 @@ def test_files_and_folders_have_their_modes_under_umask_000(tmp_path: Path) -> N
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> Path:
-    d = tmp_path / "ca"
-    r = runner.invoke(app, ["ca", "init", "--dir", str(d), "--key-type", "ec"])
-    assert r.exit_code == 0, r.output
-    return d
+def ca(ec_ca: Path) -> Path:
+    return ec_ca
 
 
 @pytest.mark.parametrize("how", ["folder-owner", "folder-writable", "key-owner", "cert-owner",
