@@ -105,3 +105,23 @@ def test_outside_a_batch_nothing_is_shared(pems: dict, tmp_path: Path) -> None:
     r = subprocess.run(["openssl", "verify", "-CAfile", "/dev/null", str(path)],  # noqa: S603,S607
                        capture_output=True, text=True)
     assert r.returncode != 0  # (the leaf needs its CA: the batch tests above are not vacuous)
+
+
+HANG_ON_BATCH = """
+case " $* " in *" leaf0.pem "*) sleep 30;; esac
+exec "$REAL" "$@"
+"""
+
+
+def test_a_batch_that_cannot_finish_leaves_each_leaf_to_be_verified_alone(
+        pems: dict, fake_openssl, tmp_path: Path) -> None:
+    fake_openssl(HANG_ON_BATCH)
+    ossl, _ = binary.find()
+    path, ca_path = tmp_path / "leaf.pem", tmp_path / "ca.pem"
+    path.write_text(pems["ca-leaf"])
+    ca_path.write_text(pems["ca"])
+    leaf, anchor = certinfo.read_chain(ossl, path)[0], certinfo.read_chain(ossl, ca_path)[0]
+    start = time.monotonic()
+    with verifybatch.batched(1.0) as b:  # the batch's openssl hangs past its 1 s timeout
+        assert verdict._openssl_verify(ossl, leaf, [], [anchor], 10.0) == (True, "")
+    assert b.processes == 1 and time.monotonic() - start < 10  # then verified alone: OK

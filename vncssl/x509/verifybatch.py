@@ -9,7 +9,9 @@ not 20 (each openssl start is ~4 ms of CPU on the two cores the handshakes need 
 
 Only "PATH: OK" is taken from a batch: a leaf the batch does not call OK gets None, and the
 caller verifies it alone, exactly as without a batch (openssl's error text, the dates rule
-of builds without -no_check_time). Outside `batched()`, nothing here is used.
+of builds without -no_check_time); so does every leaf of a batch that could not run (a
+timeout): what one server sends never decides another's verdict. Outside `batched()`,
+nothing here is used.
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ class Batcher:
                 batch = self.pending.pop(key)
             try:
                 oks = self._run(key, [r.leaf_pem for r in batch])
-            except BaseException as exc:  # noqa: BLE001 - each waiter gets it, and so do we
+            except Exception:  # noqa: BLE001 - e.g. a timeout: each leaf is verified alone,
+                oks = [False] * len(batch)  # so one server's certificate fails no other's
+            except BaseException as exc:  # Ctrl-C, SIGTERM: each waiter gets it, and so do we
                 for r in batch:
                     r.error = exc
                     r.done.set()
