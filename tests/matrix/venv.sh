@@ -55,9 +55,16 @@ EOF
 )
 reqs=("${deps[@]}" "${extra[@]}" pip wheel)
 
+# A tree whose Python the newest releases have left (3.9) gets the versions its suite passed
+# with, from constraints-pyXY.txt: judged for another Python, pip's resolver otherwise walks
+# back through hundreds of releases (over 10 minutes at full CPU, against an index whose
+# files do not all say which Python they need), where with the pins it takes 2 s.
+constraints=()
+[ -f "$HERE/constraints-py${pyver/./}.txt" ] && constraints=(-c "$HERE/constraints-py${pyver/./}.txt")
+
 fetch() {  # fetch REQ... : the newest wheels pip allows for the tree's Python version
   say "downloading for Python $pyver: $*"
-  python3 -m pip download -q --disable-pip-version-check \
+  python3 -m pip download -q --disable-pip-version-check ${constraints[@]+"${constraints[@]}"} \
       --python-version "$pyver" --only-binary=:all: --dest "$wh" "$@" >"$wh/download.log" 2>&1 || {
     tail -n 5 "$wh/download.log" >&2; die "pip download failed (log: $wh/download.log)"; }
 }
