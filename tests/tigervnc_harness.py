@@ -128,7 +128,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -1034,7 +1034,7 @@ def run_viewer(
                 break
             if exited:
                 proc.wait()
-                kind, reason = _classify_exit(normalise_log(stderr_now()))
+                kind, reason = _classify_exit(normalise_log(_settled(stderr_now)))
                 if kind == "error" and prompts and answer == "no" and "cancel" in reason:
                     # 1.15 reports a declined question as "Authentication cancelled"
                     # (1.11/1.12: "Authentication failure: <dialog title>").
@@ -1075,6 +1075,22 @@ def run_viewer(
             returncode=proc.returncode,
             server_log=server_log,
         )
+
+
+def _settled(read: Callable[[], str], quiet: float = 0.1, limit: float = 2.0) -> str:
+    """The viewer's log once it stops growing. A tree's viewer runs under inchroot, which
+    can be reaped a moment before the viewer's last lines land, and TigerVNC writes a
+    wrapped message in pieces ("Authentication failure: Invalid" + its indented rest):
+    read too early, the reason is cut short and the way it ended misjudged (seen under
+    load)."""
+    text, deadline = read(), time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = read()
+        if now == text:
+            return text
+        text = now
+    return text
 
 
 def _classify_exit(messages: list[str]) -> tuple[OutcomeKind, str]:
