@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import FrozenSet, Optional
 
+from vncssl.errors import quoted
+
 
 @dataclass(frozen=True)
 class Who:
@@ -57,21 +59,21 @@ def unreadable_reason(path: Path, user: Who) -> Optional[str]:
     try:
         st = p.stat()
     except FileNotFoundError:
-        return f"{p} does not exist"
+        return f"{quoted(p)} does not exist"
     except OSError as exc:
-        return f"{p} cannot be looked at ({exc.strerror})"
+        return f"{quoted(p)} cannot be looked at ({exc.strerror})"
     if not stat.S_ISREG(st.st_mode):
-        return f"{p} is not a regular file"
+        return f"{quoted(p)} is not a regular file"
     for folder in reversed(p.parents):
         try:
             fst = folder.stat()
         except OSError:
             continue
         if not _allows(fst, user, stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH):
-            return (f"{user.name} cannot enter {folder} (mode {stat.S_IMODE(fst.st_mode):04o}, "
-                    f"owner {_owner(fst.st_uid)})")
+            return (f"{user.name} cannot enter {quoted(folder)} "
+                    f"(mode {stat.S_IMODE(fst.st_mode):04o}, owner {_owner(fst.st_uid)})")
     if not _allows(st, user, stat.S_IRUSR, stat.S_IRGRP, stat.S_IROTH):
-        return (f"{p} is mode {stat.S_IMODE(st.st_mode):04o}, owner {_owner(st.st_uid)}: "
+        return (f"{quoted(p)} is mode {stat.S_IMODE(st.st_mode):04o}, owner {_owner(st.st_uid)}: "
                 f"{user.name} cannot read it")
     return None
 

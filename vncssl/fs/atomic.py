@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from vncssl.errors import FileProblem, VncsslError, WriteFailed
+from vncssl.errors import FileProblem, VncsslError, WriteFailed, quoted
 from vncssl.fs import safeopen, workdir
 from vncssl.fs.dirops import Folder, same_file
 from vncssl.fs.filelock import dir_lock
@@ -126,7 +126,7 @@ def _open_folder(folder: Path, kind: str) -> Folder:
     try:
         return safeopen.open_dir(folder)
     except OSError as exc:
-        raise WriteFailed(f"Cannot open the folder {folder} (for the {kind}): "
+        raise WriteFailed(f"Cannot open the folder {quoted(folder)} (for the {kind}): "
                           f"{exc.strerror}.", fix_for(exc)) from None
 
 
@@ -134,12 +134,12 @@ def _check_again(at: Folder, target: Target, force: bool) -> Optional[os.stat_re
     st = at.lstat(target.path.name)
     if st is not None and not stat.S_ISREG(st.st_mode):
         what = "a link" if stat.S_ISLNK(st.st_mode) else safeopen.kind_of(st.st_mode)
-        raise FileProblem(f"The {target.kind} path {target.path} changed into {what} while "
+        raise FileProblem(f"The {target.kind} path {quoted(target.path)} changed into {what} while "
                           "vncssl was working; nothing was replaced.",
                           "Check who else writes in that folder, then try again.")
     if st is not None and not force:
         raise FileProblem(
-            f"The {target.kind} {target.path} appeared while vncssl was working.",
+            f"The {target.kind} {quoted(target.path)} appeared while vncssl was working.",
             "Pass --force to replace it, or choose another path.")
     return st
 
@@ -175,7 +175,7 @@ def _backup(at: Folder, target: Target, kept: Path, st: os.stat_result) -> None:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise WriteFailed(f"Could not back up {target.path}: {exc.strerror}.",
+        raise WriteFailed(f"Could not back up {quoted(target.path)}: {exc.strerror}.",
                           fix_for(exc)) from None
 
 
@@ -183,7 +183,7 @@ def _copy(at: Folder, src: str, dst: str, st: os.stat_result) -> int:
     fd_in = at.open(src, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         if not same_file(os.fstat(fd_in), st):
-            raise FileProblem(f"{src} was replaced while vncssl was working; nothing was "
+            raise FileProblem(f"{quoted(src)} was replaced while vncssl was working; nothing was "
                               "replaced.", "Try again.")
         fd_out = safeopen.create_exact(dst, st.st_mode & 0o777, at=at)
         while True:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from vncssl.errors import FileProblem, WriteFailed
+from vncssl.errors import FileProblem, WriteFailed, quoted
 from vncssl.fs.dirops import Folder
 
 LOCK_NAME = ".vncssl.lock"
@@ -33,7 +33,7 @@ def dir_lock(folder: Path, *, fix_for: Callable[[OSError], str] = lambda exc: ""
     try:
         at = Folder(folder)
     except OSError as exc:
-        raise WriteFailed(f"Cannot open the folder {folder}: {exc.strerror}.",
+        raise WriteFailed(f"Cannot open the folder {quoted(folder)}: {exc.strerror}.",
                           fix_for(exc)) from None
     try:
         while True:
@@ -63,10 +63,10 @@ def _open_lock(at: Folder, lock_path: Path, fix_for: Callable[[OSError], str]
         fd = at.open(LOCK_NAME, flags, 0o600)
     except OSError as exc:
         if os.path.islink(lock_path):
-            raise FileProblem(f"The lock file {lock_path} is a symbolic link; vncssl does not "
-                              "write through links.", "Remove it (someone else may have "
+            raise FileProblem(f"The lock file {quoted(lock_path)} is a symbolic link; vncssl "
+                              "does not write through links.", "Remove it (someone else may have "
                               "planted it), then try again.") from None
-        raise WriteFailed(f"Cannot create the lock file {lock_path}: {exc.strerror}.",
+        raise WriteFailed(f"Cannot create the lock file {quoted(lock_path)}: {exc.strerror}.",
                           fix_for(exc)) from None
     st = os.fstat(fd)
     if stat.S_ISREG(st.st_mode) and st.st_nlink == 0:
@@ -79,8 +79,8 @@ def _open_lock(at: Folder, lock_path: Path, fix_for: Callable[[OSError], str]
         problem = f"belongs to another user (uid {st.st_uid})"
     if problem:
         os.close(fd)
-        raise FileProblem(f"The lock file {lock_path} {problem}: another user is writing in "
-                          f"{lock_path.parent}, or planted it there.",
+        raise FileProblem(f"The lock file {quoted(lock_path)} {problem}: another user is "
+                          f"writing in {quoted(lock_path.parent)}, or planted it there.",
                           "Write into a folder only you can write to, or remove the file.")
     return fd
 
@@ -110,6 +110,6 @@ def _acquire(fd: int, folder: Path, deadline: float) -> None:
             return
         except OSError:  # BlockingIOError on POSIX, PermissionError from msvcrt
             if time.monotonic() > deadline:
-                raise WriteFailed(f"Another vncssl is writing in {folder}.",
+                raise WriteFailed(f"Another vncssl is writing in {quoted(folder)}.",
                                   "Wait for it to finish, then try again.") from None
             time.sleep(0.05)

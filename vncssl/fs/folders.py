@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vncssl.errors import FileProblem, WriteFailed
+from vncssl.errors import FileProblem, WriteFailed, quoted
 
 OUT_DIR_MODE = 0o755
 
@@ -16,11 +16,11 @@ def make_output_dir(path: Path) -> Path:
     existing folder is used as it is; a file or a link in its place is refused."""
     folder = Path(os.path.abspath(os.path.expanduser(str(path))))
     if folder.is_symlink():
-        raise FileProblem(f"The output folder {folder} is a symbolic link.",
+        raise FileProblem(f"The output folder {quoted(folder)} is a symbolic link.",
                           "Give the real folder.")
     if folder.exists():
         if not folder.is_dir():
-            raise FileProblem(f"{folder} exists and is not a folder.", "Give a folder.")
+            raise FileProblem(f"{quoted(folder)} exists and is not a folder.", "Give a folder.")
         return folder
     missing = []
     here = folder
@@ -33,7 +33,7 @@ def make_output_dir(path: Path) -> Path:
         except FileExistsError:
             pass  # another run made it meanwhile
         except OSError as exc:
-            raise WriteFailed(f"Could not create the folder {d}: {exc.strerror}.",
+            raise WriteFailed(f"Could not create the folder {quoted(d)}: {exc.strerror}.",
                               "Check the path and your permissions.") from None
         _chmod_dir(d)
     return folder
@@ -52,5 +52,5 @@ def _chmod_dir(d: Path) -> None:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise FileProblem(f"{d} changed while vncssl was creating it ({exc.strerror}).",
+        raise FileProblem(f"{quoted(d)} changed while vncssl was creating it ({exc.strerror}).",
                           "Try again.") from None

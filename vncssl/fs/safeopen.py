@@ -47,23 +47,22 @@ def kind_of(mode: int) -> str:
 def input_error(exc: OSError, path: PathLike, what: str) -> UsageError:
     """One line for an input the OS refuses to open (exit 2)."""
     code = exc.errno
-    path = quoted(path)  # a file name is outside text (errors.quoted)
     if code == errno.ENOENT:
-        return UsageError(f"{path}: no such file.", "Check the path.")
+        return UsageError(f"{quoted(path)}: no such file.", "Check the path.")
     if code == errno.EISDIR:
-        return UsageError(f"{path} is a folder, not a {what}.", "Give the file's path.")
+        return UsageError(f"{quoted(path)} is a folder, not a {what}.", "Give the file's path.")
     if code == errno.ELOOP:
-        return FileProblem(f"{path} is a symbolic link; vncssl does not use links here.",
+        return FileProblem(f"{quoted(path)} is a symbolic link; vncssl does not use links here.",
                            "Give the real file's path.")
     if code == errno.ENAMETOOLONG:
-        return UsageError(f"{path}: the name is too long for the file system.",
+        return UsageError(f"{quoted(path)}: the name is too long for the file system.",
                           "Use a shorter file or folder name.")
     if code == errno.ENOTDIR:
-        return UsageError(f"{path}: a part of the path is not a folder.", "Check the path.")
+        return UsageError(f"{quoted(path)}: a part of the path is not a folder.", "Check the path.")
     if code in (errno.EACCES, errno.EPERM):
-        return UsageError(f"{path}: cannot read it ({exc.strerror}).",
+        return UsageError(f"{quoted(path)}: cannot read it ({exc.strerror}).",
                           "Check the permissions of the file and of the folders above it.")
-    return UsageError(f"{path}: cannot read it ({exc.strerror or exc}).", "Check the path.")
+    return UsageError(f"{quoted(path)}: cannot read it ({exc.strerror or exc}).", "Check the path.")
 
 
 def open_input(path: PathLike, what: str = "file", *, follow: bool = True,
@@ -104,8 +103,8 @@ def read_fd(fd: int, path: PathLike, what: str, max_bytes: int = MAX_INPUT) -> b
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise UsageError(f"{path} is larger than {max_bytes // (1024 * 1024)} MiB; that "
-                             f"is not a {what}.", f"Give the {what} itself.")
+            raise UsageError(f"{quoted(path)} is larger than {max_bytes // (1024 * 1024)} MiB; "
+                             f"that is not a {what}.", f"Give the {what} itself.")
 
 
 def open_regular(path: PathLike, what: str = "file", *, max_bytes: int = MAX_INPUT,
@@ -129,8 +128,8 @@ def check_regular(path: PathLike, what: str, *, max_bytes: int = MAX_INPUT) -> N
     fd = open_input(path, what)
     try:
         if os.fstat(fd).st_size > max_bytes:
-            raise UsageError(f"{path} is larger than {max_bytes // (1024 * 1024)} MiB; that "
-                             f"is not a {what}.", f"Give the {what} itself.")
+            raise UsageError(f"{quoted(path)} is larger than {max_bytes // (1024 * 1024)} MiB; "
+                             f"that is not a {what}.", f"Give the {what} itself.")
     finally:
         os.close(fd)
 
@@ -151,13 +150,13 @@ def link_checked(at: Folder, src: str, dst: str, expect: os.stat_result) -> int:
         fd = at.open(dst, os.O_RDONLY | _NONBLOCK | _NOCTTY)
     except OSError:
         _unlink_quietly(at, dst)
-        raise FileProblem(f"{src} changed into a link while vncssl was working; nothing was "
-                          "replaced.", "Check who else writes in that folder, then try again."
+        raise FileProblem(f"{quoted(src)} changed into a link while vncssl was working; nothing "
+                          "was replaced.", "Check who else writes in that folder, then try again."
                           ) from None
     if not same_file(os.fstat(fd), expect):
         os.close(fd)
         _unlink_quietly(at, dst)
-        raise FileProblem(f"{src} was replaced by another file while vncssl was working; "
+        raise FileProblem(f"{quoted(src)} was replaced by another file while vncssl was working; "
                           "nothing was replaced.", "Check who else writes in that folder, "
                           "then try again.")
     return fd

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from vncssl.errors import FileProblem
+from vncssl.errors import FileProblem, quoted
 from vncssl.notice import command
 
 
@@ -36,37 +36,38 @@ def check_target(path: Path, kind: str, *, force: bool,
         raise _os_refused(exc, p, kind) from None
     if st is not None and stat.S_ISLNK(st.st_mode):
         raise FileProblem(
-            f"The {kind} path {p} is a symbolic link; vncssl does not write through links.",
+            f"The {kind} path {quoted(p)} is a symbolic link; vncssl does not write through links.",
             f"Give the real file's path{_real(p)}, or remove the link.",
         )
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise FileProblem(f"The {kind} path {p} is a directory.",
+        raise FileProblem(f"The {kind} path {quoted(p)} is a directory.",
                           f"Give a file name, e.g. {p / 'vnc-server.pem'}.")
     if st is not None and not stat.S_ISREG(st.st_mode):
         from vncssl.fs.safeopen import kind_of
 
-        raise FileProblem(f"The {kind} path {p} is {kind_of(st.st_mode)}; vncssl writes only "
-                          "regular files.", "Give the path of a regular file (or a new one).")
+        raise FileProblem(f"The {kind} path {quoted(p)} is {kind_of(st.st_mode)}; vncssl "
+                          "writes only regular files.",
+                          "Give the path of a regular file (or a new one).")
     parent = p.parent
     try:
         pst = os.stat(parent)
     except FileNotFoundError:
         if missing_folder_ok:
             return Target(p, kind, False)
-        raise FileProblem(f"The folder {parent} (for the {kind}) does not exist.",
+        raise FileProblem(f"The folder {quoted(parent)} (for the {kind}) does not exist.",
                           f"Create it first: `{command('mkdir', '-p', parent)}` (or use "
                           "--out-dir, which creates it).") from None
     except OSError as exc:
         raise _os_refused(exc, parent, kind) from None
     if not stat.S_ISDIR(pst.st_mode):
-        raise FileProblem(f"{parent} (for the {kind}) is not a folder.", "")
+        raise FileProblem(f"{quoted(parent)} (for the {kind}) is not a folder.", "")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise FileProblem(f"The folder {parent} is not writable (for the {kind}).",
+        raise FileProblem(f"The folder {quoted(parent)} is not writable (for the {kind}).",
                           "Choose another folder, or fix its permissions.")
     exists = st is not None
     if exists and not force:
         raise FileProblem(
-            f"The {kind} {p} already exists; vncssl never overwrites it unless asked.",
+            f"The {kind} {quoted(p)} already exists; vncssl never overwrites it unless asked.",
             "Pass --force to replace it, or choose another path.",
         )
     return Target(p, kind, exists)
@@ -100,16 +101,16 @@ def _os_refused(exc: OSError, where: Path, kind: str) -> FileProblem:
     import errno
 
     if exc.errno == errno.ENAMETOOLONG:
-        return FileProblem(f"The {kind} path {where} is too long for the file system.",
+        return FileProblem(f"The {kind} path {quoted(where)} is too long for the file system.",
                            "Use a shorter file or folder name.")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return FileProblem(f"The folder above the {kind} {where} cannot be searched "
+        return FileProblem(f"The folder above the {kind} {quoted(where)} cannot be searched "
                            f"({exc.strerror}).",
                            "Choose a folder you can read and write, or fix its permissions.")
     if exc.errno == errno.ENOTDIR:
-        return FileProblem(f"The {kind} path {where}: a part of it is not a folder.",
+        return FileProblem(f"The {kind} path {quoted(where)}: a part of it is not a folder.",
                            "Check the path.")
-    return FileProblem(f"The {kind} path {where} cannot be used ({exc.strerror}).",
+    return FileProblem(f"The {kind} path {quoted(where)} cannot be used ({exc.strerror}).",
                        "Check the path.")
 
 
@@ -118,7 +119,8 @@ def check_distinct(*targets: Target) -> None:
     for t in targets:
         real = os.path.normcase(os.path.realpath(t.path))
         if real in seen:
-            raise FileProblem(f"The {seen[real]} and the {t.kind} are the same file ({t.path}).",
+            raise FileProblem(f"The {seen[real]} and the {t.kind} are the same file "
+                              f"({quoted(t.path)}).",
                               "Give them different paths.")
         seen[real] = t.kind
 

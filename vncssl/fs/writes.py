@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from vncssl.errors import WriteFailed
+from vncssl.errors import WriteFailed, quoted
 from vncssl.fs.oserror import fix_for
 
 KEY_MODE = 0o600
@@ -23,7 +23,7 @@ def create(path: Path, mode: int, what: str) -> int:
     try:
         return create_exact(path, mode)
     except OSError as exc:
-        raise WriteFailed(f"Cannot create the {what} {path}: {exc.strerror}.",
+        raise WriteFailed(f"Cannot create the {what} {quoted(path)}: {exc.strerror}.",
                           fix_for(exc)) from None
 
 
@@ -38,7 +38,7 @@ def write_all(fd: int, path: Path, data: bytes, what: str, *, sync: bool = True)
             if sync:
                 os.fsync(fh.fileno())
     except OSError as exc:
-        raise WriteFailed(f"Cannot write the {what} {path}: {exc.strerror}.",
+        raise WriteFailed(f"Cannot write the {what} {quoted(path)}: {exc.strerror}.",
                           fix_for(exc)) from None
 
 
