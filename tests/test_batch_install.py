@@ -125,3 +125,21 @@ def test_a_stop_signal_inside_a_chunk_finishes_the_chunk(tmp_path: Path, ca: Pat
         assert name in r.stderr  # the message names what is in place
         assert (ca / "issued" / f"{_serial(out / f'{name}.pem')}.pem").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".vncssl")]
+
+
+def test_install_each_gives_one_result_per_set_in_order(tmp_path: Path) -> None:
+    from vncssl.fs import targets, workdir, writes
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "taken.pem").write_bytes(INTRUDER)
+    with workdir.private_workdir(out) as work:
+        for name in ("a", "b"):
+            writes.write_scratch(work / name, name.encode())
+        results = atomic.install_each(
+            [[], [(work / "a", targets.check_target(out / "a.pem", "certificate", force=False))],
+             [(work / "b", targets.Target(out / "taken.pem", "certificate", False))]],
+            force=False)
+    assert results[0] == [] and results[1] == []
+    assert "appeared while vncssl was working" in str(results[2])
+    assert (out / "a.pem").read_bytes() == b"a" and (out / "taken.pem").read_bytes() == INTRUDER

@@ -29,7 +29,7 @@ from vncssl.errors import VncsslError
 from vncssl.fs import atomic, targets, workdir, writes
 from vncssl.fs.signals import term_as_interrupt
 from vncssl.openssl import digest, runner
-from vncssl.x509 import dernames
+from vncssl.x509 import dernames, verifybatch
 from vncssl.x509 import names as names_mod
 from vncssl.x509.extensions import LEAF_SECTION, ca_config, subject_args
 
@@ -194,7 +194,7 @@ def _verify_signatures(iss: Issuer, certs: List[Path]) -> List[bool]:
     r = runner.run([iss.ossl.path, "verify", "-CAfile", str(iss.cert), "-no-CApath",
                     "-no-CAstore", "-purpose", "sslserver", *map(str, certs)],
                    timeout=iss.timeout, check=False, what="openssl verify")
-    ok = {line[:-len(": OK")] for line in r.stdout.splitlines() if line.endswith(": OK")}
+    ok = verifybatch.verified(r.stdout)
     return [str(c) in ok for c in certs]
 
 

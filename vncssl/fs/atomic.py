@@ -57,16 +57,16 @@ def install_each(sets: Sequence[Sequence[Tuple[Path, Target]]], *, force: bool,
     The stop signals are held from the moment the lock is taken until `then(results)` has
     run (after the lock is released): whatever records the results is done before a stop
     is acted on, and a stop while waiting for the lock stops at once."""
-    sets = [moves for moves in sets if moves]
     results: List[Union[List[Path], VncsslError]] = []
-    if not sets:
-        return results
+    first = next((moves for moves in sets if moves), None)
+    if first is None:
+        return [[] for _ in sets]
     with contextlib.ExitStack() as held:
-        with _section(sets[0][0][1].path.parent) as folders:
+        with _section(first[0][1].path.parent) as folders:
             held.enter_context(hold_interrupts())
-            for moves in sets:
+            for moves in sets:  # one result per set, in order (an empty set: nothing kept)
                 try:
-                    results.append(_install_set(moves, folders, force, backup))
+                    results.append(_install_set(moves, folders, force, backup) if moves else [])
                 except VncsslError as exc:
                     results.append(exc)
         then(results)

@@ -78,22 +78,14 @@ def _openssl_verify(ossl: binary.OpensslInfo, leaf: CertFacts, untrusted: Sequen
     from vncssl.fs import workdir, writes
     from vncssl.x509 import verifybatch
 
+    key = verifybatch.key_for(ossl, extra, anchors or (), untrusted)
     batcher = verifybatch.active()  # a fleet's verifies: few processes (verifybatch)
-    if batcher is not None and batcher.verify(
-            ((ossl.path, "verify", *ossl.verify_flags, *extra),
-             "".join(c.pem for c in anchors or ()), "".join(c.pem for c in untrusted)),
-            leaf.pem):
+    if batcher is not None and batcher.verify(key, leaf.pem):
         return True, ""
     with workdir.scratch_dir("vncssl-verify-") as work:
         path = work / "leaf.pem"
         writes.write_scratch(path, leaf.pem.encode("utf-8"))
-        argv = [ossl.path, "verify", *ossl.verify_flags, *extra]
-        for flag, certs, name in (("-CAfile", anchors, "ca.pem"),
-                                  ("-untrusted", untrusted, "untrusted.pem")):
-            if certs:
-                writes.write_scratch(work / name, "".join(c.pem for c in certs).encode())
-                argv += [flag, str(work / name)]
-        argv.append(str(path))
+        argv = [*verifybatch.argv_in(work, key), str(path)]
         result = runner.run(argv, timeout=timeout, check=False, what="openssl verify")
     said = result.stdout + result.stderr
     if result.returncode == 0:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from vncssl.openssl import runner
 
@@ -85,14 +86,8 @@ class Batcher:
     def _run(self, key: Key, leaves: Sequence[str]) -> List[bool]:
         from vncssl.fs import workdir, writes
 
-        argv, anchors, untrusted = key
         with workdir.scratch_dir("vncssl-verify-") as work:
-            cmd = list(argv)
-            for flag, pem, name in (("-CAfile", anchors, "ca.pem"),
-                                    ("-untrusted", untrusted, "untrusted.pem")):
-                if pem:
-                    writes.write_scratch(work / name, pem.encode("utf-8"))
-                    cmd += [flag, str(work / name)]
+            cmd = argv_in(work, key)
             names = [f"leaf{i}.pem" for i in range(len(leaves))]
             for name, pem in zip(names, leaves):
                 writes.write_scratch(work / name, pem.encode("utf-8"))
@@ -100,8 +95,35 @@ class Batcher:
             self.processes += 1
             r = runner.run([*cmd, *names], timeout=self.timeout, check=False, cwd=str(work),
                            what="openssl verify")
-        ok = {line[:-len(": OK")] for line in r.stdout.splitlines() if line.endswith(": OK")}
+        ok = verified(r.stdout)
         return [name in ok for name in names]
+
+
+def key_for(ossl: Any, extra: Sequence[str], anchors: Sequence[Any],
+            untrusted: Sequence[Any]) -> Key:
+    """What a verify call depends on besides its leaf (CertFacts lists: their PEM)."""
+    return ((ossl.path, "verify", *ossl.verify_flags, *extra),
+            "".join(c.pem for c in anchors), "".join(c.pem for c in untrusted))
+
+
+def argv_in(work: Path, key: Key) -> List[str]:
+    """The verify command up to its leaf files, the anchors and intermediates written into
+    the scratch folder `work` (no -CAfile without anchors: the system store then)."""
+    from vncssl.fs import writes
+
+    argv, anchors, untrusted = key
+    cmd = list(argv)
+    for flag, pem, name in (("-CAfile", anchors, "ca.pem"),
+                            ("-untrusted", untrusted, "untrusted.pem")):
+        if pem:
+            writes.write_scratch(work / name, pem.encode("utf-8"))
+            cmd += [flag, str(work / name)]
+    return cmd
+
+
+def verified(stdout: str) -> Set[str]:
+    """The files `openssl verify FILE...` called OK ("FILE: OK", one line each)."""
+    return {line[:-len(": OK")] for line in stdout.splitlines() if line.endswith(": OK")}
 
 
 _ACTIVE: Optional[Batcher] = None
